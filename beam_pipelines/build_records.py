@@ -1,0 +1,86 @@
+"""Builds sharded TFRecords of raw 15 s windows from scraped tapes.
+
+  python -m beam_pipelines.build_records --runner=DirectRunner \
+      --input=tapes/ --output_dir=tfrecords/
+
+Beam's own flags (--runner, --direct_num_workers, --project, --region,
+--temp_location, --setup_file, ...) pass through to Beam.
+"""
+
+import json
+
+from absl import app
+from absl import flags
+from absl import logging
+
+from beam_pipelines import build_records_lib
+from beam_pipelines import tracklist_lib
+from jazzcnn import audio
+
+_INPUT = flags.DEFINE_string(
+    'input', 'tapes/',
+    'Directory (searched recursively) or glob of MP3/FLAC/OGG/WAV tapes, '
+    'local or gs://.')
+_TRACKLIST = flags.DEFINE_string(
+    'tracklist', tracklist_lib.DEFAULT_TRACKLIST,
+    'CSV "title,year"; a file belongs to the row whose title is its name '
+    'without extension. Default: the Niven collection\'s track list.')
+_OUTPUT_DIR = flags.DEFINE_string(
+    'output_dir', 'tfrecords/', 'Where shards and dataset_info.json go.')
+_ERAS = flags.DEFINE_string(
+    'eras', tracklist_lib.DEFAULT_ERAS,
+    'Comma-separated name:first-last year ranges (inclusive), in label order.')
+_TRIM_SECONDS = flags.DEFINE_float(
+    'trim_seconds', 300.0,
+    'Seconds dropped at each end of a tape (Niven\'s spoken commentary); '
+    '0 keeps everything.')
+_WINDOW_SECONDS = flags.DEFINE_float('window_seconds', 15.0,
+                                     'Window length in seconds.')
+_HOP_SECONDS = flags.DEFINE_float(
+    'hop_seconds', 15.0, 'Seconds between window starts; < window overlaps.')
+_SAMPLE_RATE = flags.DEFINE_integer('sample_rate', 16000,
+                                    'Output sample rate in Hz.')
+_SPLIT_FRACTIONS = flags.DEFINE_list(
+    'split_fractions', ['0.8', '0.1', '0.1'],
+    'Fractions of tapes in train, validation, test (by a stable hash of the '
+    'tape id).')
+_SHARD_MB = flags.DEFINE_float(
+    'shard_mb', 128.0, 'A shard is closed once it holds this many MB.')
+_COMPRESSION = flags.DEFINE_enum('compression', '', ['', 'GZIP'],
+                                 'TFRecord compression; empty for none.')
+_SILENCE_PEAK = flags.DEFINE_integer(
+    'silence_peak', 1,
+    'Windows whose int16 samples all lie within +-this are digital silence '
+    'and dropped; -1 keeps them.')
+
+
+def main(argv):
+  try:
+    eras = tracklist_lib.parse_eras(_ERAS.value)
+    tracklist = tracklist_lib.read_tracklist(_TRACKLIST.value)
+    windowing = audio.Windowing.from_seconds(
+        sample_rate=_SAMPLE_RATE.value, window_seconds=_WINDOW_SECONDS.value,
+        hop_seconds=_HOP_SECONDS.value, trim_seconds=_TRIM_SECONDS.value)
+    fractions = tuple(float(x) for x in _SPLIT_FRACTIONS.value)
+  except (ValueError, OSError) as e:
+    raise app.UsageError(str(e))
+  paths = build_records_lib.list_audio(_INPUT.value)
+  if not paths:
+    raise app.UsageError(f'no MP3/FLAC/OGG/WAV files in --input={_INPUT.value}')
+  logging.info('%d audio files in %s', len(paths), _INPUT.value)
+  info = build_records_lib.build_records(
+      paths, _OUTPUT_DIR.value, tracklist=tracklist, eras=eras,
+      windowing=windowing, split_fractions=fractions,
+      shard_mb=_SHARD_MB.value, compression=_COMPRESSION.value or None,
+      silence_peak=_SILENCE_PEAK.value, pipeline_options=argv[1:],
+      source=_INPUT.value)
+  summary = {split: {k: v[k] for k in ('windows', 'tapes', 'hours',
+                                       'windows_per_era')}
+             for split, v in info['splits'].items()}
+  print(json.dumps({'output_dir': _OUTPUT_DIR.value, 'splits': summary,
+                    'skipped': info['failure_counts']}, indent=1))
+
+
+if __name__ == '__main__':
+  # Flags absl does not know are Beam's; they reach main in argv.
+  app.run(main, flags_parser=lambda argv: flags.FLAGS(argv, known_only=True))

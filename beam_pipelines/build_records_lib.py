@@ -1,0 +1,381 @@
+"""Beam pipeline: scraped tapes → sharded TFRecords of raw windows, split by tape."""
+
+import collections
+import datetime
+import hashlib
+import json
+import logging
+import os
+import posixpath
+import uuid
+
+import apache_beam as beam
+from apache_beam.options import pipeline_options as beam_options
+from apache_beam.transforms import window as beam_window
+from apache_beam.utils import windowed_value
+import numpy as np
+import tensorflow as tf
+
+from beam_pipelines import tracklist_lib
+from jazzcnn import audio
+from jazzcnn import features
+
+SPLITS = ('train', 'validation', 'test')
+AUDIO_EXTENSIONS = ('.flac', '.wav', '.ogg', '.mp3')  # Preferred first.
+INFO_FILE = 'dataset_info.json'
+DUPLICATE = 'duplicate'  # Same tape in another format, which was used.
+UNLISTED = 'unlisted'  # Not in the track list.
+ERROR = 'error'  # Anything unexpected; the job goes on.
+
+_TMP_PREFIX = '.build-tmp-'
+_COUNTER_NAMESPACE = 'build_records'
+
+
+def _count(name, value=1):
+  beam.metrics.Metrics.counter(_COUNTER_NAMESPACE, name).inc(value)
+
+
+def list_audio(input_pattern):
+  """Lists audio files under a directory (recursively) or matching a glob."""
+  if tf.io.gfile.isdir(input_pattern):
+    paths = [posixpath.join(root, name)
+             for root, _, names in tf.io.gfile.walk(input_pattern)
+             for name in names]
+  else:
+    paths = tf.io.gfile.glob(input_pattern)
+  return sorted(p for p in paths if p.lower().endswith(AUDIO_EXTENSIONS))
+
+
+def tape_id(path):
+  """A tape's id: its file name without directory and extension."""
+  return os.path.splitext(posixpath.basename(path))[0]
+
+
+def select_files(paths):
+  """Keeps one file per tape, preferring lossless formats.
+
+  archive.org items hold the original FLAC/WAV next to MP3 derivatives of the
+  same tape; using both would put one tape's windows in twice.
+
+  Returns:
+    (chosen paths, failure dicts for the files left out).
+  """
+  by_tape = collections.defaultdict(list)
+  for path in paths:
+    by_tape[tape_id(path)].append(path)
+  rank = lambda p: AUDIO_EXTENSIONS.index(os.path.splitext(p)[1].lower())
+  chosen, failures = [], []
+  for tape in sorted(by_tape):
+    first, *rest = sorted(by_tape[tape], key=lambda p: (rank(p), p))
+    chosen.append(first)
+    failures += [_failure(p, DUPLICATE, f'same tape as {first}') for p in rest]
+  return chosen, failures
+
+
+def assign_split(tape, fractions):
+  """Stable split of a tape id: the same id always lands in the same split."""
+  digest = hashlib.sha256(tape.encode('utf-8')).digest()
+  u = int.from_bytes(digest[:8], 'big') / 2.0**64
+  edge = 0.0
+  for split, fraction in zip(SPLITS, fractions):
+    edge += fraction
+    if u < edge:
+      return split
+  return SPLITS[-1]
+
+
+def _failure(path, reason, detail=''):
+  return {'path': path, 'reason': reason, 'detail': detail}
+
+
+# Pipeline steps: small module functions, each one step and one counter.
+
+
+def _label(path, *, tracklist, eras):
+  """path → tape dict, or a failure for unlisted and unlabelled tapes."""
+  tape = tape_id(path)
+  if tape not in tracklist:
+    _count(UNLISTED)
+    yield beam.pvalue.TaggedOutput('failures', _failure(path, UNLISTED))
+    return
+  label = tracklist_lib.label(tape, tracklist[tape], eras)
+  if label.era_index is None:
+    _count(label.status)
+    yield beam.pvalue.TaggedOutput(
+        'failures', _failure(path, label.status, f'years {label.years}'))
+    return
+  _count('labelled_tapes')
+  yield {'path': path, 'tape_id': tape, 'era': label.status,
+         'label': label.era_index}
+
+
+def _probe(tape, *, windowing):
+  """Checks that a tape is whole audio long enough for a window."""
+  try:
+    with tf.io.gfile.GFile(tape['path'], 'rb') as f:
+      info = audio.probe(f)
+    if windowing.num_windows(info) == 0:
+      raise audio.AudioError(audio.TOO_SHORT, f'{info.seconds:.1f} s')
+  except audio.AudioError as e:
+    _count(e.reason)
+    yield beam.pvalue.TaggedOutput('failures',
+                                   _failure(tape['path'], e.reason, str(e)))
+    return
+  except Exception as e:  # pylint: disable=broad-except
+    _count(ERROR)
+    yield beam.pvalue.TaggedOutput('failures',
+                                   _failure(tape['path'], ERROR, repr(e)))
+    return
+  _count('probed_tapes')
+  yield dict(tape, seconds=info.seconds)
+
+
+def _decode(tape, *, windowing):
+  """tape → (tape, offset, int16 window), streamed block by block."""
+  try:
+    with tf.io.gfile.GFile(tape['path'], 'rb') as f:
+      for offset, window in audio.stream_windows(f, windowing):
+        _count('decoded_windows')
+        yield tape, offset, window
+  except audio.AudioError as e:
+    _count(e.reason)
+    yield beam.pvalue.TaggedOutput('failures',
+                                   _failure(tape['path'], e.reason, str(e)))
+  except Exception as e:  # pylint: disable=broad-except
+    _count(ERROR)
+    yield beam.pvalue.TaggedOutput('failures',
+                                   _failure(tape['path'], ERROR, repr(e)))
+
+
+def _is_sound(item, *, silence_peak):
+  """False for digital silence: no sample beyond ±silence_peak."""
+  _, _, window = item
+  if int(np.abs(window).max()) <= silence_peak:
+    _count('silent_windows')
+    return False
+  return True
+
+
+def _to_example(item, *, fractions):
+  """(tape, offset, window) → (split, tape id, era index, serialized example)."""
+  tape, offset, window = item
+  _count('examples')
+  return (assign_split(tape['tape_id'], fractions), tape['tape_id'],
+          tape['label'],
+          features.make_example(window, label=tape['label'], era=tape['era'],
+                                tape_id=tape['tape_id'], offset=offset))
+
+
+class _WriteShards(beam.DoFn):
+  """Writes examples to temporary shards of at most `shard_bytes` per split.
+
+  Shards get their final names only in `_finalize`, after every shard is
+  whole, so a failed run never leaves a partial shard under a final name.
+  """
+
+  def __init__(self, tmp_dir, *, shard_bytes, compression):
+    self._tmp_dir = tmp_dir
+    self._shard_bytes = shard_bytes
+    self._compression = compression
+
+  def start_bundle(self):
+    self._open = {}  # split → (writer, shard dict)
+    self._done = []
+
+  def process(self, item):
+    split, tape, label, example = item
+    writer, shard = self._open.get(split) or self._new_shard(split)
+    writer.write(example)
+    shard['windows'] += 1
+    shard['bytes'] += len(example)
+    shard['windows_per_label'][label] = (
+        shard['windows_per_label'].get(label, 0) + 1)
+    shard['tapes'][tape] = label
+    shard['first'] = min(shard['first'] or tape, tape)
+    if shard['bytes'] >= self._shard_bytes:
+      self._close(split)
+
+  def finish_bundle(self):
+    for split in list(self._open):
+      self._close(split)
+    for shard in self._done:
+      yield windowed_value.WindowedValue(
+          shard, beam_window.GlobalWindow().max_timestamp(),
+          [beam_window.GlobalWindow()])
+
+  def _new_shard(self, split):
+    path = posixpath.join(self._tmp_dir, f'{split}-{uuid.uuid4().hex}')
+    writer = tf.io.TFRecordWriter(
+        path, tf.io.TFRecordOptions(compression_type=self._compression))
+    shard = {'split': split, 'path': path, 'windows': 0, 'bytes': 0,
+             'windows_per_label': {}, 'tapes': {}, 'first': None}
+    self._open[split] = writer, shard
+    return writer, shard
+
+  def _close(self, split):
+    writer, shard = self._open.pop(split)
+    writer.close()
+    _count('shards')
+    self._done.append(shard)
+
+
+def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
+              windowing, compression, source):
+  """Renames the shards into place and writes dataset_info.json, last."""
+  suffix = '.tfrecord' + ('.gz' if compression == 'GZIP' else '')
+  info_path = posixpath.join(output_dir, INFO_FILE)
+  # An earlier run's output goes first, so windows are never duplicated.
+  if tf.io.gfile.exists(info_path):
+    tf.io.gfile.remove(info_path)
+  for split in SPLITS:
+    for old in tf.io.gfile.glob(posixpath.join(output_dir,
+                                               f'{split}-*-of-*.tfrecord*')):
+      tf.io.gfile.remove(old)
+  names = [e.name for e in eras]
+  splits = {}
+  for split in SPLITS:
+    mine = sorted((s for s in shards if s['split'] == split),
+                  key=lambda s: (s['first'], s['path']))
+    files, tapes = [], {}
+    windows_per_label = collections.Counter()
+    for i, shard in enumerate(mine):
+      name = f'{split}-{i:05d}-of-{len(mine):05d}{suffix}'
+      tf.io.gfile.rename(shard['path'], posixpath.join(output_dir, name),
+                         overwrite=True)
+      files.append(name)
+      tapes.update(shard['tapes'])
+      windows_per_label.update({int(k): v for k, v in
+                                shard['windows_per_label'].items()})
+    windows = sum(windows_per_label.values())
+    splits[split] = {
+        'windows': windows,
+        'tapes': len(tapes),
+        'hours': round(windows * windowing.window / windowing.sample_rate
+                       / 3600, 4),
+        'windows_per_era': {n: windows_per_label[i] for i, n in
+                            enumerate(names)},
+        'tapes_per_era': {n: sum(1 for v in tapes.values() if v == i)
+                          for i, n in enumerate(names)},
+        'tape_ids': sorted(tapes),
+        'files': files,
+    }
+  failures = sorted(failures, key=lambda f: (f['path'], f['reason']))
+  info = {
+      'eras': names,
+      'era_years': {e.name: [e.first, e.last] for e in eras},
+      'sample_rate': windowing.sample_rate,
+      'window_samples': windowing.window,
+      'hop_samples': windowing.hop,
+      'trim_seconds': windowing.trim / windowing.sample_rate,
+      'waveform_encoding': 'int16le',
+      'compression': compression or '',
+      'splits': splits,
+      'failures': failures,
+      'failure_counts': dict(collections.Counter(f['reason']
+                                                 for f in failures)),
+      'source': source,
+      'created': datetime.datetime.now(datetime.timezone.utc).isoformat(
+          timespec='seconds'),
+  }
+  tmp_info = posixpath.join(tmp_dir, INFO_FILE)
+  with tf.io.gfile.GFile(tmp_info, 'w') as f:
+    json.dump(info, f, indent=1)
+  tf.io.gfile.rename(tmp_info, info_path, overwrite=True)
+  tf.io.gfile.rmtree(tmp_dir)
+  return info
+
+
+def local_pipeline_options(argv=(), num_workers=None):
+  """Beam options; the DirectRunner becomes FnApiRunner on all cores.
+
+  DirectRunner first tries PrismRunner, which downloads a binary (and fails
+  offline) before falling back to the same FnApiRunner; going there directly
+  skips that. Other runners (Dataflow, Flink, Spark) pass through untouched.
+  """
+  options = beam_options.PipelineOptions(list(argv))
+  standard = options.view_as(beam_options.StandardOptions)
+  if standard.runner in (None, 'DirectRunner'):
+    standard.runner = 'FnApiRunner'
+    direct = options.view_as(beam_options.DirectOptions)
+    if direct.direct_num_workers in (None, 1) and '--direct_num_workers' not in \
+        ' '.join(argv):
+      direct.direct_num_workers = num_workers or os.cpu_count() or 1
+    if direct.direct_num_workers != 1:
+      direct.direct_running_mode = 'multi_processing'
+  # Workers import the steps by module name; no main session to pickle.
+  options.view_as(beam_options.SetupOptions).save_main_session = False
+  return options
+
+
+def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
+                  split_fractions=(0.8, 0.1, 0.1), shard_mb=128.0,
+                  compression=None, silence_peak=1, pipeline_options=(),
+                  source=''):
+  """Runs the records pipeline and returns the written dataset_info dict.
+
+  Args:
+    audio_paths: audio files (local or gs://), e.g. from `list_audio`.
+    output_dir: where the shards and dataset_info.json go.
+    tracklist: {title: year text}, from `tracklist_lib.read_tracklist`.
+    eras: `Era`s in label order, from `tracklist_lib.parse_eras`.
+    windowing: an `audio.Windowing`.
+    split_fractions: train, validation, test fractions of the tapes.
+    shard_mb: a shard is closed once it holds this many MB of examples.
+    compression: None or 'GZIP'.
+    silence_peak: windows whose samples all lie within ±this (int16) are
+      digital silence and dropped.
+    pipeline_options: Beam argv (e.g. ['--runner=DataflowRunner', ...]).
+    source: recorded in dataset_info.json (the input pattern).
+  """
+  if len(split_fractions) != 3 or min(split_fractions) < 0 or abs(
+      sum(split_fractions) - 1) > 1e-6:
+    raise ValueError(f'split fractions must be 3 values >= 0 summing to 1, '
+                     f'got {split_fractions}')
+  if compression not in (None, '', 'GZIP'):
+    raise ValueError(f'compression must be empty or GZIP, got {compression!r}')
+  compression = compression or None
+  tf.io.gfile.makedirs(output_dir)
+  for stale in tf.io.gfile.glob(posixpath.join(output_dir, _TMP_PREFIX + '*')):
+    tf.io.gfile.rmtree(stale)  # Left by an interrupted run.
+  tmp_dir = posixpath.join(output_dir, _TMP_PREFIX + uuid.uuid4().hex)
+  tf.io.gfile.makedirs(tmp_dir)
+  chosen, duplicates = select_files(audio_paths)
+
+  with beam.Pipeline(options=local_pipeline_options(pipeline_options)) as p:
+    labelled = (
+        p
+        | 'ListFiles' >> beam.Create(chosen)
+        | 'Label' >> beam.FlatMap(_label, tracklist=tracklist, eras=eras
+                                  ).with_outputs('failures', main='tapes'))
+    probed = (
+        labelled.tapes
+        | 'SpreadTapes' >> beam.Reshuffle()
+        | 'Probe' >> beam.FlatMap(_probe, windowing=windowing
+                                  ).with_outputs('failures', main='tapes'))
+    decoded = (
+        probed.tapes
+        | 'Decode' >> beam.FlatMap(_decode, windowing=windowing
+                                   ).with_outputs('failures', main='windows'))
+    shards = (
+        decoded.windows
+        | 'DropSilence' >> beam.Filter(_is_sound, silence_peak=silence_peak)
+        | 'ToExample' >> beam.Map(_to_example, fractions=split_fractions)
+        | 'WriteShards' >> beam.ParDo(_WriteShards(
+            tmp_dir, shard_bytes=int(shard_mb * 2**20),
+            compression=compression)))
+    failures = (
+        (p | 'Duplicates' >> beam.Create(duplicates), labelled.failures,
+         probed.failures, decoded.failures)
+        | 'Failures' >> beam.Flatten())
+    _ = (
+        p
+        | 'Once' >> beam.Create([None])
+        | 'Finalize' >> beam.Map(
+            _finalize, shards=beam.pvalue.AsList(shards),
+            failures=beam.pvalue.AsList(failures), output_dir=output_dir,
+            tmp_dir=tmp_dir, eras=eras, windowing=windowing,
+            compression=compression, source=source))
+  with tf.io.gfile.GFile(posixpath.join(output_dir, INFO_FILE)) as f:
+    info = json.load(f)
+  logging.info('wrote %s', {s: v['windows'] for s, v in info['splits'].items()})
+  return info

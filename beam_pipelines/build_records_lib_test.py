@@ -1,0 +1,250 @@
+"""Tests for the records pipeline: each transform, then the whole job."""
+
+import json
+import os
+
+import apache_beam as beam
+from apache_beam.testing import test_pipeline
+from apache_beam.testing import util as beam_util
+import numpy as np
+import pytest
+import soundfile
+import tensorflow as tf
+
+from beam_pipelines import build_records_lib as lib
+from beam_pipelines import demo_tapes_lib
+from beam_pipelines import tracklist_lib
+from jazzcnn import audio
+from jazzcnn import features
+
+ERAS = tracklist_lib.parse_eras(tracklist_lib.DEFAULT_ERAS)
+# One-second windows keep the tapes tiny; the code paths are the real ones.
+WINDOWING = audio.Windowing(sample_rate=16000, window=16000, hop=16000,
+                            trim=16000)
+IN_PROCESS = ['--direct_num_workers=1']
+
+
+def test_label_step_tags_unlisted_and_unlabelled():
+  tracklist = {'A_Tape_1_1925': '', 'B_Tape_2_1962': '', 'C_Tape_': ''}
+  paths = ['/x/A_Tape_1_1925.mp3', '/x/B_Tape_2_1962.flac', '/x/C_Tape_.wav',
+           '/x/D_Tape_9_1925.wav']
+  with test_pipeline.TestPipeline() as p:
+    out = (p | beam.Create(paths)
+           | beam.FlatMap(lib._label, tracklist=tracklist, eras=ERAS
+                          ).with_outputs('failures', main='tapes'))
+    beam_util.assert_that(out.tapes, beam_util.equal_to([
+        {'path': '/x/A_Tape_1_1925.mp3', 'tape_id': 'A_Tape_1_1925',
+         'era': 'early', 'label': 0}]), label='tapes')
+    beam_util.assert_that(
+        out.failures | beam.Map(lambda f: (f['path'], f['reason'])),
+        beam_util.equal_to([('/x/B_Tape_2_1962.flac', 'outside'),
+                            ('/x/C_Tape_.wav', 'unlabelled'),
+                            ('/x/D_Tape_9_1925.wav', 'unlisted')]),
+        label='failures')
+
+
+def test_probe_and_decode_steps(tmp_path):
+  good = str(tmp_path / 'good.wav')
+  soundfile.write(good, np.full(5 * 16000, 0.25, np.float32), 16000)
+  short = str(tmp_path / 'short.wav')
+  soundfile.write(short, np.full(2 * 16000, 0.25, np.float32), 16000)
+  junk = tmp_path / 'junk.flac'
+  junk.write_bytes(b'nope' * 100)
+  tapes = [{'path': p, 'tape_id': os.path.basename(p), 'era': 'early',
+            'label': 0} for p in (good, short, str(junk))]
+  with test_pipeline.TestPipeline() as p:
+    probed = (p | beam.Create(tapes)
+              | beam.FlatMap(lib._probe, windowing=WINDOWING
+                             ).with_outputs('failures', main='tapes'))
+    beam_util.assert_that(
+        probed.failures | beam.Map(lambda f: (os.path.basename(f['path']),
+                                              f['reason'])),
+        beam_util.equal_to([('short.wav', 'too_short'),
+                            ('junk.flac', 'unreadable')]), label='failures')
+    windows = (probed.tapes
+               | beam.FlatMap(lib._decode, windowing=WINDOWING)
+               | beam.Map(lambda item: (item[0]['tape_id'], item[1],
+                                        item[2].shape, int(item[2][0]))))
+    # 5 s minus 1 s trims: 3 windows at offsets 1, 2, 3 s.
+    beam_util.assert_that(windows, beam_util.equal_to([
+        ('good.wav', o, (16000,), 8192) for o in (16000, 32000, 48000)]),
+                          label='windows')
+
+
+def test_silence_and_example_steps():
+  tape = {'path': 'p', 'tape_id': 'T_1925', 'era': 'early', 'label': 0}
+  loud = np.full(16000, 1000, np.int16)
+  quiet = np.ones(16000, np.int16)  # ±1 LSB: digital silence.
+  with test_pipeline.TestPipeline() as p:
+    out = (p | beam.Create([(tape, 0, loud), (tape, 16000, quiet)])
+           | beam.Filter(lib._is_sound, silence_peak=1)
+           | beam.Map(lib._to_example, fractions=(1.0, 0.0, 0.0))
+           | beam.Map(lambda r: (r[0], r[1], r[2],
+                                 features.parse_single(r[3])[features.OFFSET])))
+    beam_util.assert_that(out, beam_util.equal_to([('train', 'T_1925', 0, 0)]))
+
+
+def test_select_files_prefers_lossless():
+  chosen, failures = lib.select_files(['/a/T.mp3', '/a/T.flac', '/a/U.mp3',
+                                       '/b/T.wav'])
+  assert chosen == ['/a/T.flac', '/a/U.mp3']
+  assert sorted((f['path'], f['reason']) for f in failures) == [
+      ('/a/T.mp3', 'duplicate'), ('/b/T.wav', 'duplicate')]
+
+
+def test_assign_split_is_stable_and_follows_fractions():
+  ids = [f'Band_Tape_{i}_1930' for i in range(4000)]
+  splits = [lib.assign_split(t, (0.8, 0.1, 0.1)) for t in ids]
+  assert splits == [lib.assign_split(t, (0.8, 0.1, 0.1)) for t in ids]
+  assert 0.77 < splits.count('train') / 4000 < 0.83
+  assert 0.08 < splits.count('test') / 4000 < 0.12
+  assert lib.assign_split('x', (0.0, 0.0, 1.0)) == 'test'
+
+
+@pytest.fixture(scope='module')
+def corpus(tmp_path_factory):
+  """Demo tapes plus every kind of bad input the job must survive."""
+  root = tmp_path_factory.mktemp('tapes')
+  expected = demo_tapes_lib.make_demo_tapes(
+      str(root), tapes_per_era=3, tape_seconds=7, commentary_seconds=1)
+  rows = open(root / 'tracklist.csv').read()
+  extra = {}
+  # Lossy copy of a FLAC tape: a duplicate, not a second tape.
+  flac = next(p for p in os.listdir(root) if p.endswith('.flac'))
+  data, rate = soundfile.read(root / flac)
+  soundfile.write(root / flac.replace('.flac', '.mp3'), data, rate)
+  extra[flac.replace('.flac', '.mp3')] = 'duplicate'
+  # Listed tapes that cannot be used.
+  (root / 'Bad_Empty_Tape_1925.wav').write_bytes(b'')
+  extra['Bad_Empty_Tape_1925.wav'] = 'unreadable'
+  whole = open(root / flac, 'rb').read()
+  (root / 'Bad_Cut_Tape_1925.flac').write_bytes(whole[:len(whole) // 2])
+  extra['Bad_Cut_Tape_1925.flac'] = 'truncated'
+  soundfile.write(root / 'Bad_Short_Tape_1925.wav',
+                  np.full(16000 * 2, 0.1, np.float32), 16000)
+  extra['Bad_Short_Tape_1925.wav'] = 'too_short'
+  # A tape of digital silence with one loud second: 1 window survives.
+  quiet = np.zeros(16000 * 6, np.float32)
+  quiet[16000 * 2:16000 * 3] = 0.5
+  soundfile.write(root / 'Quiet_Tape_1940.wav', quiet, 16000)
+  rows += ''.join(f'{t},1925\n' for t in
+                  ('Bad_Empty_Tape_1925', 'Bad_Cut_Tape_1925',
+                   'Bad_Short_Tape_1925')) + 'Quiet_Tape_1940,\n'
+  (root / 'tracklist.csv').write_text(rows)
+  (root / 'notes.txt').write_text('not a tape; ignored by extension\n')
+  return str(root), expected, extra
+
+
+def _build(corpus_dir, output_dir, options):
+  return lib.build_records(
+      lib.list_audio(corpus_dir), output_dir,
+      tracklist=tracklist_lib.read_tracklist(
+          os.path.join(corpus_dir, 'tracklist.csv')),
+      eras=ERAS, windowing=WINDOWING, shard_mb=0.1, pipeline_options=options,
+      source=corpus_dir)
+
+
+def _read_split(output_dir, info, split):
+  paths = [os.path.join(output_dir, f) for f in info['splits'][split]['files']]
+  return [features.parse_single(r.numpy())
+          for r in tf.data.TFRecordDataset(paths)]
+
+
+def test_end_to_end_on_the_local_runner(corpus, tmp_path):
+  corpus_dir, expected, extra = corpus
+  out = str(tmp_path / 'records')
+  # The default local options: FnApiRunner, one worker process per core.
+  info = _build(corpus_dir, out, [])
+  assert info['eras'] == ['early', 'swing', 'bop', 'cool']
+  assert (info['sample_rate'], info['window_samples']) == (16000, 16000)
+  labelled = {t: e for t, e in expected.items() if e in info['eras']}
+  labelled['Quiet_Tape_1940'] = 'swing'
+  seen = {}
+  for split in lib.SPLITS:
+    records = _read_split(out, info, split)
+    assert len(records) == info['splits'][split]['windows'] > 0
+    for r in records:
+      assert r[features.WAVEFORM].shape == (16000,)
+      assert r[features.ERA] == labelled[r[features.TAPE_ID]]
+      assert r[features.LABEL] == info['eras'].index(r[features.ERA])
+      assert lib.assign_split(r[features.TAPE_ID], (0.8, 0.1, 0.1)) == split
+      assert seen.setdefault(r[features.TAPE_ID], split) == split  # Disjoint.
+    assert sorted({r[features.TAPE_ID] for r in records}) == \
+        info['splits'][split]['tape_ids']
+    era_counts = {e: sum(r[features.ERA] == e for r in records)
+                  for e in info['eras']}
+    assert era_counts == info['splits'][split]['windows_per_era']
+  # 7 s demo tapes with 1 s trims: 5 windows each; the quiet tape keeps 1.
+  windows = {}
+  for split in lib.SPLITS:
+    for r in _read_split(out, info, split):
+      windows[r[features.TAPE_ID]] = windows.get(r[features.TAPE_ID], 0) + 1
+  assert windows == {t: (1 if t == 'Quiet_Tape_1940' else 5) for t in labelled}
+  reasons = {os.path.basename(f['path']): f['reason'] for f in info['failures']}
+  want = {t: r for t, r in expected.items() if r not in info['eras']}
+  want = {next(p for p in os.listdir(corpus_dir)
+               if os.path.splitext(p)[0] == t): r for t, r in want.items()}
+  assert reasons == {**want, **extra}
+  # Nothing else is left in the output directory.
+  files = sorted(f for s in info['splits'].values() for f in s['files'])
+  assert sorted(os.listdir(out)) == sorted(files + [lib.INFO_FILE])
+  # Sharded by size: a shard closes once it passes shard_mb (0.1 MB here).
+  assert len(info['splits']['train']['files']) > 1
+  for f in files:
+    assert os.path.getsize(os.path.join(out, f)) < 0.1 * 2**20 + 33000
+
+
+def test_rerun_replaces_output_and_failed_run_leaves_no_final_shards(
+    corpus, tmp_path, monkeypatch):
+  corpus_dir, _, _ = corpus
+  out = str(tmp_path / 'records')
+  first = _build(corpus_dir, out, IN_PROCESS)
+  before = sorted(os.listdir(out))
+
+  def broken(item, *, fractions):
+    raise RuntimeError('disk on fire')
+
+  monkeypatch.setattr(lib, '_to_example', broken)
+  with pytest.raises(Exception, match='disk on fire'):
+    _build(corpus_dir, out, IN_PROCESS)
+  monkeypatch.undo()
+  # The failed run renamed nothing; its temporary files are out of sight.
+  visible = sorted(f for f in os.listdir(out) if not f.startswith('.'))
+  assert visible == before
+  second = _build(corpus_dir, out, IN_PROCESS)
+  assert sorted(os.listdir(out)) == sorted(
+      [lib.INFO_FILE] + [f for s in second['splits'].values()
+                         for f in s['files']])
+  for split in lib.SPLITS:
+    assert second['splits'][split]['windows'] == \
+        first['splits'][split]['windows']
+    records = _read_split(out, second, split)
+    keys = [(r[features.TAPE_ID], r[features.OFFSET]) for r in records]
+    assert len(keys) == len(set(keys)) == second['splits'][split]['windows']
+
+
+def test_build_records_command(corpus, tmp_path):
+  import subprocess
+  import sys
+  corpus_dir, _, _ = corpus
+  out = str(tmp_path / 'cli')
+  result = subprocess.run(
+      [sys.executable, '-m', 'beam_pipelines.build_records',
+       '--runner=DirectRunner', '--direct_num_workers=1',
+       f'--input={corpus_dir}/*.wav',
+       f'--tracklist={corpus_dir}/tracklist.csv', f'--output_dir={out}',
+       '--trim_seconds=1', '--window_seconds=2', '--hop_seconds=1',
+       '--compression=GZIP'], capture_output=True, text=True, timeout=300)
+  assert result.returncode == 0, result.stderr[-3000:]
+  info = json.load(open(os.path.join(out, 'dataset_info.json')))
+  assert info['window_samples'] == 32000 and info['hop_samples'] == 16000
+  assert info['compression'] == 'GZIP'
+  assert 'PrismRunner' not in result.stderr  # No download attempt offline.
+  files = [os.path.join(out, f) for f in info['splits']['train']['files']]
+  assert all(f.endswith('.tfrecord.gz') for f in files)
+  count = sum(1 for _ in tf.data.TFRecordDataset(files, 'GZIP'))
+  assert count == info['splits']['train']['windows'] > 0
+  bad = subprocess.run(
+      [sys.executable, '-m', 'beam_pipelines.build_records',
+       f'--input={tmp_path}/nothing/*.mp3'], capture_output=True, text=True)
+  assert bad.returncode != 0 and 'no MP3/FLAC/OGG/WAV' in bad.stderr

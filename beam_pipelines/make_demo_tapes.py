@@ -1,0 +1,40 @@
+"""Writes a small synthetic corpus of labelled tapes and its track list.
+
+  python -m beam_pipelines.make_demo_tapes --output=demo_tapes/
+"""
+
+import json
+
+from absl import app
+from absl import flags
+
+from beam_pipelines import demo_tapes_lib
+
+_OUTPUT = flags.DEFINE_string('output', 'demo_tapes/',
+                              'Directory for the tapes and tracklist.csv.')
+_TAPES_PER_ERA = flags.DEFINE_integer(
+    'tapes_per_era', 4, 'Labelled tapes per era (at least 3: one per split).')
+_TAPE_SECONDS = flags.DEFINE_float(
+    'tape_seconds', 180.0, 'Length of each tape in seconds, commentary included.')
+_COMMENTARY_SECONDS = flags.DEFINE_float(
+    'commentary_seconds', 5.0,
+    'Speech at each end of a tape; build with --trim_seconds equal to it.')
+_EXTRAS = flags.DEFINE_bool(
+    'extras', True, 'Also write tapes the builder must skip (unlisted, '
+    'ambiguous, outside the eras, not audio).')
+_SEED = flags.DEFINE_integer('seed', 0, 'Random seed.')
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f'unexpected arguments: {argv[1:]}')
+  expected = demo_tapes_lib.make_demo_tapes(
+      _OUTPUT.value, tapes_per_era=_TAPES_PER_ERA.value,
+      tape_seconds=_TAPE_SECONDS.value,
+      commentary_seconds=_COMMENTARY_SECONDS.value, extras=_EXTRAS.value,
+      seed=_SEED.value)
+  print(json.dumps({'output': _OUTPUT.value, 'tapes': expected}, indent=1))
+
+
+if __name__ == '__main__':
+  app.run(main)

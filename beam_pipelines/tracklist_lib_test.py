@@ -1,0 +1,81 @@
+"""Tests for the track list parser and the label rule."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from beam_pipelines import tracklist_lib
+
+ERAS = tracklist_lib.parse_eras(tracklist_lib.DEFAULT_ERAS)
+
+
+@pytest.mark.parametrize('title,year,status', [
+    ('Duke_Ellington_Tape_94_1964-1965', '1965', 'outside'),
+    ('Benny_Goodman_Tape_2_1929-1930', '1930', 'early'),
+    ('"Benny_Goodman_Tape_8_June_6,_1935"', '1935', 'swing'),
+    # The title's year wins over an impossible year column.
+    ('Duke_Ellington_Tape_27_1943', '2343', 'swing'),
+    ('Kid_Ory_Tape_3_1927-1945', '1945', 'ambiguous'),  # Crosses eras.
+    ('Clark_Terry_Tape_2_1955-1956', '1956', 'ambiguous'),  # Leaves cool.
+    ('Some_Tape_1919-1920', '', 'ambiguous'),  # Enters early.
+    ('Dizzy_Tape_1_1945-1949', '', 'bop'),
+    ('Cool_Tape_1950', '', 'cool'),
+    ('Oscar_Peterson_Tape_7_1973-1979', '1979', 'outside'),
+    ('Bix_Beiderbecke_Tape_6_Bix_And_The_Wolverines', '1924', 'early'),
+    ('Joe_Venuti_&_Eddie_Lang_Tape_4_', '', 'unlabelled'),
+    ('No_Year_Tape', '2343', 'unlabelled'),
+    ('No_Year_Tape', '1899', 'unlabelled'),
+    ('Tape_12345_no_year', 'abcd', 'unlabelled'),  # 12345 is no 19xx year.
+])
+def test_label_rule(title, year, status):
+  label = tracklist_lib.label(title, year, ERAS)
+  assert label.status == status
+  names = [e.name for e in ERAS]
+  assert label.era_index == (names.index(status) if status in names else None)
+
+
+def test_parse_eras():
+  assert [e.name for e in ERAS] == ['early', 'swing', 'bop', 'cool']
+  assert (ERAS[1].first, ERAS[1].last) == (1931, 1944)
+  for bad in ['early:1920-1930', 'a:1930-1920,b:1931-1940',
+              'a:1920-1930,b:1930-1940', 'a:1920-1930,a:1931-1940',
+              'a:1920-30,b:1931-1940', 'ambiguous:1920-1930,b:1931-1940']:
+    with pytest.raises(ValueError):
+      tracklist_lib.parse_eras(bad)
+
+
+def test_read_tracklist_handles_quotes_blanks_and_conflicts(tmp_path):
+  path = tmp_path / 't.csv'
+  path.write_text('title,year\n"A_Tape_1,_1935",1935\nB_Tape_,\n\n'
+                  'A_Tape_2_1940,1940\nA_Tape_2_1940,1940\n')
+  assert tracklist_lib.read_tracklist(str(path)) == {
+      'A_Tape_1,_1935': '1935', 'B_Tape_': '', 'A_Tape_2_1940': '1940'}
+  path.write_text('title,year\nA,1935\nA,1936\n')
+  with pytest.raises(ValueError, match='twice'):
+    tracklist_lib.read_tracklist(str(path))
+  path.write_text('name,when\nA,1935\n')
+  with pytest.raises(ValueError, match='title'):
+    tracklist_lib.read_tracklist(str(path))
+
+
+SHIPPED_COUNTS = {'early': 56, 'swing': 149, 'bop': 41, 'cool': 45,
+                  'ambiguous': 110, 'outside': 212, 'unlabelled': 12}
+
+
+def test_shipped_tracklist_counts():
+  tracklist = tracklist_lib.read_tracklist(tracklist_lib.DEFAULT_TRACKLIST)
+  assert len(tracklist) == 625
+  assert tracklist_lib.summarize(tracklist, ERAS) == SHIPPED_COUNTS
+
+
+def test_tracklist_command_prints_json():
+  out = subprocess.run(
+      [sys.executable, '-m', 'beam_pipelines.tracklist'], check=True,
+      capture_output=True, text=True).stdout
+  assert json.loads(out) == SHIPPED_COUNTS
+  bad = subprocess.run(
+      [sys.executable, '-m', 'beam_pipelines.tracklist', '--eras=x:1-2'],
+      capture_output=True, text=True)
+  assert bad.returncode != 0 and 'bad era' in bad.stderr

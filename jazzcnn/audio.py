@@ -1,0 +1,179 @@
+"""Streaming audio decoding: any file → mono 16 kHz int16 windows, block by block.
+
+Shared by the records builder and `predict`, so a tape is heard the same way
+in training and in use. Memory is bounded by one window plus one block,
+whatever the tape's length.
+"""
+
+import dataclasses
+
+import numpy as np
+import soundfile
+import soxr
+
+# Reasons a file is skipped; they name the failure in dataset_info.json.
+UNREADABLE = 'unreadable'  # Not audio, or a format libsndfile cannot open.
+EMPTY = 'empty'  # Audio with no frames.
+TRUNCATED = 'truncated'  # The file ends before its header says it does.
+TOO_SHORT = 'too_short'  # No whole window between the trims.
+DECODE_ERROR = 'decode_error'  # Decoding failed part-way through.
+
+# libsndfile's log lines for files cut short that it otherwise opens happily.
+_TRUNCATION_MARKERS = ('should be', 'lacks an end-of-stream', 'Junk after')
+
+
+class AudioError(Exception):
+  """A file that cannot be used, with a short machine-readable `reason`."""
+
+  def __init__(self, reason, message):
+    super().__init__(f'{reason}: {message}')
+    self.reason = reason
+
+
+@dataclasses.dataclass(frozen=True)
+class AudioInfo:
+  sample_rate: int
+  channels: int
+  frames: int
+  format: str
+
+  @property
+  def seconds(self):
+    return self.frames / self.sample_rate
+
+
+@dataclasses.dataclass(frozen=True)
+class Windowing:
+  """How a decoded tape is cut into windows, all in output samples."""
+  sample_rate: int = 16000
+  window: int = 240000
+  hop: int = 240000
+  trim: int = 0  # Dropped at each end of the tape.
+
+  @classmethod
+  def from_seconds(cls, *, sample_rate, window_seconds, hop_seconds,
+                   trim_seconds):
+    windowing = cls(sample_rate, round(window_seconds * sample_rate),
+                    round(hop_seconds * sample_rate),
+                    round(trim_seconds * sample_rate))
+    if windowing.window <= 0 or windowing.hop <= 0 or windowing.trim < 0:
+      raise ValueError(f'window and hop must be > 0 and trim >= 0: {windowing}')
+    return windowing
+
+  def num_windows(self, info):
+    """Windows that fit between the trims of a tape with this `AudioInfo`."""
+    usable = self.output_length(info) - 2 * self.trim
+    return 0 if usable < self.window else 1 + (usable - self.window) // self.hop
+
+  def output_length(self, info):
+    return info.frames * self.sample_rate // info.sample_rate
+
+
+def probe(fileobj):
+  """Opens a file and checks that it is whole audio, without decoding it.
+
+  Reads the header, then seeks to the last block and reads it: a file cut
+  short fails here, before a single window of it has been emitted.
+
+  Args:
+    fileobj: a seekable binary file object.
+
+  Returns:
+    The file's `AudioInfo`.
+
+  Raises:
+    AudioError: with reason UNREADABLE, EMPTY or TRUNCATED.
+  """
+  try:
+    with soundfile.SoundFile(fileobj) as f:
+      info = AudioInfo(f.samplerate, f.channels, f.frames, f.format)
+      if info.frames <= 0:
+        raise AudioError(EMPTY, 'no audio frames')
+      tail = min(info.frames, 4096)
+      f.seek(info.frames - tail)
+      got = len(f.read(tail, dtype='float32', always_2d=True))
+      log = f.extra_info
+  except AudioError:
+    raise
+  except (soundfile.LibsndfileError, RuntimeError, ValueError) as e:
+    if 'seek' in str(e):
+      raise AudioError(TRUNCATED, f'cannot seek to the end: {e}') from e
+    raise AudioError(UNREADABLE, str(e)) from e
+  if got < tail:
+    raise AudioError(TRUNCATED, f'read {got} of the last {tail} frames')
+  for marker in _TRUNCATION_MARKERS:
+    if marker in log:
+      raise AudioError(TRUNCATED, f'libsndfile reports "{marker}"')
+  return info
+
+
+def stream_windows(fileobj, windowing, *, block_frames=1 << 16):
+  """Decodes a file block by block into mono int16 windows.
+
+  Mixes to mono, resamples with soxr's streaming resampler, skips
+  `windowing.trim` samples at both ends and cuts windows at the hop; the
+  short tail is dropped.
+
+  Args:
+    fileobj: a seekable binary file object.
+    windowing: a `Windowing`.
+    block_frames: input frames decoded at a time.
+
+  Yields:
+    (offset, window): the window's first sample in the decoded tape, and an
+    int16 array of `windowing.window` samples.
+
+  Raises:
+    AudioError: TOO_SHORT when no window fits; DECODE_ERROR if decoding
+      fails part-way (windows already yielded are whole and stay valid).
+  """
+  w = windowing
+  try:
+    f = soundfile.SoundFile(fileobj)
+  except (soundfile.LibsndfileError, RuntimeError) as e:
+    raise AudioError(UNREADABLE, str(e)) from e
+  with f:
+    info = AudioInfo(f.samplerate, f.channels, f.frames, f.format)
+    if w.num_windows(info) == 0:
+      raise AudioError(TOO_SHORT, f'{info.seconds:.1f} s leaves no '
+                       f'{w.window / w.sample_rate:g} s window between trims '
+                       f'of {w.trim / w.sample_rate:g} s')
+    stop = w.output_length(info) - w.trim  # Windows end at or before this.
+    # Seek past the leading trim instead of decoding it.
+    start_frame = w.trim * info.sample_rate // w.sample_rate
+    resampler = (None if info.sample_rate == w.sample_rate else
+                 soxr.ResampleStream(info.sample_rate, w.sample_rate, 1,
+                                     dtype='float32', quality='HQ'))
+    buf = np.zeros(0, np.float32)
+    buf_start = w.trim  # Output index of buf[0].
+    next_start = w.trim
+    try:
+      if start_frame:
+        f.seek(start_frame)
+      done = False
+      while not done:
+        block = f.read(block_frames, dtype='float32', always_2d=True)
+        done = len(block) < block_frames
+        mono = block.mean(axis=1, dtype=np.float32) if info.channels > 1 \
+            else block[:, 0]
+        if resampler is not None:
+          mono = resampler.resample_chunk(mono, last=done)
+        buf = np.concatenate([buf, mono])
+        while next_start + w.window <= min(stop, buf_start + len(buf)):
+          begin = next_start - buf_start
+          yield next_start, _to_int16(buf[begin:begin + w.window])
+          next_start += w.hop
+        if next_start + w.window > stop:
+          return
+        drop = min(len(buf), next_start - buf_start)
+        buf = buf[drop:]
+        buf_start += drop
+    except (soundfile.LibsndfileError, RuntimeError) as e:
+      raise AudioError(DECODE_ERROR, f'at {buf_start / w.sample_rate:.1f} s: '
+                       f'{e}') from e
+
+
+def _to_int16(x):
+  # libsndfile reads int16 PCM as value / 32768: this scale is its inverse,
+  # so 16-bit sources come through bit-exact.
+  return np.clip(np.rint(x * 32768.0), -32768, 32767).astype(np.int16)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Sets up .venv, then runs the whole pipeline end to end:
+#   tapes → TFRecords (Beam, DirectRunner) → trained model → evaluation.
+# Uses your tapes in ./tapes (with the Niven track list) if there are any,
+# else synthesizes the demo corpus in ./demo_tapes.
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/setup.sh
+export TF_CPP_MIN_LOG_LEVEL=2
+PY=.venv/bin/python
+
+if compgen -G "tapes/*.mp3" >/dev/null || compgen -G "tapes/*.flac" >/dev/null \
+   || compgen -G "tapes/*.ogg" >/dev/null || compgen -G "tapes/*.wav" >/dev/null; then
+  build_flags=(--input=tapes/)
+else
+  echo "== No tapes in ./tapes: synthesizing the demo corpus in ./demo_tapes"
+  [ -f demo_tapes/tracklist.csv ] || $PY -m beam_pipelines.make_demo_tapes --output=demo_tapes/
+  build_flags=(--input=demo_tapes/ --flagfile=flags/build_demo.cfg)
+fi
+
+echo "== Building TFRecords into ./tfrecords"
+$PY -m beam_pipelines.build_records --runner=DirectRunner "${build_flags[@]}" --output_dir=tfrecords/
