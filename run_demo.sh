@@ -20,3 +20,7 @@ fi
 
 echo "== Building TFRecords into ./tfrecords"
 $PY -m beam_pipelines.build_records --runner=DirectRunner "${build_flags[@]}" --output_dir=tfrecords/
+
+echo "== Training into ./runs/demo (rerunning continues from the last checkpoint)"
+if [ "${build_flags[0]}" = "--input=tapes/" ]; then train_cfg=flags/default.cfg; else train_cfg=flags/cpu_demo.cfg; fi
+$PY -m jazzcnn.train --flagfile=$train_cfg --data_dir=tfrecords/ --model_dir=runs/demo

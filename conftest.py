@@ -1,0 +1,36 @@
+"""Shared test fixtures: tiny records built by the real builder."""
+
+import os
+
+import pytest
+import tensorflow as tf
+
+# Two logical CPUs, so `mirrored` has two replicas in tests. This must run
+# before TensorFlow initialises its devices, hence here at import.
+tf.config.set_logical_device_configuration(
+    tf.config.list_physical_devices('CPU')[0],
+    [tf.config.LogicalDeviceConfiguration()] * 2)
+
+TINY_WINDOW = 16000  # One second at 16 kHz: tiny, but every code path is real.
+
+
+@pytest.fixture(scope='session')
+def tiny_records(tmp_path_factory):
+  """(data_dir, dataset_info) from demo tapes: 3 tapes per era, 1 s windows."""
+  from beam_pipelines import build_records_lib
+  from beam_pipelines import demo_tapes_lib
+  from beam_pipelines import tracklist_lib
+  from jazzcnn import audio
+  tapes = str(tmp_path_factory.mktemp('tiny_tapes'))
+  demo_tapes_lib.make_demo_tapes(tapes, tapes_per_era=3, tape_seconds=8,
+                                 commentary_seconds=1, extras=False)
+  out = str(tmp_path_factory.mktemp('tiny_records'))
+  info = build_records_lib.build_records(
+      build_records_lib.list_audio(tapes), out,
+      tracklist=tracklist_lib.read_tracklist(
+          os.path.join(tapes, 'tracklist.csv')),
+      eras=tracklist_lib.parse_eras(tracklist_lib.DEFAULT_ERAS),
+      windowing=audio.Windowing(sample_rate=16000, window=TINY_WINDOW,
+                                hop=TINY_WINDOW, trim=16000),
+      shard_mb=0.05, pipeline_options=['--direct_num_workers=1'])
+  return out, info

@@ -1,0 +1,54 @@
+"""Distribution strategies by name."""
+
+import tensorflow as tf
+
+STRATEGIES = ('default', 'one_device', 'mirrored', 'multi_worker_mirrored',
+              'tpu')
+
+
+def get_strategy(name, *, tpu_address='', virtual_cpus=0):
+  """Returns the `tf.distribute.Strategy` called `name`.
+
+  Args:
+    name: one of STRATEGIES. `mirrored` uses all local GPUs, or the virtual
+      CPUs when there is no GPU; `multi_worker_mirrored` reads TF_CONFIG
+      (Cloud GPU VM batch jobs); `tpu` connects to `tpu_address` (empty: the
+      local Cloud TPU VM).
+    tpu_address: TPU name or grpc address, for `tpu`.
+    virtual_cpus: if > 1, splits the CPU into that many logical devices
+      first, so `mirrored` has that many replicas on a machine with no GPU.
+      Must be called before TensorFlow initialises its devices.
+
+  Raises:
+    ValueError: for an unknown name or a bad `virtual_cpus`.
+  """
+  if name not in STRATEGIES:
+    raise ValueError(f'unknown strategy {name!r}; choose one of '
+                     f'{", ".join(STRATEGIES)}')
+  if virtual_cpus < 0:
+    raise ValueError(f'virtual_cpus must be >= 0, got {virtual_cpus}')
+  if virtual_cpus > 1:
+    cpu = tf.config.list_physical_devices('CPU')[0]
+    try:
+      tf.config.set_logical_device_configuration(
+          cpu, [tf.config.LogicalDeviceConfiguration()] * virtual_cpus)
+    except RuntimeError as e:
+      raise ValueError('virtual_cpus must be set before TensorFlow starts '
+                       f'using its devices: {e}') from e
+  if name == 'default':
+    return tf.distribute.get_strategy()
+  if name == 'one_device':
+    gpus = tf.config.list_logical_devices('GPU')
+    return tf.distribute.OneDeviceStrategy(gpus[0].name if gpus else '/cpu:0')
+  if name == 'mirrored':
+    if tf.config.list_logical_devices('GPU'):
+      return tf.distribute.MirroredStrategy()
+    return tf.distribute.MirroredStrategy(
+        [d.name for d in tf.config.list_logical_devices('CPU')])
+  if name == 'multi_worker_mirrored':
+    return tf.distribute.MultiWorkerMirroredStrategy()
+  resolver = tf.distribute.cluster_resolver.TPUClusterResolver(
+      tpu=tpu_address or 'local')
+  tf.config.experimental_connect_to_cluster(resolver)
+  tf.tpu.experimental.initialize_tpu_system(resolver)
+  return tf.distribute.TPUStrategy(resolver)
