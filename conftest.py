@@ -1,6 +1,8 @@
 """Shared test fixtures: tiny records built by the real builder."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 import tensorflow as tf
@@ -14,16 +16,26 @@ tf.config.set_logical_device_configuration(
 TINY_WINDOW = 16000  # One second at 16 kHz: tiny, but every code path is real.
 
 
+ROOT = os.path.dirname(os.path.abspath(__file__))
+
+
 @pytest.fixture(scope='session')
-def tiny_records(tmp_path_factory):
-  """(data_dir, dataset_info) from demo tapes: 3 tapes per era, 1 s windows."""
-  from beam_pipelines import build_records_lib
+def tiny_tapes(tmp_path_factory):
+  """A demo corpus: 3 tapes per era of 8 s, with tracklist.csv."""
   from beam_pipelines import demo_tapes_lib
-  from beam_pipelines import tracklist_lib
-  from jazzcnn import audio
   tapes = str(tmp_path_factory.mktemp('tiny_tapes'))
   demo_tapes_lib.make_demo_tapes(tapes, tapes_per_era=3, tape_seconds=8,
                                  commentary_seconds=1, extras=False)
+  return tapes
+
+
+@pytest.fixture(scope='session')
+def tiny_records(tiny_tapes, tmp_path_factory):
+  """(data_dir, dataset_info) built from `tiny_tapes` with 1 s windows."""
+  from beam_pipelines import build_records_lib
+  from beam_pipelines import tracklist_lib
+  from jazzcnn import audio
+  tapes = tiny_tapes
   out = str(tmp_path_factory.mktemp('tiny_records'))
   info = build_records_lib.build_records(
       build_records_lib.list_audio(tapes), out,
@@ -34,3 +46,24 @@ def tiny_records(tmp_path_factory):
                                 hop=TINY_WINDOW, trim=16000),
       shard_mb=0.05, pipeline_options=['--direct_num_workers=1'])
   return out, info
+
+
+def train_command(data_dir, model_dir, *extra):
+  """`python -m jazzcnn.train` with the cpu_smoke flagfile."""
+  return [sys.executable, '-m', 'jazzcnn.train', '--flagfile=flags/cpu_smoke.cfg',
+          f'--data_dir={data_dir}', f'--model_dir={model_dir}', *extra]
+
+
+def run(command, timeout=600):
+  return subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+                        timeout=timeout)
+
+
+@pytest.fixture(scope='session')
+def smoke_run(tiny_records, tmp_path_factory):
+  """(data_dir, info, model_dir, completed process) of one cpu_smoke run."""
+  data_dir, info = tiny_records
+  model_dir = str(tmp_path_factory.mktemp('smoke'))
+  result = run(train_command(data_dir, model_dir))
+  assert result.returncode == 0, result.stderr[-4000:]
+  return data_dir, info, model_dir, result

@@ -24,3 +24,16 @@ $PY -m beam_pipelines.build_records --runner=DirectRunner "${build_flags[@]}" --
 echo "== Training into ./runs/demo (rerunning continues from the last checkpoint)"
 if [ "${build_flags[0]}" = "--input=tapes/" ]; then train_cfg=flags/default.cfg; else train_cfg=flags/cpu_demo.cfg; fi
 $PY -m jazzcnn.train --flagfile=$train_cfg --data_dir=tfrecords/ --model_dir=runs/demo
+
+echo "== Evaluating on the test split (runs/demo/evaluation/test/)"
+$PY -m jazzcnn.evaluate --model_dir=runs/demo --data_dir=tfrecords/ --split=test
+
+audio_dir=${build_flags[0]#--input=}
+some_tapes=$(ls "$audio_dir" | grep -iE '\.(mp3|flac|ogg|wav)$' | head -4 | sed "s|^|$audio_dir/|")
+echo "== Predicting eras of a few tapes"
+$PY -m jazzcnn.predict --model_dir=runs/demo --notimeline $some_tapes || true
+echo "== Style embeddings and neighbours (runs/demo/styles/)"
+$PY -m jazzcnn.embed --model_dir=runs/demo --output=runs/demo/styles "$audio_dir/*" || true
+echo "== Pictures: training curves and one melspectrogram (runs/demo/plots/)"
+$PY -m jazzcnn.plot --model_dir=runs/demo --audio="$(echo "$some_tapes" | head -1)"
+echo "== Done. Results: runs/demo/results.json, runs/demo/evaluation/test/metrics.json"

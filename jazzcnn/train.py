@@ -7,11 +7,11 @@ Rerunning the same command continues from the last checkpoint in model_dir.
 """
 
 import json
+import logging as std_logging
 
 from absl import app
 from absl import flags
 from absl import logging
-import tensorflow as tf
 
 from jazzcnn import distribute
 from jazzcnn import train_lib
@@ -86,7 +86,10 @@ def main(argv):
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
   if not _MODEL_DIR.value:
     raise app.UsageError('--model_dir is required')
-  tf.get_logger().setLevel('WARNING')  # TF's per-checkpoint INFO lines.
+  # TensorFlow logs a line per checkpoint save at INFO: keep ours, drop those.
+  logging.get_absl_handler().addFilter(
+      lambda r: r.levelno >= std_logging.WARNING or '/tensorflow/' not in
+      r.pathname)
   config = train_lib.TrainConfig(
       epochs=_EPOCHS.value, steps_per_epoch=_STEPS_PER_EPOCH.value,
       batch_size=_BATCH_SIZE.value, learning_rate=_LEARNING_RATE.value,

@@ -222,6 +222,13 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
       data_dir, 'train', info=info, batch_size=config.batch_size,
       training=True, shuffle_buffer=config.shuffle_buffer,
       cycle_length=config.cycle_length)
+  # Keras keeps the validation iterator across epochs when given steps: a
+  # repeated pass of exactly `validation_steps` batches lines up each epoch.
+  validation = input_pipeline.create_dataset(
+      data_dir, 'validation', info=info, batch_size=config.batch_size,
+      training=False).repeat()
+  validation_steps = -(-info['splits']['validation']['windows']
+                       // config.batch_size)
   preemption = _Preemption()
   checkpointer = _Checkpointer(manager, config.checkpoint_every, preemption)
   callbacks = [
@@ -243,6 +250,7 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
     for first, last, leg_steps in legs:
       model.fit(train, initial_epoch=first, epochs=last,
                 steps_per_epoch=leg_steps, class_weight=weights,
+                validation_data=validation, validation_steps=validation_steps,
                 callbacks=callbacks, verbose=verbose)
       if preemption.requested:
         raise SystemExit('preempted (SIGTERM); checkpoint saved at step '

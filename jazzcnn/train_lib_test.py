@@ -13,33 +13,17 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import conftest
 from jazzcnn import train_lib
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _train_command(data_dir, model_dir, *extra):
-  return [sys.executable, '-m', 'jazzcnn.train', '--flagfile=flags/cpu_smoke.cfg',
-          f'--data_dir={data_dir}', f'--model_dir={model_dir}', *extra]
-
-
-def _run(command, timeout=600):
-  return subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
-                        timeout=timeout)
+_train_command = conftest.train_command
+_run = conftest.run
+ROOT = conftest.ROOT
 
 
 def _latest_step(model_dir):
   latest = tf.train.latest_checkpoint(os.path.join(model_dir, 'checkpoints'))
   return int(latest.rsplit('-', 1)[1]) if latest else 0
-
-
-@pytest.fixture(scope='module')
-def smoke_run(tiny_records, tmp_path_factory):
-  data_dir, info = tiny_records
-  model_dir = str(tmp_path_factory.mktemp('smoke'))
-  result = _run(_train_command(data_dir, model_dir))
-  assert result.returncode == 0, result.stderr[-4000:]
-  return data_dir, info, model_dir, result
 
 
 def test_smoke_run_trains_evaluates_and_exports(smoke_run):

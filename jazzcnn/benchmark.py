@@ -1,0 +1,248 @@
+"""Measures the input pipeline, the records builder and training, side by side.
+
+  python -m jazzcnn.benchmark all          # or: input | build | train
+
+Prints one JSON line per figure ({suite, figure, value, unit, goal, ok}) and a
+table; `ok` is false where a goal is missed. Goals are ratios of figures from
+the same run. BENCHMARKS.md keeps the latest table.
+"""
+
+import csv
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+from absl import app
+from absl import flags
+import keras
+import numpy as np
+import tensorflow as tf
+
+from beam_pipelines import build_records_lib
+from jazzcnn import audio
+from jazzcnn import benchmark_lib as lib
+from jazzcnn import input_pipeline
+from jazzcnn import models
+
+SUITES = ('input', 'build', 'train')
+
+_DATA_DIR = flags.DEFINE_string(
+    'data_dir', '', 'Built records for the input suite; empty: synthetic '
+    'shards of --input_windows windows in a temporary directory.')
+_INPUT_WINDOWS = flags.DEFINE_integer(
+    'input_windows', 1024, 'Synthetic windows for the input suite (0.48 MB '
+    'each).')
+_SEED_WINDOWS = flags.DEFINE_integer(
+    'seed_windows', 256, 'WAV files read by the seed-style generator.')
+_BATCH_SIZE = flags.DEFINE_integer('batch_size', 64,
+                                   'Batch size of the input suite.')
+_BUILD_TAPES = flags.DEFINE_integer('build_tapes', 4,
+                                    'MP3 tapes for the build suite.')
+_BUILD_MINUTES = flags.DEFINE_float('build_minutes', 15.0,
+                                    'Length of each MP3 tape, minutes.')
+_MEMORY_MINUTES = flags.DEFINE_list(
+    'memory_minutes', ['10', '120'],
+    'Short and long tape (minutes) for the peak-memory figure.')
+_TRAIN_STEPS = flags.DEFINE_integer('train_steps', 30,
+                                    'Timed steps per training figure.')
+_TRAIN_WIDTH = flags.DEFINE_float(
+    'train_width', 0.125, 'Model width of the train suite (1.0: the seed '
+    'model, for GPUs).')
+_TRAIN_BATCH = flags.DEFINE_integer('train_batch', 8,
+                                    'Batch size of the train suite.')
+_MIXED_PRECISION = flags.DEFINE_enum(
+    'mixed_precision', '', ['', 'mixed_float16', 'mixed_bfloat16'],
+    'Policy of the train suite.')
+_JIT_COMPILE = flags.DEFINE_bool('jit_compile', False,
+                                 'XLA for the train suite.')
+_WORK_DIR = flags.DEFINE_string('work_dir', '',
+                                'Scratch directory; empty: a temporary one.')
+
+
+def input_suite(work):
+  figures = []
+  data_dir = _DATA_DIR.value
+  if not data_dir:
+    data_dir = os.path.join(work, 'records')
+    lib.write_synthetic_records(data_dir, windows=_INPUT_WINDOWS.value)
+  info = input_pipeline.read_info(data_dir)
+  paths = lib._shard_paths(data_dir, info)
+  windows = info['splits']['train']['windows']
+  window_bytes = info['window_samples'] * 2
+  total_bytes = sum(os.path.getsize(p) for p in paths)
+  lib.raw_read(paths)  # Into the page cache.
+  _, t_raw = lib.timed(lambda: lib.raw_read(paths))
+  figures.append(lib.figure('input', 'raw_file_read', total_bytes / t_raw / 1e6,
+                            'MB/s', 'physical ceiling'))
+  _, t_bare = lib.timed(lambda: lib.bare_tfrecord_read(paths))
+  bare = windows / t_bare
+  figures.append(lib.figure('input', 'bare_tfrecord_read', bare, 'windows/s'))
+  figures.append(lib.figure('input', 'bare_tfrecord_read_mb', total_bytes /
+                            t_bare / 1e6, 'MB/s'))
+  batches = max(1, windows // _BATCH_SIZE.value)
+  lib.pipeline_read(data_dir, info, batches=2, batch_size=_BATCH_SIZE.value)
+  n, t_pipe = lib.timed(lambda: lib.pipeline_read(
+      data_dir, info, batches=batches, batch_size=_BATCH_SIZE.value))
+  pipe = n / t_pipe
+  figures.append(lib.figure('input', 'pipeline', pipe, 'windows/s'))
+  figures.append(lib.figure('input', 'pipeline_mb', pipe * window_bytes / 1e6,
+                            'MB/s'))
+  figures.append(lib.figure('input', 'pipeline_vs_bare_tfrecord', pipe / bare,
+                            'x', '>= 0.8', pipe / bare >= 0.8))
+  wavs = lib.write_seed_wavs(os.path.join(work, 'seed_wavs'),
+                             count=_SEED_WINDOWS.value,
+                             window_samples=info['window_samples'])
+  lib.raw_read(wavs)
+  n, t_seed = lib.timed(lambda: lib.seed_generator_read(wavs))
+  seed = n / t_seed
+  figures.append(lib.figure('input', 'seed_from_generator_wavs', seed,
+                            'windows/s'))
+  figures.append(lib.figure('input', 'pipeline_vs_seed', pipe / seed, 'x',
+                            '>= 5', pipe / seed >= 5))
+  flops = lib.model_flops_per_window()
+  gpu = lib.H100_BF16_FLOPS * lib.GPU_UTILISATION / (3 * flops)
+  cores = os.cpu_count()
+  needed = gpu / (pipe / cores)
+  figures += [
+      lib.figure('input', 'model_forward_flops', flops / 1e9, 'GFLOP/window'),
+      lib.figure('input', 'h100_training_estimate', gpu, 'windows/s',
+                 '40% of 989 TFLOP/s bf16, train = 3x forward'),
+      lib.figure('input', 'host_cores_to_feed_h100', needed, 'cores', '<= 8',
+                 needed <= 8),
+  ]
+  return figures
+
+
+def build_suite(work):
+  figures = []
+  tapes = os.path.join(work, 'mp3_tapes')
+  os.makedirs(tapes, exist_ok=True)
+  titles = [f'Bench_Band_Tape_{i}_1925' for i in range(_BUILD_TAPES.value)]
+  for title in titles:
+    lib.write_tone_tape(os.path.join(tapes, title + '.mp3'),
+                        _BUILD_MINUTES.value * 60)
+  tracklist = os.path.join(work, 'tracklist.csv')
+  with open(tracklist, 'w', newline='') as f:
+    csv.writer(f).writerows([('title', 'year')] + [(t, '1925') for t in titles])
+  paths = sorted(os.path.join(tapes, t + '.mp3') for t in titles)
+  lib.raw_read(paths)
+  cores = os.cpu_count()
+  windowing = audio.Windowing()
+  seconds, t_decode = lib.timed(
+      lambda: lib.decode_all(paths, windowing, cores), repeats=1)
+  decode = seconds / t_decode
+  figures.append(lib.figure('build', 'decode_only', decode, 'x real time',
+                            f'{cores} processes'))
+  out = os.path.join(work, 'built')
+  start = time.perf_counter()
+  subprocess.run(lib.build_command(tapes, tracklist, out,
+                                   '--runner=DirectRunner'),
+                 check=True, capture_output=True)
+  t_build = time.perf_counter() - start
+  built = seconds / t_build
+  figures += [
+      lib.figure('build', 'build_records', built, 'x real time',
+                 f'DirectRunner, {cores} workers, start-up included'),
+      lib.figure('build', 'build_records_hours_per_minute', built / 60,
+                 'h/min'),
+      lib.figure('build', 'build_vs_decode_only', built / decode, 'x', '>= 0.5',
+                 built / decode >= 0.5),
+      lib.figure('build', 'build_per_core', built / cores, 'x real time',
+                 '>= 100', built / cores >= 100),
+  ]
+  short, long_ = (float(m) for m in _MEMORY_MINUTES.value)
+  rss = []
+  for minutes in (short, long_):
+    tape_dir = os.path.join(work, f'memory_{minutes:g}')
+    os.makedirs(tape_dir, exist_ok=True)
+    lib.write_tone_tape(os.path.join(tape_dir, 'Bench_Band_Tape_0_1925.flac'),
+                        minutes * 60)
+    rss.append(lib.peak_rss_of(lib.build_command(
+        tape_dir, tracklist, os.path.join(work, f'memory_out_{minutes:g}'),
+        '--direct_num_workers=1')))
+  figures += [
+      lib.figure('build', f'peak_rss_{short:g}min_tape', rss[0] / 2**20, 'MiB',
+                 'one process: FnApiRunner in-process'),
+      lib.figure('build', f'peak_rss_{long_:g}min_tape', rss[1] / 2**20, 'MiB'),
+      lib.figure('build', 'peak_rss_long_vs_short', rss[1] / rss[0], 'x',
+                 '< 1.2', rss[1] / rss[0] < 1.2),
+  ]
+  return figures
+
+
+def train_suite(work):
+  keras.mixed_precision.set_global_policy(_MIXED_PRECISION.value or 'float32')
+  data_dir = os.path.join(work, 'train_records')
+  windows = _TRAIN_BATCH.value * 16
+  info = lib.write_synthetic_records(data_dir, windows=windows, shards=4)
+  model = models.build_model(4, info['window_samples'], width=_TRAIN_WIDTH.value)
+  model.compile('rmsprop', 'sparse_categorical_crossentropy',
+                jit_compile=_JIT_COMPILE.value)
+  ds = input_pipeline.create_dataset(data_dir, 'train', info=info,
+                                     batch_size=_TRAIN_BATCH.value,
+                                     training=True, shuffle_buffer=64)
+  batch = next(iter(ds))
+  in_memory = tf.data.Dataset.from_tensors(batch).repeat()
+  steps = _TRAIN_STEPS.value
+
+  def rate(dataset):
+    model.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0)  # Warm up.
+    _, t = lib.timed(lambda: model.fit(dataset, steps_per_epoch=steps,
+                                       epochs=1, verbose=0), repeats=2)
+    return steps * _TRAIN_BATCH.value / t
+
+  real, held = rate(ds), rate(in_memory)
+  gpus = tf.config.list_logical_devices('GPU')
+  where = (f'{len(gpus)} GPU' if gpus else 'CPU') + (
+      f', width {_TRAIN_WIDTH.value:g}, batch {_TRAIN_BATCH.value}, '
+      f'{_MIXED_PRECISION.value or "float32"}, '
+      f'jit {"on" if _JIT_COMPILE.value else "off"}')
+  flops = lib.model_flops_per_window(info['window_samples']) * \
+      _TRAIN_WIDTH.value ** 2
+  return [
+      lib.figure('train', 'real_input_pipeline', real, 'windows/s', where),
+      lib.figure('train', 'batch_in_memory', held, 'windows/s'),
+      lib.figure('train', 'real_vs_in_memory', real / held, 'x', '>= 0.95',
+                 real / held >= 0.95),
+      lib.figure('train', 'achieved_train_flops', 3 * flops * real / 1e12,
+                 'TFLOP/s', '3 x forward FLOPs x windows/s (approx.)'),
+  ]
+
+
+def main(argv):
+  names = argv[1:] or ['all']
+  suites = SUITES if names == ['all'] else names
+  for name in suites:
+    if name not in SUITES:
+      raise app.UsageError(f'unknown suite {name!r}: choose from '
+                           f'{", ".join(SUITES)} or all')
+  work = _WORK_DIR.value or tempfile.mkdtemp(prefix='jazzcnn_bench_')
+  figures = []
+  for name in suites:
+    suite_figures = globals()[f'{name}_suite'](work)
+    for f in suite_figures:
+      print(json.dumps(f), flush=True)
+    figures += suite_figures
+  print(format_table(figures))
+  print(f'\n{platform.node()}: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, '
+        f'TF {tf.__version__}; work dir {work}')
+  if any(f['ok'] is False for f in figures):
+    sys.exit(1)
+
+
+def format_table(figures):
+  lines = ['| suite | figure | value | unit | goal | ok |',
+           '| --- | --- | --- | --- | --- | --- |']
+  for f in figures:
+    ok = '' if f['ok'] is None else ('yes' if f['ok'] else '**no**')
+    lines.append(f"| {f['suite']} | {f['figure']} | {f['value']:.3g} | "
+                 f"{f['unit']} | {f['goal']} | {ok} |")
+  return '\n'.join(lines)
+
+
+if __name__ == '__main__':
+  app.run(main)

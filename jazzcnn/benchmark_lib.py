@@ -1,0 +1,210 @@
+"""Throughput and memory figures, measured side by side in one run.
+
+Each figure is a dict {suite, figure, value, unit, goal, ok}; goals are
+ratios between figures of the same run, because these machines are noisy.
+"""
+
+import glob
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import soundfile
+import tensorflow as tf
+
+from jazzcnn import features
+from jazzcnn import input_pipeline
+from jazzcnn import models
+
+# NVIDIA H100 SXM dense bf16 peak; the `input` suite sizes the host for a GPU
+# running the seed model at 40 % of it.
+H100_BF16_FLOPS = 989e12
+GPU_UTILISATION = 0.4
+
+
+def figure(suite, name, value, unit, goal='', ok=None):
+  return {'suite': suite, 'figure': name, 'value': value, 'unit': unit,
+          'goal': goal, 'ok': ok}
+
+
+def timed(fn, *, min_seconds=1.0, repeats=3):
+  """Best-of-`repeats` (result, seconds) of fn; repeats until min_seconds."""
+  best, result = float('inf'), None
+  for _ in range(repeats):
+    start = time.perf_counter()
+    result = fn()
+    best = min(best, time.perf_counter() - start)
+    if best >= min_seconds:
+      break
+  return result, best
+
+
+def write_synthetic_records(out_dir, *, windows=512, window_samples=240000,
+                            shards=8, seed=0):
+  """Shards of random windows in the builder's format, with dataset_info.
+
+  For input benchmarks only: the bytes are what matters, not the music.
+  """
+  tf.io.gfile.makedirs(out_dir)
+  rng = np.random.default_rng(seed)
+  base = rng.integers(-8000, 8000, window_samples, dtype=np.int16)
+  files = []
+  per_split = {}
+  for shard in range(shards):
+    name = f'train-{shard:05d}-of-{shards:05d}.tfrecord'
+    files.append(name)
+    with tf.io.TFRecordWriter(os.path.join(out_dir, name)) as writer:
+      for i in range(shard, windows, shards):
+        label = i % 4
+        writer.write(features.make_example(
+            np.roll(base, i), label=label, era=str(label),
+            tape_id=f'tape{i % 32}', offset=i))
+        per_split[label] = per_split.get(label, 0) + 1
+  info = {
+      'eras': ['0', '1', '2', '3'], 'sample_rate': 16000,
+      'window_samples': window_samples, 'hop_samples': window_samples,
+      'compression': '',
+      'splits': {'train': {'windows': windows, 'files': files,
+                           'windows_per_era': {str(k): v for k, v in
+                                               sorted(per_split.items())}}},
+  }
+  import json
+  with open(os.path.join(out_dir, 'dataset_info.json'), 'w') as f:
+    json.dump(info, f)
+  return info
+
+
+def _shard_paths(data_dir, info):
+  return [os.path.join(data_dir, f) for f in info['splits']['train']['files']]
+
+
+def raw_read(paths, chunk=8 << 20):
+  """Bytes read with plain file reads (the physical ceiling)."""
+  total = 0
+  buf = bytearray(chunk)
+  for path in paths:
+    with open(path, 'rb', buffering=0) as f:
+      while True:
+        n = f.readinto(buf)
+        if not n:
+          break
+        total += n
+  return total
+
+
+def bare_tfrecord_read(paths, *, compression=None):
+  """Records and bytes through a bare TFRecordDataset (CRC checks, no parse)."""
+  ds = tf.data.TFRecordDataset(paths, compression_type=compression,
+                               num_parallel_reads=tf.data.AUTOTUNE,
+                               buffer_size=4 << 20)
+  count = total = 0
+  for record in ds.batch(64):
+    count += int(record.shape[0])
+  total = count
+  return total
+
+
+def pipeline_read(data_dir, info, *, batches, batch_size=64):
+  """Windows through the real training input pipeline (parse + decode)."""
+  ds = input_pipeline.create_dataset(data_dir, 'train', info=info,
+                                     batch_size=batch_size, training=True,
+                                     shuffle_buffer=batch_size)
+  count = 0
+  for waveform, _ in ds.take(batches):
+    count += int(waveform.shape[0])
+  return count
+
+
+def write_seed_wavs(out_dir, *, count, window_samples=240000, rate=16000):
+  """The seed's layout: one 15 s WAV file per window."""
+  os.makedirs(out_dir, exist_ok=True)
+  rng = np.random.default_rng(1)
+  x = rng.integers(-8000, 8000, window_samples, dtype=np.int16)
+  paths = []
+  for i in range(count):
+    path = os.path.join(out_dir, f'w{i:05d}.wav')
+    soundfile.write(path, np.roll(x, i), rate, subtype='PCM_16')
+    paths.append(path)
+  return paths
+
+
+def seed_generator_read(paths, *, batch_size=64):
+  """The seed's approach: from_generator loading one WAV file per window."""
+
+  def gen():
+    for i, path in enumerate(paths):
+      audio, _ = soundfile.read(path, dtype='float32')
+      yield audio, i % 4
+
+  ds = tf.data.Dataset.from_generator(
+      gen, output_signature=(tf.TensorSpec([None], tf.float32),
+                             tf.TensorSpec([], tf.int32)))
+  ds = ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+  count = 0
+  for waveform, _ in ds:
+    count += int(waveform.shape[0])
+  return count
+
+
+def model_flops_per_window(window_samples=240000, num_classes=4):
+  """Forward multiply-adds x 2 of the seed model's conv and dense layers."""
+  import keras
+  model = models.build_model(num_classes, window_samples)
+  flops = 0
+  for layer in model.layers:
+    if isinstance(layer, keras.layers.Conv2D):
+      _, h, w, c_out = layer.output.shape
+      kh, kw, c_in, _ = layer.kernel.shape
+      flops += 2 * h * w * kh * kw * c_in * c_out
+    elif isinstance(layer, keras.layers.Dense):
+      flops += 2 * int(np.prod(layer.kernel.shape))
+  return flops
+
+
+def peak_rss_of(command):
+  """Peak resident memory (bytes) of a child process and its children."""
+  before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+  subprocess.run(command, check=True, capture_output=True)
+  after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+  return max(before, after) * 1024
+
+
+def write_tone_tape(path, seconds, *, rate=44100, channels=2, block=1 << 16):
+  """A long tape written block by block (memory stays small)."""
+  fmt = os.path.splitext(path)[1][1:].upper()
+  t0 = 0
+  with soundfile.SoundFile(path, 'w', rate, channels, format=fmt) as f:
+    total = int(seconds * rate)
+    while t0 < total:
+      n = min(block, total - t0)
+      t = (np.arange(n) + t0) / rate
+      x = 0.3 * np.sin(2 * np.pi * (220 + 40 * np.sin(0.1 * t)) * t)
+      x += 0.05 * np.sin(2 * np.pi * 3000 * t) * (np.sin(2 * np.pi * 2 * t) > 0)
+      f.write(np.repeat(x[:, None], channels, axis=1).astype(np.float32))
+      t0 += n
+
+
+def decode_seconds(path, windowing):
+  """Seconds of audio in the windows decoded from one file."""
+  from jazzcnn import audio
+  with open(path, 'rb') as f:
+    n = sum(1 for _ in audio.stream_windows(f, windowing))
+  return n * windowing.hop / windowing.sample_rate
+
+
+def decode_all(paths, windowing, processes):
+  """Decodes files in `processes` worker processes; audio seconds decoded."""
+  import multiprocessing
+  ctx = multiprocessing.get_context('spawn')
+  with ctx.Pool(processes) as pool:
+    return sum(pool.starmap(decode_seconds, [(p, windowing) for p in paths]))
+
+
+def build_command(tapes_dir, tracklist, output_dir, *extra):
+  return [sys.executable, '-m', 'beam_pipelines.build_records',
+          f'--input={tapes_dir}', f'--tracklist={tracklist}',
+          f'--output_dir={output_dir}', '--trim_seconds=0', *extra]

@@ -1,0 +1,111 @@
+"""evaluate, predict, embed and plot on a model trained by the smoke config."""
+
+import glob
+import json
+import os
+import shutil
+import sys
+
+import numpy as np
+
+import conftest
+
+PNG = b'\x89PNG\r\n\x1a\n'
+
+
+def _is_png(path):
+  with open(path, 'rb') as f:
+    return f.read(8) == PNG
+
+
+def _tapes_by_era(tiny_tapes):
+  import csv
+  rows = list(csv.DictReader(open(os.path.join(tiny_tapes, 'tracklist.csv'))))
+  by_era = {}
+  for row in rows:
+    path = glob.glob(os.path.join(tiny_tapes, row['title'] + '.*'))[0]
+    era = row['title'].split('_')[3].lower()
+    by_era.setdefault(era, []).append(path)
+  return by_era
+
+
+def test_evaluate_writes_metrics_and_confusion_png(smoke_run):
+  data_dir, info, model_dir, _ = smoke_run
+  result = conftest.run([sys.executable, '-m', 'jazzcnn.evaluate',
+                         f'--model_dir={model_dir}', f'--data_dir={data_dir}',
+                         '--split=test'])
+  assert result.returncode == 0, result.stderr[-3000:]
+  out = os.path.join(model_dir, 'evaluation', 'test')
+  metrics = json.load(open(os.path.join(out, 'metrics.json')))
+  for key in ('window_accuracy', 'tape_accuracy', 'per_era',
+              'confusion_matrix', 'eras', 'mean_confidence'):
+    assert key in metrics
+  matrix = np.array(metrics['confusion_matrix'])
+  assert matrix.sum() == info['splits']['test']['windows']
+  assert metrics['window_accuracy'] == np.trace(matrix) / matrix.sum()
+  assert metrics['tapes'] == info['splits']['test']['tapes']
+  assert _is_png(os.path.join(out, 'confusion.png'))
+  assert 'window accuracy' in result.stdout and 'precision' in result.stdout
+
+
+def test_predict_reports_bad_files_and_still_runs_the_others(
+    smoke_run, tiny_tapes, tmp_path):
+  _, info, model_dir, _ = smoke_run
+  good = _tapes_by_era(tiny_tapes)['swing'][0]
+  broken = tmp_path / 'broken.mp3'
+  broken.write_bytes(b'not audio at all' * 50)
+  result = conftest.run([sys.executable, '-m', 'jazzcnn.predict',
+                         f'--model_dir={model_dir}', '--json', str(broken),
+                         good])
+  assert result.returncode == 1  # One file failed...
+  lines = [json.loads(l) for l in result.stdout.splitlines()]
+  assert lines[0]['path'] == str(broken) and 'unreadable' in lines[0]['error']
+  ok = lines[1]  # ...and the other still ran.
+  assert ok['path'] == good and ok['era'] in info['eras']
+  assert abs(sum(ok['probabilities'].values()) - 1) < 1e-4
+  assert len(ok['timeline']) == 8  # 8 s of 1 s windows, no trim.
+  assert [w['start_seconds'] for w in ok['timeline']] == list(range(8))
+  table = conftest.run([sys.executable, '-m', 'jazzcnn.predict',
+                        f'--model_dir={model_dir}', '--trim_seconds=1', good])
+  assert table.returncode == 0, table.stderr[-2000:]
+  assert table.stdout.count(' s  ') == 6  # The timeline, trims applied.
+
+
+def test_embed_same_tape_identical_other_eras_differ(smoke_run, tiny_tapes,
+                                                     tmp_path):
+  _, _, model_dir, _ = smoke_run
+  by_era = _tapes_by_era(tiny_tapes)
+  early, cool = by_era['early'][0], by_era['cool'][0]
+  copy = str(tmp_path / ('Copy_Of_' + os.path.basename(early)))
+  shutil.copy(early, copy)
+  out = str(tmp_path / 'styles')
+  result = conftest.run([sys.executable, '-m', 'jazzcnn.embed',
+                         f'--model_dir={model_dir}', f'--output={out}',
+                         early, copy, cool])
+  assert result.returncode == 0, result.stderr[-3000:]
+  vectors = np.load(os.path.join(out, 'embeddings.npy'))
+  assert vectors.shape == (3, 64)  # cpu_smoke: 512 * 0.125.
+  np.testing.assert_array_equal(vectors[0], vectors[1])
+  assert not np.allclose(vectors[0], vectors[2])
+  tapes = json.load(open(os.path.join(out, 'tapes.json')))
+  assert tapes[0]['neighbours'][0][0] == tapes[1]['tape']
+  assert tapes[0]['neighbours'][0][1] >= 1 - 1e-6
+  rows = open(os.path.join(out, 'similarity.csv')).read().splitlines()
+  assert len(rows) == 4
+  assert _is_png(os.path.join(out, 'projection.png'))
+
+
+def test_plot_draws_curves_and_the_models_melspectrogram(smoke_run,
+                                                         tiny_tapes):
+  _, _, model_dir, _ = smoke_run
+  tape = _tapes_by_era(tiny_tapes)['bop'][0]
+  result = conftest.run([sys.executable, '-m', 'jazzcnn.plot',
+                         f'--model_dir={model_dir}', f'--audio={tape}',
+                         '--window=2'])
+  assert result.returncode == 0, result.stderr[-3000:]
+  for name in ('curves.png', 'melspec.png'):
+    assert _is_png(os.path.join(model_dir, 'plots', name))
+  import matplotlib.image
+  image = matplotlib.image.imread(os.path.join(model_dir, 'plots',
+                                               'curves.png'))
+  assert image.shape[0] > 100 and image.shape[1] > 400

@@ -1,0 +1,102 @@
+"""Style embeddings of tapes and how alike they are: the seed's comparison.
+
+  python -m jazzcnn.embed --model_dir=runs/NAME 'tapes/*.mp3' --output=styles/
+
+Writes embeddings.npy (one row per tape: the penultimate layer averaged over
+its windows), tapes.json (ids, paths, predicted eras, nearest neighbours),
+similarity.csv (cosine) and projection.png (PCA, coloured by era).
+"""
+
+import csv
+import json
+import os
+import posixpath
+import sys
+
+from absl import app
+from absl import flags
+import numpy as np
+import tensorflow as tf
+
+from beam_pipelines import build_records_lib
+from beam_pipelines import tracklist_lib
+from jazzcnn import audio
+from jazzcnn import plots
+from jazzcnn import predict_lib
+from jazzcnn import train_lib
+
+_MODEL_DIR = flags.DEFINE_string('model_dir', None,
+                                 'Model dir written by jazzcnn.train.')
+_OUTPUT = flags.DEFINE_string('output', None, 'Directory for the results.')
+_TRIM_SECONDS = flags.DEFINE_float(
+    'trim_seconds', 0.0, 'Seconds skipped at both ends of each file.')
+_NEIGHBOURS = flags.DEFINE_integer('neighbours', 3,
+                                   'Nearest neighbours listed per tape.')
+_TRACKLIST = flags.DEFINE_string(
+    'tracklist', '', 'Optional "title,year" CSV: colour tapes by their '
+    'labelled era rather than the predicted one.')
+_BATCH_SIZE = flags.DEFINE_integer('batch_size', 16, 'Windows per batch.')
+
+
+def main(argv):
+  if not _MODEL_DIR.value or not _OUTPUT.value:
+    raise app.UsageError('--model_dir and --output are required')
+  if len(argv) < 2:
+    raise app.UsageError('name at least one audio file or glob')
+  try:
+    model, meta = train_lib.load_exported(_MODEL_DIR.value)
+  except ValueError as e:
+    raise app.UsageError(str(e))
+  eras = meta['eras']
+  labels = {}
+  if _TRACKLIST.value:
+    era_list = [tracklist_lib.Era(n, *meta['era_years'][n]) for n in eras]
+    labels = {t: tracklist_lib.label(t, y, era_list).status for t, y in
+              tracklist_lib.read_tracklist(_TRACKLIST.value).items()}
+  names, paths, vectors, predicted, failed = [], [], [], [], 0
+  for path in predict_lib.expand(argv[1:]):
+    try:
+      vector, probs, _ = predict_lib.embed_file(
+          model, meta, path, trim_seconds=_TRIM_SECONDS.value,
+          batch_size=_BATCH_SIZE.value)
+    except (audio.AudioError, OSError) as e:
+      print(f'{path}: ERROR {e}', file=sys.stderr)
+      failed += 1
+      continue
+    names.append(build_records_lib.tape_id(path))
+    paths.append(path)
+    vectors.append(vector)
+    predicted.append(eras[int(probs.argmax())])
+  if not vectors:
+    raise app.UsageError('no file could be embedded')
+  vectors = np.stack(vectors)
+  similarity = predict_lib.cosine_similarity(vectors)
+  neighbours = predict_lib.nearest(similarity, names, _NEIGHBOURS.value)
+  out = _OUTPUT.value
+  tf.io.gfile.makedirs(out)
+  with tf.io.gfile.GFile(posixpath.join(out, 'embeddings.npy'), 'wb') as f:
+    np.save(f, vectors)
+  colour = [labels.get(n, p) for n, p in zip(names, predicted)]
+  with tf.io.gfile.GFile(posixpath.join(out, 'tapes.json'), 'w') as f:
+    json.dump([{'tape': n, 'path': p, 'predicted_era': e, 'era': c,
+                'neighbours': neighbours[n]}
+               for n, p, e, c in zip(names, paths, predicted, colour)], f,
+              indent=1)
+  with tf.io.gfile.GFile(posixpath.join(out, 'similarity.csv'), 'w') as f:
+    writer = csv.writer(f)
+    writer.writerow([''] + names)
+    for name, row in zip(names, similarity):
+      writer.writerow([name] + [f'{v:.4f}' for v in row])
+  plots.projection_png(predict_lib.project_2d(vectors), names, colour,
+                       eras + [s for s in tracklist_lib.NOT_LABELLED],
+                       posixpath.join(out, 'projection.png'))
+  for name in names:
+    near = ', '.join(f'{n} ({s:.3f})' for n, s in neighbours[name])
+    print(f'{name}: {near}')
+  print(f'wrote {len(names)} embeddings to {os.path.abspath(out)}')
+  if failed:
+    sys.exit(1)
+
+
+if __name__ == '__main__':
+  app.run(main)

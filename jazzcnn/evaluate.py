@@ -1,0 +1,64 @@
+"""Evaluates an exported model on one split: windows, tapes, eras, confusion.
+
+  python -m jazzcnn.evaluate --model_dir=runs/NAME --data_dir=tfrecords/ \
+      --split=test
+
+Writes metrics.json and confusion.png into MODEL_DIR/evaluation/SPLIT/.
+"""
+
+import json
+import posixpath
+
+from absl import app
+from absl import flags
+import tensorflow as tf
+
+from jazzcnn import evaluate_lib
+from jazzcnn import input_pipeline
+from jazzcnn import plots
+from jazzcnn import train_lib
+
+_MODEL_DIR = flags.DEFINE_string('model_dir', None,
+                                 'Model dir written by jazzcnn.train.')
+_DATA_DIR = flags.DEFINE_string('data_dir', 'tfrecords/',
+                                'Output of build_records (local or gs://).')
+_SPLIT = flags.DEFINE_enum('split', 'test', ['train', 'validation', 'test'],
+                           'Split to evaluate.')
+_BATCH_SIZE = flags.DEFINE_integer('batch_size', 32, 'Windows per batch.')
+_OUTPUT_DIR = flags.DEFINE_string(
+    'output_dir', '', 'Where metrics.json and confusion.png go; empty: '
+    'MODEL_DIR/evaluation/SPLIT.')
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f'unexpected arguments: {argv[1:]}')
+  if not _MODEL_DIR.value:
+    raise app.UsageError('--model_dir is required')
+  try:
+    model, meta = train_lib.load_exported(_MODEL_DIR.value)
+    info = input_pipeline.read_info(_DATA_DIR.value)
+    input_pipeline.split_files(_DATA_DIR.value, info, _SPLIT.value)
+  except ValueError as e:
+    raise app.UsageError(str(e))
+  if info['eras'] != meta['eras']:
+    raise app.UsageError(f'the model knows eras {meta["eras"]}, the records '
+                         f'hold {info["eras"]}')
+  probs, labels, tapes = evaluate_lib.predict_split(
+      model, _DATA_DIR.value, info, _SPLIT.value, batch_size=_BATCH_SIZE.value)
+  metrics = evaluate_lib.compute_metrics(probs, labels, tapes, info['eras'])
+  metrics['split'] = _SPLIT.value
+  out = _OUTPUT_DIR.value or posixpath.join(_MODEL_DIR.value, 'evaluation',
+                                            _SPLIT.value)
+  tf.io.gfile.makedirs(out)
+  with tf.io.gfile.GFile(posixpath.join(out, 'metrics.json'), 'w') as f:
+    json.dump(metrics, f, indent=1)
+  plots.confusion_png(metrics['confusion_matrix'], info['eras'],
+                      posixpath.join(out, 'confusion.png'),
+                      title=f'{_SPLIT.value}: windows')
+  print(evaluate_lib.format_report(metrics))
+  print(f'\nwrote {out}/metrics.json and confusion.png')
+
+
+if __name__ == '__main__':
+  app.run(main)

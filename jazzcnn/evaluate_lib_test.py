@@ -1,0 +1,55 @@
+"""Metrics against values worked out by hand on a tiny fixed set."""
+
+import numpy as np
+import pytest
+
+from jazzcnn import evaluate_lib
+
+ERAS = ['early', 'swing', 'bop']
+# Six windows of two tapes per era... worked through below.
+LABELS = np.array([0, 0, 0, 1, 1, 2, 2, 2])
+PROBS = np.array([
+    [0.7, 0.2, 0.1],  # tape a (early): right
+    [0.6, 0.3, 0.1],  # a: right
+    [0.2, 0.7, 0.1],  # b (early): wrong, swing
+    [0.1, 0.8, 0.1],  # c (swing): right
+    [0.5, 0.4, 0.1],  # c: wrong, early
+    [0.1, 0.1, 0.8],  # d (bop): right
+    [0.3, 0.3, 0.4],  # d: right
+    [0.1, 0.6, 0.3],  # e (bop): wrong, swing
+])
+TAPES = np.array(['a', 'a', 'b', 'c', 'c', 'd', 'd', 'e'])
+
+
+def test_metrics_match_the_hand_computed_values():
+  m = evaluate_lib.compute_metrics(PROBS, LABELS, TAPES, ERAS)
+  # Rows true, columns predicted.
+  assert m['confusion_matrix'] == [[2, 1, 0], [1, 1, 0], [0, 1, 2]]
+  assert m['window_accuracy'] == pytest.approx(5 / 8)
+  # early: precision 2/3, recall 2/3; swing: 1/3, 1/2; bop: 2/2, 2/3.
+  assert m['per_era']['early']['precision'] == pytest.approx(2 / 3)
+  assert m['per_era']['early']['recall'] == pytest.approx(2 / 3)
+  assert m['per_era']['swing']['precision'] == pytest.approx(1 / 3)
+  assert m['per_era']['swing']['recall'] == pytest.approx(1 / 2)
+  assert m['per_era']['swing']['f1'] == pytest.approx(0.4)  # 2*(1/6)/(5/6)
+  assert m['per_era']['bop']['precision'] == pytest.approx(1.0)
+  assert m['per_era']['bop']['f1'] == pytest.approx(0.8)  # 2*(2/3)/(5/3)
+  assert [m['per_era'][e]['support'] for e in ERAS] == [3, 2, 3]
+  # Tapes by mean probability: a early ✓, b swing ✗, c [.3,.6,.1] swing ✓,
+  # d [.2,.2,.6] bop ✓, e swing ✗.
+  assert m['tapes'] == 5
+  assert m['tape_accuracy'] == pytest.approx(3 / 5)
+  assert m['tape_confusion_matrix'] == [[1, 1, 0], [0, 1, 0], [0, 1, 1]]
+  # The seed's table: mean softmax of each true era's windows.
+  assert m['mean_confidence']['swing'] == pytest.approx(
+      {'early': 0.3, 'swing': 0.6, 'bop': 0.1})
+  report = evaluate_lib.format_report(m)
+  assert 'window accuracy 0.625' in report and 'tape accuracy 0.600' in report
+
+
+def test_an_era_without_windows_has_zero_scores_not_errors():
+  m = evaluate_lib.compute_metrics(PROBS[:5], LABELS[:5], TAPES[:5], ERAS)
+  assert m['per_era']['bop'] == {'precision': 0.0, 'recall': 0.0, 'f1': 0.0,
+                                 'support': 0}
+  assert m['mean_confidence']['bop'] is None
+  assert 'bop' in evaluate_lib.format_report(m)

@@ -1,0 +1,60 @@
+"""Pictures of a trained model: one window's melspectrogram, training curves.
+
+  python -m jazzcnn.plot --model_dir=runs/NAME --audio=tape.mp3
+  # → MODEL_DIR/plots/melspec.png and MODEL_DIR/plots/curves.png
+"""
+
+import posixpath
+
+from absl import app
+from absl import flags
+import tensorflow as tf
+
+from jazzcnn import predict_lib
+from jazzcnn import plots
+from jazzcnn import train_lib
+
+_MODEL_DIR = flags.DEFINE_string('model_dir', None,
+                                 'Model dir written by jazzcnn.train.')
+_AUDIO = flags.DEFINE_string(
+    'audio', '', 'Audio file whose window is drawn as melspec.png; empty: no '
+    'melspectrogram.')
+_WINDOW = flags.DEFINE_integer('window', 0, 'Which window of --audio to draw.')
+_TRIM_SECONDS = flags.DEFINE_float('trim_seconds', 0.0,
+                                   'Seconds skipped at both ends of --audio.')
+_OUTPUT_DIR = flags.DEFINE_string('output_dir', '',
+                                  'Where PNGs go; empty: MODEL_DIR/plots.')
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f'unexpected arguments: {argv[1:]}')
+  if not _MODEL_DIR.value:
+    raise app.UsageError('--model_dir is required')
+  out = _OUTPUT_DIR.value or posixpath.join(_MODEL_DIR.value, 'plots')
+  tf.io.gfile.makedirs(out)
+  try:
+    plots.curves_png(posixpath.join(_MODEL_DIR.value, 'logs'),
+                     posixpath.join(out, 'curves.png'))
+    print(f'wrote {out}/curves.png')
+    if _AUDIO.value:
+      model, meta = train_lib.load_exported(_MODEL_DIR.value)
+      w = predict_lib.windowing(meta, trim_seconds=_TRIM_SECONDS.value)
+      for i, (offsets, windows) in enumerate(
+          predict_lib.batched_windows(_AUDIO.value, w, batch_size=1)):
+        if i == _WINDOW.value:
+          plots.melspec_png(
+              plots.model_melspec(model, windows[0]),
+              posixpath.join(out, 'melspec.png'), sample_rate=w.sample_rate,
+              title=f'{posixpath.basename(_AUDIO.value)} at '
+              f'{offsets[0] / w.sample_rate:.0f} s, as the model sees it')
+          print(f'wrote {out}/melspec.png')
+          break
+      else:
+        raise ValueError(f'{_AUDIO.value} has no window {_WINDOW.value}')
+  except ValueError as e:
+    raise app.UsageError(str(e))
+
+
+if __name__ == '__main__':
+  app.run(main)

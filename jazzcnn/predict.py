@@ -1,0 +1,75 @@
+"""Era probabilities of any audio files, whole and window by window.
+
+  python -m jazzcnn.predict --model_dir=runs/NAME tape.mp3 'more/*.flac'
+
+A table for people, or --json for programs. A file that cannot be read gets
+an error line; the others still run (the exit status is 1 if any failed).
+"""
+
+import json
+import sys
+
+from absl import app
+from absl import flags
+import tensorflow as tf
+
+from jazzcnn import audio
+from jazzcnn import predict_lib
+from jazzcnn import train_lib
+
+_MODEL_DIR = flags.DEFINE_string('model_dir', None,
+                                 'Model dir written by jazzcnn.train.')
+_TRIM_SECONDS = flags.DEFINE_float(
+    'trim_seconds', 0.0, 'Seconds skipped at both ends of each file (300 for '
+    'Niven\'s tapes, as in training); 0 keeps everything.')
+_HOP_SECONDS = flags.DEFINE_float(
+    'hop_seconds', 0.0, 'Seconds between windows; 0: as in training.')
+_BATCH_SIZE = flags.DEFINE_integer('batch_size', 16, 'Windows per batch.')
+_JSON = flags.DEFINE_bool('json', False, 'Print one JSON object per file.')
+_TIMELINE = flags.DEFINE_bool('timeline', True,
+                              'Print the per-window timeline in the table.')
+
+
+def main(argv):
+  if not _MODEL_DIR.value:
+    raise app.UsageError('--model_dir is required')
+  if len(argv) < 2:
+    raise app.UsageError('name at least one audio file or glob')
+  try:
+    model, meta = train_lib.load_exported(_MODEL_DIR.value)
+  except ValueError as e:
+    raise app.UsageError(str(e))
+  failed = 0
+  for path in predict_lib.expand(argv[1:]):
+    try:
+      result = predict_lib.predict_file(
+          model, meta, path, trim_seconds=_TRIM_SECONDS.value,
+          hop_seconds=_HOP_SECONDS.value, batch_size=_BATCH_SIZE.value)
+    except (audio.AudioError, OSError, tf.errors.OpError) as e:
+      failed += 1
+      message = e.message if isinstance(e, tf.errors.OpError) else str(e)
+      if _JSON.value:
+        print(json.dumps({'path': path, 'error': message}))
+      else:
+        print(f'{path}: ERROR {message}', file=sys.stderr)
+      continue
+    if _JSON.value:
+      print(json.dumps(result))
+    else:
+      print(_table(result, meta['eras']))
+  if failed:
+    sys.exit(1)
+
+
+def _table(result, eras):
+  probs = '  '.join(f'{e} {result["probabilities"][e]:.2f}' for e in eras)
+  lines = [f'{result["path"]}: {result["era"]}  ({probs})']
+  if _TIMELINE.value:
+    for w in result['timeline']:
+      bar = '  '.join(f'{w["probabilities"][e]:.2f}' for e in eras)
+      lines.append(f'  {w["start_seconds"]:9.1f} s  {w["era"]:<8} {bar}')
+  return '\n'.join(lines)
+
+
+if __name__ == '__main__':
+  app.run(main)

@@ -1,0 +1,119 @@
+"""Era probabilities and style embeddings of whole audio files."""
+
+import numpy as np
+import tensorflow as tf
+
+from jazzcnn import audio
+from jazzcnn import models
+
+
+def expand(patterns):
+  """Files named or matched by the arguments, in order, without repeats."""
+  paths = []
+  for pattern in patterns:
+    matches = sorted(tf.io.gfile.glob(pattern)) if any(
+        c in pattern for c in '*?[') else [pattern]
+    paths += [p for p in matches if p not in paths]
+  return paths
+
+
+def windowing(meta, *, trim_seconds=0.0, hop_seconds=0.0):
+  """The decoder settings of an exported model (eras.json), as trained."""
+  rate = meta['sample_rate']
+  return audio.Windowing(
+      sample_rate=rate, window=meta['window_samples'],
+      hop=round(hop_seconds * rate) if hop_seconds else meta['hop_samples'],
+      trim=round(trim_seconds * rate))
+
+
+def batched_windows(path, windowing_, *, batch_size=16):
+  """Yields (offsets [b], int16 windows [b, window]) of a file, streamed.
+
+  Decoded by the records builder's code, so a file is heard as in training.
+
+  Raises:
+    audio.AudioError: for files that cannot be used (probed first).
+  """
+  with tf.io.gfile.GFile(path, 'rb') as f:
+    audio.probe(f)
+    f.seek(0)
+    offsets, windows = [], []
+    for offset, window in audio.stream_windows(f, windowing_):
+      offsets.append(offset)
+      windows.append(window)
+      if len(windows) == batch_size:
+        yield np.array(offsets), np.stack(windows)
+        offsets, windows = [], []
+    if windows:
+      yield np.array(offsets), np.stack(windows)
+
+
+def predict_file(model, meta, path, *, trim_seconds=0.0, hop_seconds=0.0,
+                 batch_size=16):
+  """The era probabilities of a whole file and of each of its windows.
+
+  Returns:
+    {'path', 'era', 'probabilities': {era: p} (mean over windows),
+     'timeline': [{'start_seconds', 'era', 'probabilities'}]}.
+  """
+  w = windowing(meta, trim_seconds=trim_seconds, hop_seconds=hop_seconds)
+  eras = meta['eras']
+  timeline, all_probs = [], []
+  for offsets, windows in batched_windows(path, w, batch_size=batch_size):
+    probs = np.asarray(model.predict_on_batch(windows))
+    all_probs.append(probs)
+    for offset, p in zip(offsets, probs):
+      timeline.append({'start_seconds': round(offset / w.sample_rate, 3),
+                       'era': eras[int(p.argmax())],
+                       'probabilities': _by_era(p, eras)})
+  mean = np.concatenate(all_probs).mean(axis=0)
+  return {'path': path, 'era': eras[int(mean.argmax())],
+          'probabilities': _by_era(mean, eras), 'timeline': timeline}
+
+
+def embed_file(model, meta, path, *, trim_seconds=0.0, hop_seconds=0.0,
+               batch_size=16):
+  """A file's style embedding: the penultimate layer averaged over windows.
+
+  Returns:
+    (embedding [dim], mean era probabilities [eras], windows).
+  """
+  embedder = models.embedding_model(model)
+  w = windowing(meta, trim_seconds=trim_seconds, hop_seconds=hop_seconds)
+  embeddings, probs = [], []
+  for _, windows in batched_windows(path, w, batch_size=batch_size):
+    embeddings.append(np.asarray(embedder.predict_on_batch(windows)))
+    probs.append(np.asarray(model.predict_on_batch(windows)))
+  embeddings = np.concatenate(embeddings)
+  return (embeddings.mean(axis=0), np.concatenate(probs).mean(axis=0),
+          len(embeddings))
+
+
+def cosine_similarity(vectors):
+  """[n, n] cosine similarities of the rows of `vectors`."""
+  norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+  unit = vectors / np.maximum(norms, 1e-12)
+  return unit @ unit.T
+
+
+def nearest(similarity, names, k=3):
+  """{name: [(neighbour, similarity)] best first}, excluding itself."""
+  out = {}
+  for i, name in enumerate(names):
+    order = [j for j in np.argsort(-similarity[i]) if j != i][:k]
+    out[name] = [(names[j], float(similarity[i, j])) for j in order]
+  return out
+
+
+def project_2d(vectors):
+  """PCA to two dimensions (fewer rows than 3 give zeros where undefined)."""
+  centred = vectors - vectors.mean(axis=0)
+  if len(vectors) < 2:
+    return np.zeros((len(vectors), 2))
+  u, s, _ = np.linalg.svd(centred, full_matrices=False)
+  xy = u[:, :2] * s[:2]
+  return np.pad(xy, ((0, 0), (0, 2 - xy.shape[1])))
+
+
+def _by_era(p, eras):
+  return {e: round(float(v), 6) for e, v in zip(eras, p)}
