@@ -29,11 +29,13 @@ echo "== Evaluating on the test split (runs/demo/evaluation/test/)"
 $PY -m jazzcnn.evaluate --model_dir=runs/demo --data_dir=tfrecords/ --split=test
 
 audio_dir=${build_flags[0]#--input=}
+audio_dir=${audio_dir%/}
 some_tapes=$(ls "$audio_dir" | grep -iE '\.(mp3|flac|ogg|wav)$' | head -4 | sed "s|^|$audio_dir/|")
 echo "== Predicting eras of a few tapes"
 $PY -m jazzcnn.predict --model_dir=runs/demo --notimeline $some_tapes || true
 echo "== Style embeddings and neighbours (runs/demo/styles/)"
-$PY -m jazzcnn.embed --model_dir=runs/demo --output=runs/demo/styles "$audio_dir/*" || true
+$PY -m jazzcnn.embed --model_dir=runs/demo --output=runs/demo/styles \
+    "$audio_dir/*.mp3" "$audio_dir/*.flac" "$audio_dir/*.ogg" "$audio_dir/*.wav" || true
 echo "== Pictures: training curves and one melspectrogram (runs/demo/plots/)"
 $PY -m jazzcnn.plot --model_dir=runs/demo --audio="$(echo "$some_tapes" | head -1)"
 echo "== Done. Results: runs/demo/results.json, runs/demo/evaluation/test/metrics.json"

@@ -97,8 +97,8 @@ def probe(fileobj):
     raise
   except (soundfile.LibsndfileError, RuntimeError, ValueError) as e:
     if 'seek' in str(e):
-      raise AudioError(TRUNCATED, f'cannot seek to the end: {e}') from e
-    raise AudioError(UNREADABLE, str(e)) from e
+      raise AudioError(TRUNCATED, f'cannot seek to the end: {_why(e)}') from e
+    raise AudioError(UNREADABLE, _why(e)) from e
   if got < tail:
     raise AudioError(TRUNCATED, f'read {got} of the last {tail} frames')
   for marker in _TRUNCATION_MARKERS:
@@ -131,7 +131,7 @@ def stream_windows(fileobj, windowing, *, block_frames=1 << 16):
   try:
     f = soundfile.SoundFile(fileobj)
   except (soundfile.LibsndfileError, RuntimeError) as e:
-    raise AudioError(UNREADABLE, str(e)) from e
+    raise AudioError(UNREADABLE, _why(e)) from e
   with f:
     info = AudioInfo(f.samplerate, f.channels, f.frames, f.format)
     if w.num_windows(info) == 0:
@@ -170,7 +170,12 @@ def stream_windows(fileobj, windowing, *, block_frames=1 << 16):
         buf_start += drop
     except (soundfile.LibsndfileError, RuntimeError) as e:
       raise AudioError(DECODE_ERROR, f'at {buf_start / w.sample_rate:.1f} s: '
-                       f'{e}') from e
+                       f'{_why(e)}') from e
+
+
+def _why(error):
+  """libsndfile's reason, without the file object's repr around it."""
+  return getattr(error, 'error_string', None) or str(error)
 
 
 def _to_int16(x):

@@ -13,7 +13,8 @@ def expand(patterns):
   for pattern in patterns:
     matches = sorted(tf.io.gfile.glob(pattern)) if any(
         c in pattern for c in '*?[') else [pattern]
-    paths += [p for p in matches if p not in paths]
+    # A pattern that matches nothing stays, to fail as "not found" per file.
+    paths += [p for p in matches or [pattern] if p not in paths]
   return paths
 
 

@@ -188,6 +188,13 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
   info = input_pipeline.read_info(data_dir)
   for split in ('train', 'validation', 'test'):
     input_pipeline.split_files(data_dir, info, split)
+  if (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+      and strategy.extended._num_workers > 1):  # pylint: disable=protected-access
+    raise ValueError(
+        'Keras 3 Model.fit does not run under MultiWorkerMirroredStrategy '
+        'with several workers (keras-team/keras#20585: PerReplica inputs '
+        'reach the train step). Train on one VM: --strategy=mirrored uses all '
+        'its GPUs, --strategy=tpu a TPU VM slice.')
   replicas = strategy.num_replicas_in_sync
   if config.batch_size % replicas:
     raise ValueError(f'batch_size {config.batch_size} is not divisible by the '
