@@ -14,6 +14,7 @@ from absl import flags
 from absl import logging
 
 from beam_pipelines import build_records_lib
+from beam_pipelines import fileio
 from beam_pipelines import tracklist_lib
 from jazzcnn import audio
 
@@ -55,9 +56,12 @@ _SILENCE_PEAK = flags.DEFINE_integer(
 
 
 def main(argv):
+  # Driver-side reads (gs:// too) use the pipeline's credentials options.
+  fileio.set_options(build_records_lib.local_pipeline_options(argv[1:]))
   try:
     eras = tracklist_lib.parse_eras(_ERAS.value)
-    tracklist = tracklist_lib.read_tracklist(_TRACKLIST.value)
+    tracklist = tracklist_lib.read_tracklist(_TRACKLIST.value,
+                                             read_text=fileio.read_text)
     windowing = audio.Windowing.from_seconds(
         sample_rate=_SAMPLE_RATE.value, window_seconds=_WINDOW_SECONDS.value,
         hop_seconds=_HOP_SECONDS.value, trim_seconds=_TRIM_SECONDS.value)

@@ -3,7 +3,6 @@
 import collections
 import datetime
 import hashlib
-import json
 import logging
 import os
 import posixpath
@@ -14,9 +13,9 @@ from apache_beam.options import pipeline_options as beam_options
 from apache_beam.transforms import window as beam_window
 from apache_beam.utils import windowed_value
 import numpy as np
-import tensorflow as tf
 
 from beam_pipelines import tracklist_lib
+from beam_pipelines import fileio
 from jazzcnn import audio
 from jazzcnn import features
 
@@ -37,12 +36,10 @@ def _count(name, value=1):
 
 def list_audio(input_pattern):
   """Lists audio files under a directory (recursively) or matching a glob."""
-  if tf.io.gfile.isdir(input_pattern):
-    paths = [posixpath.join(root, name)
-             for root, _, names in tf.io.gfile.walk(input_pattern)
-             for name in names]
+  if fileio.is_directory(input_pattern):
+    paths = fileio.list_tree(input_pattern)
   else:
-    paths = tf.io.gfile.glob(input_pattern)
+    paths = fileio.glob(input_pattern)
   return sorted(p for p in paths if p.lower().endswith(AUDIO_EXTENSIONS))
 
 
@@ -112,7 +109,7 @@ def _label(path, *, tracklist, eras):
 def _probe(tape, *, windowing):
   """Checks that a tape is whole audio long enough for a window."""
   try:
-    with tf.io.gfile.GFile(tape['path'], 'rb') as f:
+    with fileio.open_read(tape['path']) as f:
       info = audio.probe(f)
     if windowing.num_windows(info) == 0:
       raise audio.AudioError(audio.TOO_SHORT, f'{info.seconds:.1f} s')
@@ -133,7 +130,7 @@ def _probe(tape, *, windowing):
 def _decode(tape, *, windowing):
   """tape → (tape, offset, int16 window), streamed block by block."""
   try:
-    with tf.io.gfile.GFile(tape['path'], 'rb') as f:
+    with fileio.open_read(tape['path']) as f:
       for offset, window in audio.stream_windows(f, windowing):
         _count('decoded_windows')
         yield tape, offset, window
@@ -204,9 +201,8 @@ class _WriteShards(beam.DoFn):
           [beam_window.GlobalWindow()])
 
   def _new_shard(self, split):
-    path = posixpath.join(self._tmp_dir, f'{split}-{uuid.uuid4().hex}')
-    writer = tf.io.TFRecordWriter(
-        path, tf.io.TFRecordOptions(compression_type=self._compression))
+    path = fileio.join(self._tmp_dir, f'{split}-{uuid.uuid4().hex}')
+    writer = fileio.TFRecordWriter(path, self._compression)
     shard = {'split': split, 'path': path, 'windows': 0, 'bytes': 0,
              'windows_per_label': {}, 'tapes': {}, 'first': None}
     self._open[split] = writer, shard
@@ -223,14 +219,13 @@ def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
               windowing, compression, source):
   """Renames the shards into place and writes dataset_info.json, last."""
   suffix = '.tfrecord' + ('.gz' if compression == 'GZIP' else '')
-  info_path = posixpath.join(output_dir, INFO_FILE)
+  info_path = fileio.join(output_dir, INFO_FILE)
   # An earlier run's output goes first, so windows are never duplicated.
-  if tf.io.gfile.exists(info_path):
-    tf.io.gfile.remove(info_path)
+  if fileio.exists(info_path):
+    fileio.delete([info_path])
   for split in SPLITS:
-    for old in tf.io.gfile.glob(posixpath.join(output_dir,
-                                               f'{split}-*-of-*.tfrecord*')):
-      tf.io.gfile.remove(old)
+    fileio.delete(fileio.glob(fileio.join(output_dir,
+                                          f'{split}-*-of-*.tfrecord*')))
   names = [e.name for e in eras]
   splits = {}
   for split in SPLITS:
@@ -240,8 +235,7 @@ def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
     windows_per_label = collections.Counter()
     for i, shard in enumerate(mine):
       name = f'{split}-{i:05d}-of-{len(mine):05d}{suffix}'
-      tf.io.gfile.rename(shard['path'], posixpath.join(output_dir, name),
-                         overwrite=True)
+      fileio.rename(shard['path'], fileio.join(output_dir, name))
       files.append(name)
       tapes.update(shard['tapes'])
       windows_per_label.update({int(k): v for k, v in
@@ -277,11 +271,10 @@ def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
       'created': datetime.datetime.now(datetime.timezone.utc).isoformat(
           timespec='seconds'),
   }
-  tmp_info = posixpath.join(tmp_dir, INFO_FILE)
-  with tf.io.gfile.GFile(tmp_info, 'w') as f:
-    json.dump(info, f, indent=1)
-  tf.io.gfile.rename(tmp_info, info_path, overwrite=True)
-  tf.io.gfile.rmtree(tmp_dir)
+  tmp_info = fileio.join(tmp_dir, INFO_FILE)
+  fileio.write_json(tmp_info, info)
+  fileio.rename(tmp_info, info_path)
+  fileio.delete_tree(tmp_dir)
   return info
 
 
@@ -290,18 +283,21 @@ def local_pipeline_options(argv=(), num_workers=None):
 
   DirectRunner first tries PrismRunner, which downloads a binary (and fails
   offline) before falling back to the same FnApiRunner; going there directly
-  skips that. Other runners (Dataflow, Flink, Spark) pass through untouched.
+  skips that. Locally the workers are threads: decoding runs in C without
+  the GIL, and worker processes would each import TensorFlow and pass every
+  window between processes (measured slower than one thread, BENCHMARKS.md).
+  Other runners (Dataflow, Flink, Spark) pass through untouched.
   """
   options = beam_options.PipelineOptions(list(argv))
   standard = options.view_as(beam_options.StandardOptions)
   if standard.runner in (None, 'DirectRunner'):
     standard.runner = 'FnApiRunner'
     direct = options.view_as(beam_options.DirectOptions)
-    if direct.direct_num_workers in (None, 1) and '--direct_num_workers' not in \
-        ' '.join(argv):
+    given = ' '.join(argv)
+    if '--direct_num_workers' not in given:
       direct.direct_num_workers = num_workers or os.cpu_count() or 1
-    if direct.direct_num_workers != 1:
-      direct.direct_running_mode = 'multi_processing'
+    if '--direct_running_mode' not in given and direct.direct_num_workers != 1:
+      direct.direct_running_mode = 'multi_threading'
   # Workers import the steps by module name; no main session to pickle.
   options.view_as(beam_options.SetupOptions).save_main_session = False
   return options
@@ -334,14 +330,16 @@ def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
   if compression not in (None, '', 'GZIP'):
     raise ValueError(f'compression must be empty or GZIP, got {compression!r}')
   compression = compression or None
-  tf.io.gfile.makedirs(output_dir)
-  for stale in tf.io.gfile.glob(posixpath.join(output_dir, _TMP_PREFIX + '*')):
-    tf.io.gfile.rmtree(stale)  # Left by an interrupted run.
-  tmp_dir = posixpath.join(output_dir, _TMP_PREFIX + uuid.uuid4().hex)
-  tf.io.gfile.makedirs(tmp_dir)
+  options = local_pipeline_options(pipeline_options)
+  fileio.set_options(options)
+  fileio.makedirs(output_dir)
+  for stale in fileio.glob_dirs(fileio.join(output_dir, _TMP_PREFIX + '*')):
+    fileio.delete_tree(stale)  # Left by an interrupted run.
+  tmp_dir = fileio.join(output_dir, _TMP_PREFIX + uuid.uuid4().hex)
+  fileio.makedirs(tmp_dir)
   chosen, duplicates = select_files(audio_paths)
 
-  with beam.Pipeline(options=local_pipeline_options(pipeline_options)) as p:
+  with beam.Pipeline(options=options) as p:
     labelled = (
         p
         | 'ListFiles' >> beam.Create(chosen)
@@ -375,7 +373,6 @@ def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
             failures=beam.pvalue.AsList(failures), output_dir=output_dir,
             tmp_dir=tmp_dir, eras=eras, windowing=windowing,
             compression=compression, source=source))
-  with tf.io.gfile.GFile(posixpath.join(output_dir, INFO_FILE)) as f:
-    info = json.load(f)
+  info = fileio.read_json(fileio.join(output_dir, INFO_FILE))
   logging.info('wrote %s', {s: v['windows'] for s, v in info['splits'].items()})
   return info

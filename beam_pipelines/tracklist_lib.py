@@ -97,19 +97,23 @@ def label(title, year, eras):
   return Label(OUTSIDE, None, years)
 
 
-def read_tracklist(path, open_fn=open):
+def read_tracklist(path, read_text=None):
   """Reads a `title,year` CSV into {title: year text}.
 
   Args:
     path: the CSV file.
-    open_fn: opens `path` for reading text (e.g. `tf.io.gfile.GFile`).
+    read_text: returns the text of `path` (e.g. for gs:// paths); default:
+      a local file.
 
   Raises:
     ValueError: if the header lacks `title` or a title is listed twice with
       different years.
   """
-  with open_fn(path, 'r') as f:
-    text = f.read()
+  if read_text is None:
+    with open(path, encoding='utf-8') as f:
+      text = f.read()
+  else:
+    text = read_text(path)
   reader = csv.DictReader(io.StringIO(text))
   if not reader.fieldnames or 'title' not in reader.fieldnames:
     raise ValueError(f'{path}: expected a CSV header with "title,year", '

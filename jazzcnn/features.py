@@ -52,25 +52,28 @@ def make_example(waveform, *, label, era, tape_id, offset):
   return example.SerializeToString()
 
 
-def parse_batch(serialized, window_samples, keys=(WAVEFORM, LABEL)):
-  """Parses a batch of serialized examples in one vectorised op.
+def parse(serialized, window_samples, keys=(WAVEFORM, LABEL)):
+  """Parses one serialized example (rank 0) or a batch of them (rank 1).
 
   Args:
-    serialized: 1-D string tensor of serialized examples.
+    serialized: string tensor of serialized examples.
     window_samples: samples per window (dataset_info.json's
-      "window_samples"); checked, so a format drift fails loudly.
+      "window_samples"); checked at run time, so a format drift fails loudly.
     keys: which features to return.
 
   Returns:
-    A dict of tensors; the waveform as int16 of shape [batch, window_samples].
+    A dict of tensors; the waveform as int16 of shape [window_samples], or
+    [batch, window_samples] for a batch.
   """
-  parsed = tf.io.parse_example(serialized, {k: FEATURES[k] for k in keys})
+  spec = {k: FEATURES[k] for k in keys}
+  single = serialized.shape.rank == 0
+  parsed = (tf.io.parse_single_example(serialized, spec) if single else
+            tf.io.parse_example(serialized, spec))
   if WAVEFORM in parsed:
     waveform = tf.io.decode_raw(parsed[WAVEFORM], tf.int16, little_endian=True)
-    tf.debugging.assert_equal(
-        tf.shape(waveform)[1], window_samples,
-        message='records hold windows of another length than dataset_info')
-    parsed[WAVEFORM] = tf.ensure_shape(waveform, [None, window_samples])
+    # Checked at run time too: records of another window length fail here.
+    parsed[WAVEFORM] = tf.ensure_shape(
+        waveform, [window_samples] if single else [None, window_samples])
   return parsed
 
 

@@ -11,6 +11,7 @@ import threading
 import keras
 import tensorflow as tf
 
+from jazzcnn import custom_loop
 from jazzcnn import input_pipeline
 from jazzcnn import models
 
@@ -188,13 +189,9 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
   info = input_pipeline.read_info(data_dir)
   for split in ('train', 'validation', 'test'):
     input_pipeline.split_files(data_dir, info, split)
-  if (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
-      and strategy.extended._num_workers > 1):  # pylint: disable=protected-access
-    raise ValueError(
-        'Keras 3 Model.fit does not run under MultiWorkerMirroredStrategy '
-        'with several workers (keras-team/keras#20585: PerReplica inputs '
-        'reach the train step). Train on one VM: --strategy=mirrored uses all '
-        'its GPUs, --strategy=tpu a TPU VM slice.')
+  # Keras 3 fit cannot drive several workers (keras-team/keras#20585).
+  custom = (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+            and strategy.extended._num_workers > 1)  # pylint: disable=protected-access
   replicas = strategy.num_replicas_in_sync
   if config.batch_size % replicas:
     raise ValueError(f'batch_size {config.batch_size} is not divisible by the '
@@ -253,12 +250,22 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
     epoch += 1
   if epoch < config.epochs:
     legs.append((epoch, config.epochs, steps))
+  loop = custom_loop.DistributedLoop(
+      model, strategy, global_batch=config.batch_size,
+      class_weights=weights) if custom else None
   with preemption:
     for first, last, leg_steps in legs:
-      model.fit(train, initial_epoch=first, epochs=last,
-                steps_per_epoch=leg_steps, class_weight=weights,
-                validation_data=validation, validation_steps=validation_steps,
-                callbacks=callbacks, verbose=verbose)
+      if loop:
+        loop.fit(train, initial_epoch=first, epochs=last,
+                 steps_per_epoch=leg_steps, callbacks=callbacks,
+                 validation=validation.take(validation_steps),
+                 verbose=verbose)
+      else:
+        model.fit(train, initial_epoch=first, epochs=last,
+                  steps_per_epoch=leg_steps, class_weight=weights,
+                  validation_data=validation,
+                  validation_steps=validation_steps, callbacks=callbacks,
+                  verbose=verbose)
       if preemption.requested:
         raise SystemExit('preempted (SIGTERM); checkpoint saved at step '
                          f'{int(model.optimizer.iterations.numpy())}')
@@ -270,9 +277,12 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
     ds = input_pipeline.create_dataset(
         data_dir, split, info=info, batch_size=config.batch_size,
         training=False)
-    results[split] = model.evaluate(
-        ds, verbose=0, return_dict=True,
-        steps=-(-info['splits'][split]['windows'] // config.batch_size))
+    if loop:
+      results[split] = loop.evaluate(ds)
+    else:
+      results[split] = model.evaluate(
+          ds, verbose=0, return_dict=True,
+          steps=-(-info['splits'][split]['windows'] // config.batch_size))
   if is_chief:
     export(model, model_dir, info)
     with tf.io.gfile.GFile(posixpath.join(model_dir, RESULTS_FILE), 'w') as f:

@@ -1,0 +1,128 @@
+"""Files for the records builder through Beam's FileSystems.
+
+Local paths, gs:// (and s3://, hdfs:// with Beam's extras) alike, on the
+driver and on any runner's workers, with the credentials in the pipeline
+options. Shards are framed as TFRecords here (the format is four fields:
+length, its masked CRC32C, the data, its masked CRC32C) so workers need no
+TensorFlow file system.
+"""
+
+import json
+import struct
+
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+import google_crc32c
+
+
+def set_options(pipeline_options):
+  """Uses these Beam options (credentials, --no_auth, ...) for driver-side I/O."""
+  FileSystems.set_options(pipeline_options)
+
+
+def join(base, *parts):
+  return FileSystems.join(base, *parts)
+
+
+def exists(path):
+  return FileSystems.exists(path)
+
+
+def glob(pattern):
+  """Paths matching a glob; `**` matches across directories."""
+  return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
+
+
+def glob_dirs(pattern):
+  """Directories matching a glob: local ones, or object-store prefixes."""
+  if FileSystems.get_scheme(pattern) is None:
+    import glob as local_glob  # pylint: disable=g-import-not-at-top
+    import os  # pylint: disable=g-import-not-at-top
+    return sorted(p for p in local_glob.glob(pattern) if os.path.isdir(p))
+  base = pattern.rsplit('/', 1)[0]
+  inside = glob(pattern.rstrip('/') + '/**')
+  return sorted({join(base, p[len(base):].lstrip('/').split('/')[0])
+                 for p in inside})
+
+
+def list_tree(directory):
+  """Every file under a directory (a prefix on object stores)."""
+  return glob(join(directory, '**'))
+
+
+def is_directory(path):
+  """True for a local directory or an object-store prefix with objects."""
+  if any(c in path for c in '*?['):
+    return False
+  if FileSystems.get_scheme(path) is None:
+    import os  # pylint: disable=g-import-not-at-top
+    return os.path.isdir(path)
+  return bool(list_tree(path)) and not exists(path)
+
+
+def open_read(path):
+  """A seekable binary reader."""
+  return FileSystems.open(path, mime_type='application/octet-stream',
+                          compression_type=CompressionTypes.UNCOMPRESSED)
+
+
+def read_text(path):
+  with open_read(path) as f:
+    return f.read().decode('utf-8')
+
+
+def read_json(path):
+  return json.loads(read_text(path))
+
+
+def write_json(path, obj):
+  with FileSystems.create(path, mime_type='application/json',
+                          compression_type=CompressionTypes.UNCOMPRESSED) as f:
+    f.write(json.dumps(obj, indent=1).encode('utf-8'))
+
+
+def makedirs(path):
+  if FileSystems.get_scheme(path) is None and not exists(path):
+    FileSystems.mkdirs(path)  # Object stores have no directories.
+
+
+def rename(source, destination):
+  FileSystems.rename([source], [destination])
+
+
+def delete(paths):
+  if paths:
+    FileSystems.delete(list(paths))
+
+
+def delete_tree(directory):
+  """Deletes a directory and everything under it, if it exists."""
+  if FileSystems.get_scheme(directory) is None:
+    if exists(directory):
+      FileSystems.delete([directory])
+  else:
+    delete(list_tree(directory))
+
+
+class TFRecordWriter:
+  """Writes TFRecords (optionally GZIP) to any Beam file system."""
+
+  def __init__(self, path, compression=None):
+    self._file = FileSystems.create(
+        path, mime_type='application/octet-stream',
+        compression_type=(CompressionTypes.GZIP if compression == 'GZIP' else
+                          CompressionTypes.UNCOMPRESSED))
+
+  def write(self, record):
+    length = struct.pack('<Q', len(record))
+    self._file.write(length + struct.pack('<I', _masked_crc(length)))
+    self._file.write(record)
+    self._file.write(struct.pack('<I', _masked_crc(record)))
+
+  def close(self):
+    self._file.close()
+
+
+def _masked_crc(data):
+  crc = google_crc32c.value(data)
+  return (((crc >> 15) | (crc << 17)) + 0xa282ead8) & 0xffffffff

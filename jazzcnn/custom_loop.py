@@ -1,0 +1,102 @@
+"""A training loop for the strategy Keras' fit cannot drive.
+
+Keras 3 `Model.fit` fails under MultiWorkerMirroredStrategy with several
+workers (keras-team/keras#20585: PerReplica inputs reach the train step).
+This loop distributes the dataset itself and calls `strategy.run`, with the
+same model, optimizer (loss scaling included), callbacks (checkpoints,
+TensorBoard, progress bar) and logs as fit.
+"""
+
+import keras
+import tensorflow as tf
+
+
+class DistributedLoop:
+  """fit/evaluate for a compiled classifier under any tf.distribute strategy."""
+
+  def __init__(self, model, strategy, *, global_batch, class_weights=None):
+    self._model, self._strategy = model, strategy
+    self._global_batch = global_batch
+    self._weights = None
+    if class_weights:
+      self._weights = tf.constant([class_weights[i] for i in
+                                   range(len(class_weights))], tf.float32)
+    self._train_step = tf.function(self._train_step_fn)
+    self._eval_step = tf.function(self._eval_step_fn)
+
+  def _train_step_fn(self, iterator):
+    model, optimizer = self._model, self._model.optimizer
+
+    def step(x, y):
+      with tf.GradientTape() as tape:
+        probs = model(x, training=True)
+        per_example = keras.losses.sparse_categorical_crossentropy(y, probs)
+        if self._weights is not None:
+          per_example *= tf.gather(self._weights, y)
+        loss = tf.nn.compute_average_loss(
+            per_example, global_batch_size=self._global_batch)
+        scaled = optimizer.scale_loss(loss)
+      grads = tape.gradient(scaled, model.trainable_variables)
+      optimizer.apply_gradients(zip(grads, model.trainable_variables))
+      return loss, _correct(y, probs)
+
+    loss, correct = self._strategy.run(step, args=next(iterator))
+    reduce = lambda v: self._strategy.reduce('SUM', v, axis=None)
+    return reduce(loss), reduce(correct) / self._global_batch
+
+  def _eval_step_fn(self, batch):
+    model = self._model
+
+    def step(x, y):
+      probs = model(x, training=False)
+      loss = keras.losses.sparse_categorical_crossentropy(y, probs)
+      return (tf.reduce_sum(loss), _correct(y, probs),
+              tf.cast(tf.shape(y)[0], tf.float32))
+
+    sums = self._strategy.run(step, args=batch)
+    return [self._strategy.reduce('SUM', v, axis=None) for v in sums]
+
+  def fit(self, dataset, *, initial_epoch, epochs, steps_per_epoch, callbacks,
+          validation=None, verbose=1):
+    """Trains like `Model.fit` on an endless dataset of (waveform, label)."""
+    model = self._model
+    iterator = iter(self._strategy.experimental_distribute_dataset(dataset))
+    callback_list = keras.callbacks.CallbackList(
+        callbacks, add_history=True, add_progbar=bool(verbose), model=model,
+        verbose=1 if verbose else 0, epochs=epochs, steps=steps_per_epoch)
+    model.stop_training = False
+    callback_list.on_train_begin()
+    logs = {}
+    for epoch in range(initial_epoch, epochs):
+      callback_list.on_epoch_begin(epoch)
+      total_loss = total_accuracy = 0.0
+      for step in range(steps_per_epoch):
+        callback_list.on_train_batch_begin(step)
+        loss, accuracy = self._train_step(iterator)
+        total_loss += float(loss)
+        total_accuracy += float(accuracy)
+        logs = {'loss': total_loss / (step + 1),
+                'accuracy': total_accuracy / (step + 1)}
+        callback_list.on_train_batch_end(step, logs)
+        if model.stop_training:
+          break
+      if validation is not None and not model.stop_training:
+        logs.update({f'val_{k}': v for k, v in self.evaluate(
+            validation).items()})
+      callback_list.on_epoch_end(epoch, logs)
+      if model.stop_training:
+        break
+    callback_list.on_train_end(logs)
+
+  def evaluate(self, dataset):
+    """{'loss', 'accuracy'} over one pass of a finite dataset."""
+    loss = correct = count = 0.0
+    for batch in self._strategy.experimental_distribute_dataset(dataset):
+      l, c, n = self._eval_step(batch)
+      loss, correct, count = loss + float(l), correct + float(c), count + float(n)
+    return {'loss': loss / max(count, 1), 'accuracy': correct / max(count, 1)}
+
+
+def _correct(y, probs):
+  return tf.reduce_sum(tf.cast(
+      tf.equal(tf.argmax(probs, axis=-1, output_type=y.dtype), y), tf.float32))
