@@ -153,7 +153,7 @@ def _read_split(output_dir, info, split):
 def test_end_to_end_on_the_local_runner(corpus, tmp_path):
   corpus_dir, expected, extra = corpus
   out = str(tmp_path / 'records')
-  # The default local options: FnApiRunner, one worker process per core.
+  # The default local options: FnApiRunner, one worker thread per core.
   info = _build(corpus_dir, out, [])
   assert info['eras'] == ['early', 'swing', 'bop', 'cool']
   assert (info['sample_rate'], info['window_samples']) == (16000, 16000)

@@ -232,12 +232,17 @@ def decode_seconds(path, windowing):
   return n * windowing.hop / windowing.sample_rate
 
 
-def decode_all(paths, windowing, processes):
-  """Decodes files in `processes` worker processes; audio seconds decoded."""
+def decode_pool(processes):
+  """Worker processes for `decode_all`, started (imports done) up front."""
   import multiprocessing
-  ctx = multiprocessing.get_context('spawn')
-  with ctx.Pool(processes) as pool:
-    return sum(pool.starmap(decode_seconds, [(p, windowing) for p in paths]))
+  pool = multiprocessing.get_context('spawn').Pool(processes)
+  pool.starmap(int, [('1',)] * processes)
+  return pool
+
+
+def decode_all(pool, paths, windowing):
+  """Decodes files on a warm pool; audio seconds decoded."""
+  return sum(pool.starmap(decode_seconds, [(p, windowing) for p in paths]))
 
 
 def build_command(tapes_dir, tracklist, output_dir, *extra):

@@ -102,6 +102,11 @@ def main(argv):
       keep_checkpoints=_KEEP_CHECKPOINTS.value,
       shuffle_buffer=_SHUFFLE_BUFFER.value, cycle_length=_CYCLE_LENGTH.value,
       seed=_SEED.value)
+  if _JIT_COMPILE.value and _VIRTUAL_CPUS.value > 1:
+    raise app.UsageError(
+        '--jit_compile cannot run on --virtual_cpus: XLA places mirrored '
+        'variables on one CPU device (tensorflow.org/xla/known_issues). Use '
+        '--virtual_cpus=0 or --nojit_compile.')
   try:
     config.validate()
     strategy = distribute.get_strategy(_STRATEGY.value, tpu_address=_TPU.value,

@@ -6,6 +6,7 @@ import logging
 import os
 import posixpath
 import signal
+import tempfile
 import threading
 
 import keras
@@ -311,7 +312,7 @@ def load_exported(model_dir):
   import jazzcnn  # pylint: disable=g-import-not-at-top,unused-import
   local = path
   if '://' in path:  # Keras opens local files only.
-    local = os.path.join(os.environ.get('TMPDIR', '/tmp'), 'jazzcnn.keras')
+    local = os.path.join(tempfile.mkdtemp(prefix='jazzcnn_'), 'model.keras')
     tf.io.gfile.copy(path, local, overwrite=True)
   model = keras.saving.load_model(local)
   with tf.io.gfile.GFile(posixpath.join(out, 'eras.json')) as f:

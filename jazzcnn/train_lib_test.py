@@ -116,6 +116,7 @@ def test_killed_and_preempted_runs_resume_where_they_stopped(tiny_records,
     (['--batch_size=3'], 'not divisible by the 2 replicas'),
     (['--learning_rate=-1'], 'learning_rate must be > 0'),
     (['--model_dir='], '--model_dir is required'),
+    (['--jit_compile'], '--jit_compile cannot run on --virtual_cpus'),
 ])
 def test_bad_flags_fail_with_one_clear_message(tiny_records, tmp_path, flags,
                                                message):
@@ -139,3 +140,17 @@ def test_missing_data_and_empty_split_fail_clearly(tiny_records, tmp_path):
   result = _run(_train_command(str(empty), str(tmp_path / 'm')))
   assert result.returncode != 0 and "'validation'" in result.stderr
   assert 'is empty' in result.stderr and 'Traceback' not in result.stderr
+
+
+def test_mixed_precision_and_xla_train(tiny_records, tmp_path):
+  # bfloat16 and XLA on the CPU: the flags GPUs/TPUs use, exercised here.
+  data_dir, info = tiny_records
+  model_dir = str(tmp_path / 'bf16')
+  result = _run(_train_command(data_dir, model_dir, '--epochs=1',
+                               '--mixed_precision=mixed_bfloat16',
+                               '--jit_compile', '--spec_mask',
+                               '--virtual_cpus=0'))
+  assert result.returncode == 0, result.stderr[-4000:]
+  results = json.load(open(os.path.join(model_dir, 'results.json')))
+  assert results['step'] == info['splits']['train']['windows'] // 8
+  assert np.isfinite(results['test']['loss'])
