@@ -5,12 +5,13 @@ import json
 from absl import app
 from absl import flags
 
+from beam_pipelines import fileio
 from beam_pipelines import tracklist_lib
 
 _TRACKLIST = flags.DEFINE_string(
     'tracklist', tracklist_lib.DEFAULT_TRACKLIST,
-    'CSV file with a "title,year" header. Default: the Niven collection\'s '
-    'track list shipped with the package.')
+    'CSV file (local or gs://) with a "title,year" header. Default: the Niven '
+    'collection\'s track list shipped with the package.')
 _ERAS = flags.DEFINE_string(
     'eras', tracklist_lib.DEFAULT_ERAS,
     'Comma-separated name:first-last year ranges (inclusive), in label order.')
@@ -21,7 +22,8 @@ def main(argv):
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
   try:
     eras = tracklist_lib.parse_eras(_ERAS.value)
-    tracklist = tracklist_lib.read_tracklist(_TRACKLIST.value)
+    tracklist = tracklist_lib.read_tracklist(_TRACKLIST.value,
+                                             read_text=fileio.read_text)
   except (ValueError, OSError) as e:
     raise app.UsageError(str(e))
   print(json.dumps(tracklist_lib.summarize(tracklist, eras)))
