@@ -1,5 +1,8 @@
 """Era probabilities and style embeddings of whole audio files."""
 
+import functools
+
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -49,6 +52,14 @@ def batched_windows(path, windowing_, *, batch_size=16):
       yield np.array(offsets), np.stack(windows)
 
 
+@functools.lru_cache(maxsize=4)
+def _compiled(model):
+  """model(x) as one tf.function for every batch size (a file's last batch
+  is short: predict_on_batch would trace again for it)."""
+  spec = tf.TensorSpec([None, model.inputs[0].shape[-1]], tf.int16)
+  return tf.function(lambda x: model(x, training=False), input_signature=[spec])
+
+
 def predict_file(model, meta, path, *, trim_seconds=0.0, hop_seconds=0.0,
                  batch_size=16):
   """The era probabilities of a whole file and of each of its windows.
@@ -61,7 +72,7 @@ def predict_file(model, meta, path, *, trim_seconds=0.0, hop_seconds=0.0,
   eras = meta['eras']
   timeline, all_probs = [], []
   for offsets, windows in batched_windows(path, w, batch_size=batch_size):
-    probs = np.asarray(model.predict_on_batch(windows))
+    probs = _compiled(model)(windows).numpy()
     all_probs.append(probs)
     for offset, p in zip(offsets, probs):
       timeline.append({'start_seconds': round(offset / w.sample_rate, 3),
@@ -79,15 +90,23 @@ def embed_file(model, meta, path, *, trim_seconds=0.0, hop_seconds=0.0,
   Returns:
     (embedding [dim], mean era probabilities [eras], windows).
   """
-  embedder = models.embedding_model(model)
+  both = _with_embedding(model)
   w = windowing(meta, trim_seconds=trim_seconds, hop_seconds=hop_seconds)
   embeddings, probs = [], []
   for _, windows in batched_windows(path, w, batch_size=batch_size):
-    embeddings.append(np.asarray(embedder.predict_on_batch(windows)))
-    probs.append(np.asarray(model.predict_on_batch(windows)))
+    embedding, prob = _compiled(both)(windows)
+    embeddings.append(embedding.numpy())
+    probs.append(prob.numpy())
   embeddings = np.concatenate(embeddings)
   return (embeddings.mean(axis=0), np.concatenate(probs).mean(axis=0),
           len(embeddings))
+
+
+@functools.lru_cache(maxsize=4)
+def _with_embedding(model):
+  """One model, two outputs: the style embedding and the era probabilities."""
+  embedding = models.embedding_model(model).output
+  return keras.Model(model.inputs, [embedding, model.output])
 
 
 def cosine_similarity(vectors):
