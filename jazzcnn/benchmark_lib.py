@@ -125,7 +125,7 @@ def batch_then_parse_pipeline(data_dir, split, *, info, batch_size, training,
   files = input_pipeline.split_files(data_dir, info, split)
   ds = tf.data.Dataset.from_tensor_slices(files).shuffle(len(files)).repeat()
   ds = ds.interleave(lambda f: tf.data.TFRecordDataset(f, buffer_size=4 << 20),
-                     cycle_length=min(16, len(files)),
+                     cycle_length=min(16, len(files)),  # The first defaults.
                      num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
   ds = ds.shuffle(shuffle_buffer).batch(batch_size, drop_remainder=True)
 

@@ -49,7 +49,7 @@ def dataset_options(*, deterministic):
 
 def create_dataset(data_dir, split, *, info, batch_size, training,
                    keys=(features.WAVEFORM, features.LABEL), shuffle_buffer=256,
-                   cycle_length=16, read_buffer_mb=4, seed=None):
+                   cycle_length=4, read_buffer_mb=1, seed=None):
   """Builds the input pipeline of one split.
 
   The order is fixed: file list (shuffled, repeated for training) →
@@ -70,7 +70,9 @@ def create_dataset(data_dir, split, *, info, batch_size, training,
       (waveform, label) pairs for Keras; otherwise dicts of `keys`.
     shuffle_buffer: windows in the shuffle buffer (each ~0.5 MB at 15 s).
     cycle_length: shards read at once.
-    read_buffer_mb: read buffer per shard.
+    read_buffer_mb: read buffer per shard. 4 shards with 1 MB buffers read
+      as fast as a bare TFRecordDataset on 2 cores, where 16 x 4 MB reached
+      0.77x of it (BENCHMARKS.md); raise both for many cores or gs://.
     seed: shuffle seed (None: random).
 
   Returns:

@@ -43,7 +43,7 @@ class TrainConfig:
   checkpoint_every: int = 500  # Steps; 0: only at epoch ends.
   keep_checkpoints: int = 3
   shuffle_buffer: int = 256
-  cycle_length: int = 16
+  cycle_length: int = 4
   seed: int = 0
 
   def validate(self):
