@@ -80,7 +80,7 @@ def input_suite(work):
     data_dir = os.path.join(work, 'records')
     lib.write_synthetic_records(data_dir, windows=_INPUT_WINDOWS.value)
   info = input_pipeline.read_info(data_dir)
-  paths = lib._shard_paths(data_dir, info)
+  paths = input_pipeline.split_files(data_dir, info, 'train')
   windows = info['splits']['train']['windows']
   window_bytes = info['window_samples'] * 2
   total_bytes = sum(os.path.getsize(p) for p in paths)

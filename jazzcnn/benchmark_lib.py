@@ -78,10 +78,6 @@ def write_synthetic_records(out_dir, *, windows=512, window_samples=240000,
   return info
 
 
-def _shard_paths(data_dir, info):
-  return [os.path.join(data_dir, f) for f in info['splits']['train']['files']]
-
-
 def raw_read(paths, chunk=8 << 20):
   """Bytes read with plain file reads (the physical ceiling)."""
   total = 0

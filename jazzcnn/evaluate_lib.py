@@ -6,6 +6,7 @@ import numpy as np
 
 from jazzcnn import features
 from jazzcnn import input_pipeline
+from jazzcnn import models
 
 
 def predict_split(model, data_dir, info, split, *, batch_size=32):
@@ -20,7 +21,7 @@ def predict_split(model, data_dir, info, split, *, batch_size=32):
       keys=(features.WAVEFORM, features.LABEL, features.TAPE_ID))
   probs, labels, tapes = [], [], []
   for batch in ds:
-    probs.append(model.predict_on_batch(batch[features.WAVEFORM]))
+    probs.append(models.inference_fn(model)(batch[features.WAVEFORM]).numpy())
     labels.append(batch[features.LABEL].numpy())
     tapes.extend(t.decode() for t in batch[features.TAPE_ID].numpy())
   return np.concatenate(probs), np.concatenate(labels), np.array(tapes)

@@ -111,3 +111,8 @@ def create_dataset(data_dir, split, *, info, batch_size, training,
 def steps_per_epoch(info, split, batch_size):
   """Whole batches in one pass over `split` (at least 1)."""
   return max(1, info['splits'][split]['windows'] // batch_size)
+
+
+def batches_per_pass(info, split, batch_size):
+  """Batches in one evaluation pass over `split`, the last one short."""
+  return -(-info['splits'][split]['windows'] // batch_size)

@@ -1,7 +1,10 @@
 """The era classifier: melspectrogram front end (kapre) and the seed's CNN."""
 
+import functools
+
 import keras
 from kapre import composed
+import tensorflow as tf
 
 from jazzcnn import layers
 
@@ -68,6 +71,17 @@ def build_model(num_classes, window_samples, *, sample_rate=16000, n_fft=512,
   probs = keras.layers.Dense(num_classes, activation='softmax',
                              dtype='float32', name='era')(x)
   return keras.Model(pcm, probs, name=name)
+
+
+@functools.lru_cache(maxsize=4)
+def inference_fn(model):
+  """model(x, training=False) as one tf.function for every batch size.
+
+  A file's or a split's last batch is short; `predict_on_batch` would trace
+  again for it (and TensorFlow warns about retracing).
+  """
+  spec = tf.TensorSpec([None, model.inputs[0].shape[-1]], tf.int16)
+  return tf.function(lambda x: model(x, training=False), input_signature=[spec])
 
 
 def embedding_model(model):

@@ -52,14 +52,6 @@ def batched_windows(path, windowing_, *, batch_size=16):
       yield np.array(offsets), np.stack(windows)
 
 
-@functools.lru_cache(maxsize=4)
-def _compiled(model):
-  """model(x) as one tf.function for every batch size (a file's last batch
-  is short: predict_on_batch would trace again for it)."""
-  spec = tf.TensorSpec([None, model.inputs[0].shape[-1]], tf.int16)
-  return tf.function(lambda x: model(x, training=False), input_signature=[spec])
-
-
 def predict_file(model, meta, path, *, trim_seconds=0.0, hop_seconds=0.0,
                  batch_size=16):
   """The era probabilities of a whole file and of each of its windows.
@@ -72,7 +64,7 @@ def predict_file(model, meta, path, *, trim_seconds=0.0, hop_seconds=0.0,
   eras = meta['eras']
   timeline, all_probs = [], []
   for offsets, windows in batched_windows(path, w, batch_size=batch_size):
-    probs = _compiled(model)(windows).numpy()
+    probs = models.inference_fn(model)(windows).numpy()
     all_probs.append(probs)
     for offset, p in zip(offsets, probs):
       timeline.append({'start_seconds': round(offset / w.sample_rate, 3),
@@ -94,7 +86,7 @@ def embed_file(model, meta, path, *, trim_seconds=0.0, hop_seconds=0.0,
   w = windowing(meta, trim_seconds=trim_seconds, hop_seconds=hop_seconds)
   embeddings, probs = [], []
   for _, windows in batched_windows(path, w, batch_size=batch_size):
-    embedding, prob = _compiled(both)(windows)
+    embedding, prob = models.inference_fn(both)(windows)
     embeddings.append(embedding.numpy())
     probs.append(prob.numpy())
   embeddings = np.concatenate(embeddings)

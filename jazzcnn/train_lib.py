@@ -232,8 +232,8 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
   validation = input_pipeline.create_dataset(
       data_dir, 'validation', info=info, batch_size=config.batch_size,
       training=False).repeat()
-  validation_steps = -(-info['splits']['validation']['windows']
-                       // config.batch_size)
+  validation_steps = input_pipeline.batches_per_pass(info, 'validation',
+                                                     config.batch_size)
   preemption = _Preemption()
   checkpointer = _Checkpointer(manager, config.checkpoint_every, preemption)
   callbacks = [
@@ -283,7 +283,8 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
     else:
       results[split] = model.evaluate(
           ds, verbose=0, return_dict=True,
-          steps=-(-info['splits'][split]['windows'] // config.batch_size))
+          steps=input_pipeline.batches_per_pass(info, split,
+                                                config.batch_size))
   if is_chief:
     export(model, model_dir, info)
     with tf.io.gfile.GFile(posixpath.join(model_dir, RESULTS_FILE), 'w') as f:
