@@ -183,7 +183,6 @@ class _WriteShards(beam.DoFn):
     split, tape, label, example = item
     writer, shard = self._open.get(split) or self._new_shard(split)
     writer.write(example)
-    shard['windows'] += 1
     shard['bytes'] += len(example)
     shard['windows_per_label'][label] = (
         shard['windows_per_label'].get(label, 0) + 1)
@@ -203,7 +202,7 @@ class _WriteShards(beam.DoFn):
   def _new_shard(self, split):
     path = fileio.join(self._tmp_dir, f'{split}-{uuid.uuid4().hex}')
     writer = fileio.TFRecordWriter(path, self._compression)
-    shard = {'split': split, 'path': path, 'windows': 0, 'bytes': 0,
+    shard = {'split': split, 'path': path, 'bytes': 0,
              'windows_per_label': {}, 'tapes': {}, 'first': None}
     self._open[split] = writer, shard
     return writer, shard

@@ -7,7 +7,9 @@ length, its masked CRC32C, the data, its masked CRC32C) so workers need no
 TensorFlow file system.
 """
 
+import glob as local_glob
 import json
+import os
 import struct
 
 from apache_beam.io.filesystem import CompressionTypes
@@ -36,8 +38,6 @@ def glob(pattern):
 def glob_dirs(pattern):
   """Directories matching a glob: local ones, or object-store prefixes."""
   if FileSystems.get_scheme(pattern) is None:
-    import glob as local_glob  # pylint: disable=g-import-not-at-top
-    import os  # pylint: disable=g-import-not-at-top
     return sorted(p for p in local_glob.glob(pattern) if os.path.isdir(p))
   base = pattern.rsplit('/', 1)[0]
   inside = glob(pattern.rstrip('/') + '/**')
@@ -55,7 +55,6 @@ def is_directory(path):
   if any(c in path for c in '*?['):
     return False
   if FileSystems.get_scheme(path) is None:
-    import os  # pylint: disable=g-import-not-at-top
     return os.path.isdir(path)
   return bool(list_tree(path)) and not exists(path)
 

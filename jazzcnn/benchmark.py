@@ -20,10 +20,8 @@ import time
 from absl import app
 from absl import flags
 import keras
-import numpy as np
 import tensorflow as tf
 
-from beam_pipelines import build_records_lib
 from jazzcnn import audio
 from jazzcnn import benchmark_lib as lib
 from jazzcnn import input_pipeline

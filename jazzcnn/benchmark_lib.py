@@ -4,12 +4,10 @@ Each figure is a dict {suite, figure, value, unit, goal, ok}; goals are
 ratios between figures of the same run, because these machines are noisy.
 """
 
-import glob
+import json
 import os
-import resource
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -53,7 +51,7 @@ def write_synthetic_records(out_dir, *, windows=512, window_samples=240000,
   rng = np.random.default_rng(seed)
   base = rng.integers(-8000, 8000, window_samples, dtype=np.int16)
   files = []
-  per_split = {}
+  per_label = {}
   for shard in range(shards):
     name = f'train-{shard:05d}-of-{shards:05d}.tfrecord'
     files.append(name)
@@ -63,16 +61,15 @@ def write_synthetic_records(out_dir, *, windows=512, window_samples=240000,
         writer.write(features.make_example(
             np.roll(base, i), label=label, era=str(label),
             tape_id=f'tape{i % 32}', offset=i))
-        per_split[label] = per_split.get(label, 0) + 1
+        per_label[label] = per_label.get(label, 0) + 1
   info = {
       'eras': ['0', '1', '2', '3'], 'sample_rate': 16000,
       'window_samples': window_samples, 'hop_samples': window_samples,
       'compression': '',
       'splits': {'train': {'windows': windows, 'files': files,
                            'windows_per_era': {str(k): v for k, v in
-                                               sorted(per_split.items())}}},
+                                               sorted(per_label.items())}}},
   }
-  import json
   with open(os.path.join(out_dir, 'dataset_info.json'), 'w') as f:
     json.dump(info, f)
   return info
