@@ -15,7 +15,7 @@ import re
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PACKAGES = ('jazzcnn', 'beam_pipelines')
+PACKAGES = ('jazzcnn', 'beam_pipelines', 'tests')
 
 
 def _targets(package):
@@ -43,9 +43,14 @@ def _targets(package):
 
 
 def _first_party_imports(path):
+  """Labels of the modules `path` imports, or runs as `python -m pkg.mod`."""
   tree = ast.parse(open(path).read())
   found = set()
   for node in ast.walk(tree):
+    if (isinstance(node, ast.Constant) and isinstance(node.value, str) and
+        re.fullmatch(r'(%s)\.\w+' % '|'.join(PACKAGES), node.value) and
+        os.path.exists(os.path.join(ROOT, *node.value.split('.')) + '.py')):
+      found.add('//' + node.value.replace('.', ':'))
     if isinstance(node, ast.ImportFrom) and node.module in PACKAGES:
       found |= {f'//{node.module}:{a.name}' for a in node.names}
     elif isinstance(node, ast.Import):
@@ -99,7 +104,32 @@ def test_srcs_exist_and_imports_are_declared(package):
         assert not missing, f'//{package}:{name} lacks deps {sorted(missing)}'
 
 
-def test_workspace_pins_the_requirements():
+def _pins(name):
+  """{normalised package name: version} of a requirements file."""
+  pins = {}
+  for line in open(os.path.join(ROOT, name)):
+    line = line.split('#')[0].strip()
+    if line:
+      package, version = line.split('==')
+      package = re.sub(r'\[.*\]', '', package)
+      pins[re.sub(r'[-_.]+', '-', package).lower()] = version
+  return pins
+
+
+def test_workspace_pins_rules_and_the_whole_lock():
   workspace = open(os.path.join(ROOT, 'WORKSPACE')).read()
-  assert 'requirements_lock = "//:requirements.txt"' in workspace
+  assert 'requirements_lock = "//:requirements_lock.txt"' in workspace
   assert re.search(r'rules_python-[\d.]+\.tar\.gz', workspace)
+  assert re.search(r'sha256 = "[0-9a-f]{64}"', workspace)
+
+
+def test_lock_holds_every_pin_and_every_requirement_used():
+  lock = _pins('requirements_lock.txt')
+  for package, version in _pins('requirements.txt').items():
+    assert lock.get(package) == version, (
+        f'requirements_lock.txt has {package}=={lock.get(package)}, '
+        f'requirements.txt {version}: regenerate the lock (see its header)')
+  for path in glob.glob(os.path.join(ROOT, '*', 'BUILD')) + [
+      os.path.join(ROOT, 'BUILD')]:
+    for package in re.findall(r'requirement\("([^"]+)"\)', open(path).read()):
+      assert re.sub(r'[-_.]+', '-', package).lower() in lock, (path, package)
