@@ -82,6 +82,8 @@ def target(package, path):
     lines.append('    testonly = True,')
   if package == 'beam_pipelines' and name == 'tracklist_lib':
     lines.append('    data = glob(["data/*"]),')
+  if package == 'tests' and name == 'setup_test':
+    lines.append('    data = ["//:setup.py"],')
   if kind == 'pytest_test':
     size = 'large' if any(t in src for t in LARGE_TESTS) else 'medium'
     lines.append(f'    size = "{size}",')
