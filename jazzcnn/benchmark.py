@@ -119,6 +119,16 @@ def input_suite(work):
                             'windows/s'))
   figures.append(lib.figure('input', 'pipeline_vs_seed', pipe / seed, 'x',
                             '>= 5', pipe / seed >= 5))
+  # What giving up tf.Example and TFRecord (and its CRCs) would buy.
+  pcm = lib.write_fixed_length_pcm(data_dir, info, os.path.join(work, 'pcm'))
+  lib.raw_read(pcm)
+  n, t_pcm = lib.timed(lambda: lib.fixed_length_pcm_read(
+      pcm, info['window_samples'], batches=batches,
+      batch_size=_BATCH_SIZE.value))
+  figures.append(lib.figure('input', 'bare_pcm_pipeline', n / t_pcm,
+                            'windows/s', 'no tf.Example, no CRC: comparison'))
+  figures.append(lib.figure('input', 'bare_pcm_vs_seed', n / t_pcm / seed,
+                            'x', 'the most another format could give'))
   flops = lib.model_flops_per_window()
   gpu = lib.H100_BF16_FLOPS * lib.GPU_UTILISATION / (3 * flops)
   cores = os.cpu_count()

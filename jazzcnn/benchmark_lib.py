@@ -131,6 +131,38 @@ def batch_then_parse_pipeline(data_dir, split, *, info, batch_size, training,
       input_pipeline.dataset_options(deterministic=False))
 
 
+def write_fixed_length_pcm(data_dir, info, out_dir):
+  """The same windows as bare int16 PCM, one file per shard: no tf.Example,
+  no TFRecord framing or CRC. For comparison only: not a format we use."""
+  os.makedirs(out_dir, exist_ok=True)
+  paths = []
+  for i, shard in enumerate(input_pipeline.split_files(data_dir, info,
+                                                       'train')):
+    path = os.path.join(out_dir, f'{i:05d}.pcm')
+    with open(path, 'wb') as f:
+      for record in tf.data.TFRecordDataset(shard):
+        f.write(features.parse_single(record.numpy())[features.WAVEFORM]
+                .astype('<i2').tobytes())
+    paths.append(path)
+  return paths
+
+
+def fixed_length_pcm_read(paths, window_samples, *, batches, batch_size=64):
+  """Windows through the best pipeline bare PCM allows: fixed-length records,
+  decode_raw, batch; read, shuffled and prefetched as the real pipeline."""
+  ds = tf.data.Dataset.from_tensor_slices(paths).repeat().interleave(
+      lambda f: tf.data.FixedLengthRecordDataset(f, 2 * window_samples,
+                                                 buffer_size=1 << 20),
+      cycle_length=min(4, len(paths)), num_parallel_calls=tf.data.AUTOTUNE,
+      deterministic=False)
+  ds = ds.shuffle(batch_size).map(
+      lambda r: tf.io.decode_raw(r, tf.int16),
+      num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
+  ds = ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+  return int(ds.take(batches).reduce(np.int64(0), lambda n, batch: n + tf.cast(
+      tf.shape(batch)[0], tf.int64)))
+
+
 def write_seed_wavs(out_dir, *, count, window_samples=240000, rate=16000):
   """The seed's layout: one 15 s WAV file per window."""
   os.makedirs(out_dir, exist_ok=True)

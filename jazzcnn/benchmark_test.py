@@ -24,7 +24,7 @@ def test_every_suite_runs_and_reports_its_figures(tmp_path):
   assert all(set(f) == KEYS for f in figures)
   names = {(f['suite'], f['figure']) for f in figures}
   for name in [('input', 'pipeline_vs_bare_tfrecord'),
-               ('input', 'pipeline_vs_seed'),
+               ('input', 'pipeline_vs_seed'), ('input', 'bare_pcm_vs_seed'),
                ('input', 'host_cores_to_feed_h100'),
                ('build', 'build_vs_decode_only'),
                ('build', 'peak_rss_long_vs_short'),
