@@ -47,6 +47,10 @@ _SPLIT_FRACTIONS = flags.DEFINE_list(
     'tape id).')
 _SHARD_MB = flags.DEFINE_float(
     'shard_mb', 128.0, 'A shard is closed once it holds this many MB.')
+_TRAIN_SHARDS_OPEN = flags.DEFINE_integer(
+    'train_shards_open', 8, 'Train shards a worker writes at once, '
+    'round-robin, so each shard mixes that many times more tapes.',
+    lower_bound=1)
 _COMPRESSION = flags.DEFINE_enum('compression', '', ['', 'GZIP'],
                                  'TFRecord compression; empty for none.')
 _SILENCE_PEAK = flags.DEFINE_integer(
@@ -75,7 +79,8 @@ def main(argv):
   info = build_records_lib.build_records(
       paths, _OUTPUT_DIR.value, tracklist=tracklist, eras=eras,
       windowing=windowing, split_fractions=fractions,
-      shard_mb=_SHARD_MB.value, compression=_COMPRESSION.value or None,
+      shard_mb=_SHARD_MB.value, train_shards_open=_TRAIN_SHARDS_OPEN.value,
+      compression=_COMPRESSION.value or None,
       silence_peak=_SILENCE_PEAK.value, pipeline_options=argv[1:],
       source=_INPUT.value)
   summary = {split: {k: v[k] for k in ('windows', 'tapes', 'hours',

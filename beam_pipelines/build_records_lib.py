@@ -166,22 +166,36 @@ def _to_example(item, *, fractions):
 class _WriteShards(beam.DoFn):
   """Writes examples to temporary shards of at most `shard_bytes` per split.
 
+  A train shard would otherwise hold one tape's windows in order (a 128 MB
+  shard is about 270 windows of 15 s; a tape has about 360), so a reader
+  mixing a few shards would fill each batch from a few tapes. Train windows
+  therefore go round-robin to `train_shards_open` shards at once: each tape is
+  spread over that many shards, and each shard mixes that many times more
+  tapes. Validation and test keep one shard open (their order is irrelevant).
+
   Shards get their final names only in `_finalize`, after every shard is
   whole, so a failed run never leaves a partial shard under a final name.
   """
 
-  def __init__(self, tmp_dir, *, shard_bytes, compression):
+  def __init__(self, tmp_dir, *, shard_bytes, compression,
+               train_shards_open=1):
     self._tmp_dir = tmp_dir
     self._shard_bytes = shard_bytes
     self._compression = compression
+    self._train_shards_open = train_shards_open
 
   def start_bundle(self):
-    self._open = {}  # split → (writer, shard dict)
+    self._open = {}  # (split, slot) → (writer, shard dict)
+    self._written = {}  # split → examples so far in this bundle
     self._done = []
 
   def process(self, item):
     split, tape, label, example = item
-    writer, shard = self._open.get(split) or self._new_shard(split)
+    written = self._written.get(split, 0)
+    self._written[split] = written + 1
+    slot = written % (self._train_shards_open if split == 'train' else 1)
+    writer, shard = self._open.get((split, slot)) or self._new_shard(
+        split, slot)
     writer.write(example)
     shard['bytes'] += len(example)
     shard['windows_per_label'][label] = (
@@ -189,7 +203,7 @@ class _WriteShards(beam.DoFn):
     shard['tapes'][tape] = label
     shard['first'] = min(shard['first'] or tape, tape)
     if shard['bytes'] >= self._shard_bytes:
-      self._close(split)
+      self._close((split, slot))
 
   def finish_bundle(self):
     for split in list(self._open):
@@ -199,16 +213,16 @@ class _WriteShards(beam.DoFn):
           shard, beam_window.GlobalWindow().max_timestamp(),
           [beam_window.GlobalWindow()])
 
-  def _new_shard(self, split):
+  def _new_shard(self, split, slot):
     path = fileio.join(self._tmp_dir, f'{split}-{uuid.uuid4().hex}')
     writer = fileio.TFRecordWriter(path, self._compression)
     shard = {'split': split, 'path': path, 'bytes': 0,
              'windows_per_label': {}, 'tapes': {}, 'first': None}
-    self._open[split] = writer, shard
+    self._open[split, slot] = writer, shard
     return writer, shard
 
-  def _close(self, split):
-    writer, shard = self._open.pop(split)
+  def _close(self, key):
+    writer, shard = self._open.pop(key)
     writer.close()
     _count('shards')
     self._done.append(shard)
@@ -304,8 +318,8 @@ def local_pipeline_options(argv=(), num_workers=None):
 
 def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
                   split_fractions=(0.8, 0.1, 0.1), shard_mb=128.0,
-                  compression=None, silence_peak=1, pipeline_options=(),
-                  source=''):
+                  train_shards_open=8, compression=None, silence_peak=1,
+                  pipeline_options=(), source=''):
   """Runs the records pipeline and returns the written dataset_info dict.
 
   Args:
@@ -316,6 +330,9 @@ def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
     windowing: an `audio.Windowing`.
     split_fractions: train, validation, test fractions of the tapes.
     shard_mb: a shard is closed once it holds this many MB of examples.
+    train_shards_open: train shards each worker writes at once, round-robin,
+      so that every shard mixes tapes (see `_WriteShards`). Each open shard
+      costs a writer buffer (16 MB on gs://).
     compression: None or 'GZIP'.
     silence_peak: windows whose samples all lie within ±this (int16) are
       digital silence and dropped.
@@ -326,6 +343,8 @@ def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
       sum(split_fractions) - 1) > 1e-6:
     raise ValueError(f'split fractions must be 3 values >= 0 summing to 1, '
                      f'got {split_fractions}')
+  if train_shards_open < 1:
+    raise ValueError(f'train_shards_open must be >= 1, got {train_shards_open}')
   if compression not in (None, '', 'GZIP'):
     raise ValueError(f'compression must be empty or GZIP, got {compression!r}')
   compression = compression or None
@@ -359,7 +378,7 @@ def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
         | 'ToExample' >> beam.Map(_to_example, fractions=split_fractions)
         | 'WriteShards' >> beam.ParDo(_WriteShards(
             tmp_dir, shard_bytes=int(shard_mb * 2**20),
-            compression=compression)))
+            compression=compression, train_shards_open=train_shards_open)))
     failures = (
         (p | 'Duplicates' >> beam.Create(duplicates), labelled.failures,
          probed.failures, decoded.failures)

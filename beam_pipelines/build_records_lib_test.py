@@ -135,13 +135,14 @@ def corpus(tmp_path_factory):
   return str(root), expected, extra
 
 
-def _build(corpus_dir, output_dir, options):
+def _build(corpus_dir, output_dir, options, **kwargs):
+  kwargs.setdefault('shard_mb', 0.1)
   return lib.build_records(
       lib.list_audio(corpus_dir), output_dir,
       tracklist=tracklist_lib.read_tracklist(
           os.path.join(corpus_dir, 'tracklist.csv')),
-      eras=ERAS, windowing=WINDOWING, shard_mb=0.1, pipeline_options=options,
-      source=corpus_dir)
+      eras=ERAS, windowing=WINDOWING, pipeline_options=options,
+      source=corpus_dir, **kwargs)
 
 
 def _read_split(output_dir, info, split):
@@ -192,6 +193,52 @@ def test_end_to_end_on_the_local_runner(corpus, tmp_path):
   assert len(info['splits']['train']['files']) > 1
   for f in files:
     assert os.path.getsize(os.path.join(out, f)) < 0.1 * 2**20 + 33000
+
+
+def test_train_shards_mix_tapes_round_robin(tmp_path):
+  writer = lib._WriteShards(str(tmp_path), shard_bytes=10**9,  # pylint: disable=protected-access
+                            compression=None, train_shards_open=3)
+  writer.start_bundle()
+  items = []
+  for tape in ('a', 'b'):
+    for offset in range(7):
+      example = features.make_example(np.zeros(4, np.int16), label=0,
+                                      era='early', tape_id=tape, offset=offset)
+      items.append(('train', tape, 0, example))
+      items.append(('test', tape, 0, example))  # Test keeps one shard.
+  for item in items:
+    writer.process(item)
+  shards = [w.value for w in writer.finish_bundle()]
+  by_split = {}
+  for shard in shards:
+    records = [features.parse_single(r.numpy()) for r in
+               tf.data.TFRecordDataset(shard['path'])]
+    by_split.setdefault(shard['split'], []).append(
+        [(r[features.TAPE_ID], r[features.OFFSET]) for r in records])
+  # Window n of the split goes to shard n % 3: every tape in every shard.
+  assert sorted(by_split['train']) == [
+      [('a', 0), ('a', 3), ('a', 6), ('b', 2), ('b', 5)],
+      [('a', 1), ('a', 4), ('b', 0), ('b', 3), ('b', 6)],
+      [('a', 2), ('a', 5), ('b', 1), ('b', 4)]]
+  assert by_split['test'] == [[(t, o) for t in 'ab' for o in range(7)]]
+  assert [s['tapes'] for s in shards if s['split'] == 'train'] == [
+      {'a': 0, 'b': 0}] * 3
+
+
+def test_each_train_tape_is_spread_over_the_open_shards(corpus, tmp_path):
+  corpus_dir, _, _ = corpus
+  out = str(tmp_path / 'records')
+  info = _build(corpus_dir, out, ['--direct_num_workers=1'], shard_mb=10,
+                train_shards_open=3)
+  shards_of = {}
+  for name in info['splits']['train']['files']:
+    for record in tf.data.TFRecordDataset(os.path.join(out, name)):
+      tape = features.parse_single(record.numpy())[features.TAPE_ID]
+      shards_of.setdefault(tape, set()).add(name)
+  assert shards_of and all(len(s) == 3 for t, s in shards_of.items()
+                           if t != 'Quiet_Tape_1940')  # 5 windows each.
+  with pytest.raises(ValueError, match='train_shards_open'):
+    _build(corpus_dir, out, [], train_shards_open=0)
 
 
 def test_rerun_replaces_output_and_failed_run_leaves_no_final_shards(
