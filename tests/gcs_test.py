@@ -3,7 +3,7 @@
 Both clients are real: the builder's Beam FileSystems (google-cloud-storage,
 pointed at the emulator by STORAGE_EMULATOR_HOST), and TensorFlow's own GCS
 client in the trainer and evaluator (tf.data, checkpoints, TensorBoard,
-export), which reaches the same emulator through a TLS proxy.
+export, predict), which reaches the same emulator through a TLS proxy.
 """
 
 import json
@@ -69,8 +69,8 @@ def test_build_records_from_and_to_a_bucket(gcs, tiny_tapes, tmp_path):
     assert all(r[features.WAVEFORM].shape == (16000,) for r in records)
 
 
-def test_train_and_evaluate_from_shards_in_a_bucket(gcs, tiny_records,
-                                                    tmp_path):
+def test_train_evaluate_and_predict_in_a_bucket(gcs, tiny_records, tiny_tapes,
+                                               tmp_path):
   data_dir, info = tiny_records
   for name in os.listdir(data_dir):
     gcs.bucket.blob(f'records/{name}').upload_from_filename(
@@ -82,6 +82,15 @@ def test_train_and_evaluate_from_shards_in_a_bucket(gcs, tiny_records,
                  '--model_dir=gs://jazz/run', '--data_dir=gs://jazz/records',
                  '--split=test'], gcs)
   assert result.returncode == 0, result.stderr[-4000:]
+  tape = sorted(n for n in os.listdir(tiny_tapes) if n.endswith('.flac'))[0]
+  gcs.bucket.blob(f'tapes/{tape}').upload_from_filename(
+      os.path.join(tiny_tapes, tape))
+  result = _run([sys.executable, '-m', 'jazzcnn.predict', '--json',
+                 '--model_dir=gs://jazz/run', 'gs://jazz/tapes/*.flac'], gcs)
+  assert result.returncode == 0, result.stderr[-4000:]
+  prediction = json.loads(result.stdout)
+  assert prediction['path'] == f'gs://jazz/tapes/{tape}'
+  assert len(prediction['timeline']) == 8  # 8 s of 1 s windows.
 
   # Every shard was read, and every output written, by TensorFlow's client.
   read = {path.split('%2F')[-1] for host, method, path in
