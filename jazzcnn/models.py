@@ -86,5 +86,5 @@ def inference_fn(model):
 
 def embedding_model(model):
   """The model up to its penultimate layer: per-window style embeddings."""
-  return keras.Model(model.inputs, model.get_layer('dense4').output,
+  return keras.Model(model.input, model.get_layer('dense4').output,
                      name=f'{model.name}_embedding')

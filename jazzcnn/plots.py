@@ -30,7 +30,7 @@ def confusion_png(matrix, eras, path, *, title='confusion'):
 
 def model_melspec(model, waveform):
   """One window's normalised melspectrogram, as the CNN sees it [mels, frames]."""
-  front = keras.Model(model.inputs, model.get_layer('normalize').output)
+  front = keras.Model(model.input, model.get_layer('normalize').output)
   return np.asarray(front(waveform[None], training=False))[0, :, :, 0]
 
 

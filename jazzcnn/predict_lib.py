@@ -102,7 +102,13 @@ def _with_embedding(model):
 
 
 def cosine_similarity(vectors):
-  """[n, n] cosine similarities of the rows of `vectors`."""
+  """[n, n] cosine similarities of the rows of `vectors`, in float64.
+
+  float64, because embeddings of a barely trained model can differ by less
+  than float32 resolves near 1, which would let a mere neighbour tie with an
+  identical tape.
+  """
+  vectors = np.asarray(vectors, np.float64)
   norms = np.linalg.norm(vectors, axis=1, keepdims=True)
   unit = vectors / np.maximum(norms, 1e-12)
   return unit @ unit.T
