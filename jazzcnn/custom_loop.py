@@ -14,8 +14,13 @@ import tensorflow as tf
 class DistributedLoop:
   """fit/evaluate for a compiled classifier under any tf.distribute strategy."""
 
-  def __init__(self, model, strategy, *, global_batch, class_weights=None):
+  def __init__(self, model, strategy, *, global_batch, class_weights=None,
+               preemption=None):
+    """`preemption`: train_lib's SIGTERM flag, agreed across workers here."""
     self._model, self._strategy = model, strategy
+    self._preemption = preemption
+    if preemption is not None:
+      preemption.coordinated = True
     self._global_batch = global_batch
     self._weights = None
     if class_weights:
@@ -24,10 +29,12 @@ class DistributedLoop:
     self._train_step = tf.function(self._train_step_fn)
     self._eval_step = tf.function(self._eval_step_fn)
 
-  def _train_step_fn(self, iterator):
+  def _train_step_fn(self, iterator, signalled):
+    """One step; also sums the workers' SIGTERM flags (`signalled`, 0 or 1),
+    so that all of them learn of a preemption at the same step."""
     model, optimizer = self._model, self._model.optimizer
 
-    def step(x, y):
+    def step(x, y, signalled):
       with tf.GradientTape() as tape:
         probs = model(x, training=True)
         per_example = keras.losses.sparse_categorical_crossentropy(y, probs)
@@ -38,11 +45,14 @@ class DistributedLoop:
         scaled = optimizer.scale_loss(loss)
       grads = tape.gradient(scaled, model.trainable_variables)
       optimizer.apply_gradients(zip(grads, model.trainable_variables))
-      return loss, _correct(y, probs)
+      return loss, _correct(y, probs), signalled
 
-    loss, correct = self._strategy.run(step, args=next(iterator))
+    x, y = next(iterator)
+    loss, correct, signalled = self._strategy.run(step,
+                                                  args=(x, y, signalled))
     reduce = lambda v: self._strategy.reduce('SUM', v, axis=None)
-    return reduce(loss), reduce(correct) / self._global_batch
+    return (reduce(loss), reduce(correct) / self._global_batch,
+            reduce(signalled))
 
   def _eval_step_fn(self, batch):
     model = self._model
@@ -72,7 +82,11 @@ class DistributedLoop:
       total_loss = total_accuracy = 0.0
       for step in range(steps_per_epoch):
         callback_list.on_train_batch_begin(step)
-        loss, accuracy = self._train_step(iterator)
+        signalled = self._preemption is not None and self._preemption.signalled
+        loss, accuracy, preempted = self._train_step(
+            iterator, tf.constant(float(signalled)))
+        if preempted > 0:  # Some worker got SIGTERM: every worker sees it.
+          self._preemption.agreed = True
         total_loss += float(loss)
         total_accuracy += float(accuracy)
         logs = {'loss': total_loss / (step + 1),

@@ -101,11 +101,23 @@ class _Preemption:
 
   Installed for the whole of training, not per `fit` call: a resumed run
   trains in two `fit` calls, and a signal between them must not kill it.
+
+  `requested` is what the checkpointer acts on. With one worker it is the
+  signal itself. With several, each save is collective, so every worker
+  must stop at the same step: the distributed loop then sets `coordinated`
+  and sums `signalled` over the workers inside each train step, and
+  `requested` becomes that agreement (`agreed`).
   """
 
   def __init__(self):
-    self.requested = False
+    self.signalled = False
+    self.coordinated = False
+    self.agreed = False
     self._old = None
+
+  @property
+  def requested(self):
+    return self.agreed if self.coordinated else self.signalled
 
   def __enter__(self):
     if threading.current_thread() is threading.main_thread():
@@ -118,7 +130,7 @@ class _Preemption:
 
   def _handle(self, signum, frame):
     del signum, frame
-    self.requested = True
+    self.signalled = True
 
 
 class _Checkpointer(keras.callbacks.Callback):
@@ -253,7 +265,7 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
     legs.append((epoch, config.epochs, steps))
   loop = custom_loop.DistributedLoop(
       model, strategy, global_batch=config.batch_size,
-      class_weights=weights) if custom else None
+      class_weights=weights, preemption=preemption) if custom else None
   with preemption:
     for first, last, leg_steps in legs:
       if loop:
