@@ -1,6 +1,8 @@
 """Shared test fixtures: tiny records built by the real builder."""
 
 import os
+import re
+import socket
 import subprocess
 import sys
 
@@ -54,9 +56,33 @@ def train_command(data_dir, model_dir, *extra):
           f'--data_dir={data_dir}', f'--model_dir={model_dir}', *extra]
 
 
-def run(command, timeout=600):
-  return subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
-                        timeout=timeout)
+def run(command, timeout=600, *, cwd=ROOT, env=None):
+  return subprocess.run(command, cwd=cwd, env=env, capture_output=True,
+                        text=True, timeout=timeout)
+
+
+def free_ports(n):
+  """`n` distinct loopback ports nothing listens on (all held while picked)."""
+  sockets = [socket.socket() for _ in range(n)]
+  for s in sockets:
+    s.bind(('127.0.0.1', 0))
+  ports = [s.getsockname()[1] for s in sockets]
+  for s in sockets:
+    s.close()
+  return ports
+
+
+def requirement_pins(name='requirements.txt'):
+  """{package: version} of a requirements file; names normalised (PEP 503),
+  extras dropped."""
+  pins = {}
+  for line in open(os.path.join(ROOT, name)):
+    line = line.split('#')[0].strip()
+    if line:
+      package, version = line.split('==')
+      package = re.sub(r'\[.*\]', '', package)
+      pins[re.sub(r'[-_.]+', '-', package).lower()] = version
+  return pins
 
 
 @pytest.fixture(scope='session')

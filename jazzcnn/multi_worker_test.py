@@ -9,7 +9,6 @@ its own distributed loop, jazzcnn/custom_loop.py.)
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 
@@ -19,18 +18,8 @@ import tensorflow as tf
 import conftest
 
 
-def _free_ports(n):
-  sockets = [socket.socket() for _ in range(n)]
-  for s in sockets:
-    s.bind(('127.0.0.1', 0))
-  ports = [s.getsockname()[1] for s in sockets]
-  for s in sockets:
-    s.close()
-  return ports
-
-
 def _start_workers(data_dir, model_dir, epochs):
-  workers = [f'127.0.0.1:{p}' for p in _free_ports(2)]
+  workers = [f'127.0.0.1:{p}' for p in conftest.free_ports(2)]
   procs = []
   for index in range(2):
     env = dict(os.environ, TF_CONFIG=json.dumps({

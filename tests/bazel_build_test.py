@@ -14,6 +14,8 @@ import re
 
 import pytest
 
+import conftest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGES = ('jazzcnn', 'beam_pipelines', 'tests')
 
@@ -104,18 +106,6 @@ def test_srcs_exist_and_imports_are_declared(package):
         assert not missing, f'//{package}:{name} lacks deps {sorted(missing)}'
 
 
-def _pins(name):
-  """{normalised package name: version} of a requirements file."""
-  pins = {}
-  for line in open(os.path.join(ROOT, name)):
-    line = line.split('#')[0].strip()
-    if line:
-      package, version = line.split('==')
-      package = re.sub(r'\[.*\]', '', package)
-      pins[re.sub(r'[-_.]+', '-', package).lower()] = version
-  return pins
-
-
 def test_workspace_pins_rules_and_the_whole_lock():
   workspace = open(os.path.join(ROOT, 'WORKSPACE')).read()
   assert 'requirements_lock = "//:requirements_lock.txt"' in workspace
@@ -124,8 +114,8 @@ def test_workspace_pins_rules_and_the_whole_lock():
 
 
 def test_lock_holds_every_pin_and_every_requirement_used():
-  lock = _pins('requirements_lock.txt')
-  for package, version in _pins('requirements.txt').items():
+  lock = conftest.requirement_pins('requirements_lock.txt')
+  for package, version in conftest.requirement_pins().items():
     assert lock.get(package) == version, (
         f'requirements_lock.txt has {package}=={lock.get(package)}, '
         f'requirements.txt {version}: regenerate the lock (see its header)')

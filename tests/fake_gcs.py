@@ -18,7 +18,6 @@ import datetime
 import http.client
 import http.server
 import os
-import socket
 import socketserver
 import ssl
 import threading
@@ -29,15 +28,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+import conftest
+
 GOOGLE_HOSTS = ('www.googleapis.com', 'storage.googleapis.com')
-_HOP_BY_HOP = {'connection', 'proxy-connection', 'keep-alive', 'expect',
+# Hop-by-hop headers, and those send_response writes itself.
+_NOT_FORWARDED = {'connection', 'proxy-connection', 'keep-alive', 'expect',
                'transfer-encoding', 'content-length', 'server', 'date'}
-
-
-def _free_port():
-  with socket.socket() as sock:
-    sock.bind(('127.0.0.1', 0))
-    return sock.getsockname()[1]
 
 
 def _write_certificates(directory):
@@ -136,7 +132,7 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
       length = int(self.headers.get('Content-Length') or 0)
       body = self.rfile.read(length) if length else None
     headers = {k: v for k, v in self.headers.items()
-               if k.lower() not in _HOP_BY_HOP}
+               if k.lower() not in _NOT_FORWARDED}
     path = self.path
     if self.command == 'POST' and 'uploadType=media' in path and not body:
       # TensorFlow's directory markers are empty media uploads, which
@@ -155,7 +151,7 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
       emulator.close()
     self.send_response(response.status, response.reason)
     for key, value in response.getheaders():
-      if key.lower() in _HOP_BY_HOP:
+      if key.lower() in _NOT_FORWARDED:
         continue
       if key.lower() == 'location' and value.startswith('http://'):
         value = 'https://' + value[len('http://'):]  # Upload sessions.
@@ -191,7 +187,7 @@ class FakeGcs:
     certificates = _write_certificates(self._directory)
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(certificates['leaf'], certificates['key'])
-    port = _free_port()
+    port, = conftest.free_ports(1)
     self._emulator = emulator.create_server(
         '127.0.0.1', port, in_memory=True, default_bucket=self.bucket_name)
     self._emulator.start()

@@ -8,7 +8,6 @@ export, predict), which reaches the same emulator through a TLS proxy.
 
 import json
 import os
-import subprocess
 import sys
 
 import keras
@@ -28,9 +27,7 @@ def gcs(tmp_path):
 
 
 def _run(command, gcs):
-  return subprocess.run(command, cwd=conftest.ROOT,
-                        env=dict(os.environ, **gcs.env), capture_output=True,
-                        text=True, timeout=600)
+  return conftest.run(command, env=dict(os.environ, **gcs.env))
 
 
 def test_build_records_from_and_to_a_bucket(gcs, tiny_tapes, tmp_path):

@@ -50,13 +50,12 @@ def test_workers_package_builds_records_on_its_own(tiny_tapes, tmp_path):
   away = tmp_path / 'elsewhere'
   away.mkdir()
   env = dict(os.environ, PYTHONPATH=site)
-  run = lambda *args: subprocess.run(  # pylint: disable=unnecessary-lambda-assignment
-      [sys.executable, '-m', *args], cwd=away, env=env, capture_output=True,
-      text=True, timeout=600)
-  result = subprocess.run(
+  run = lambda *args: conftest.run(  # pylint: disable=unnecessary-lambda-assignment
+      [sys.executable, '-m', *args], cwd=away, env=env)
+  result = conftest.run(
       [sys.executable, '-c', 'import beam_pipelines, jazzcnn; '
-       'print(beam_pipelines.__file__, jazzcnn.__file__)'],
-      cwd=away, env=env, capture_output=True, text=True, check=True)
+       'print(beam_pipelines.__file__, jazzcnn.__file__)'], cwd=away, env=env)
+  assert result.returncode == 0, result.stderr[-3000:]
   assert all(path.startswith(site) for path in result.stdout.split())
   # The shipped track list is package data.
   result = run('beam_pipelines.tracklist')
@@ -73,12 +72,7 @@ def test_workers_package_builds_records_on_its_own(tiny_tapes, tmp_path):
 
 
 def test_install_requires_pins_what_requirements_pin():
-  pins = {}
-  for line in open(os.path.join(conftest.ROOT, 'requirements.txt')):
-    line = line.split('#')[0].strip()
-    if line:
-      name, version = line.split('==')
-      pins[name] = version
+  pins = conftest.requirement_pins()
   text = open(os.path.join(conftest.ROOT, 'setup.py')).read()
   for name, version in re.findall(r"'([\w-]+)==([\w.]+)'", text):
     assert pins.get(name) == version, (name, version, pins.get(name))

@@ -54,6 +54,8 @@ def imports(path):
         third.add(THIRD_PARTY[node.module.split('.')[0]])
     elif isinstance(node, ast.Import):
       for alias in node.names:
+        if alias.name == 'conftest' and not path.endswith('_test.py'):
+          first.add('//:conftest')  # pytest_test adds it to tests itself.
         top = alias.name.split('.')[0]
         if top in THIRD_PARTY:
           third.add(THIRD_PARTY[top])
