@@ -16,7 +16,7 @@ import pytest
 
 import conftest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = conftest.ROOT
 PACKAGES = ('jazzcnn', 'beam_pipelines', 'tests')
 
 

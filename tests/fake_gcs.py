@@ -33,7 +33,7 @@ import conftest
 GOOGLE_HOSTS = ('www.googleapis.com', 'storage.googleapis.com')
 # Hop-by-hop headers, and those send_response writes itself.
 _NOT_FORWARDED = {'connection', 'proxy-connection', 'keep-alive', 'expect',
-               'transfer-encoding', 'content-length', 'server', 'date'}
+                  'transfer-encoding', 'content-length', 'server', 'date'}
 
 
 def _write_certificates(directory):
