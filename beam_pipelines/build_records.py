@@ -17,6 +17,7 @@ from beam_pipelines import build_records_lib
 from beam_pipelines import fileio
 from beam_pipelines import tracklist_lib
 from jazzcnn import audio
+from jazzcnn import naming
 
 _INPUT = flags.DEFINE_string(
     'input', 'tapes/',
@@ -43,8 +44,18 @@ _SAMPLE_RATE = flags.DEFINE_integer('sample_rate', 16000,
                                     'Output sample rate in Hz.')
 _SPLIT_FRACTIONS = flags.DEFINE_list(
     'split_fractions', ['0.8', '0.1', '0.1'],
-    'Fractions of tapes in train, validation, test (by a stable hash of the '
-    'tape id).')
+    'Fractions of groups (--split_by) in train, validation, test, by a '
+    'stable hash of the group key.')
+_SPLIT_BY = flags.DEFINE_enum(
+    'split_by', 'artist_era', list(naming.SPLIT_BY),
+    'Tapes grouped so that a group never straddles two splits: tape (each '
+    'alone), artist (the name before _Tape_), artist_era (an artist\'s tapes '
+    'of one era).')
+_FOLDS = flags.DEFINE_integer(
+    'folds', 0, 'K >= 3: group-stratified K-fold splits instead of '
+    '--split_fractions (each fold holds ~1/K of every era\'s groups); 0: off.')
+_FOLD = flags.DEFINE_integer(
+    'fold', 0, 'With --folds: the test fold; validation is the next one.')
 _SHARD_MB = flags.DEFINE_float(
     'shard_mb', 128.0, 'A shard is closed once it holds this many MB.')
 _TRAIN_SHARDS_OPEN = flags.DEFINE_integer(
@@ -70,6 +81,10 @@ def main(argv):
         sample_rate=_SAMPLE_RATE.value, window_seconds=_WINDOW_SECONDS.value,
         hop_seconds=_HOP_SECONDS.value, trim_seconds=_TRIM_SECONDS.value)
     fractions = tuple(float(x) for x in _SPLIT_FRACTIONS.value)
+    if _FOLDS.value and (_FOLDS.value < 3 or
+                         not 0 <= _FOLD.value < _FOLDS.value):
+      raise ValueError(f'need --folds >= 3 and 0 <= --fold < --folds, got '
+                       f'--folds={_FOLDS.value} --fold={_FOLD.value}')
   except (ValueError, OSError) as e:
     raise app.UsageError(str(e))
   paths = build_records_lib.list_audio(_INPUT.value)
@@ -79,6 +94,7 @@ def main(argv):
   info = build_records_lib.build_records(
       paths, _OUTPUT_DIR.value, tracklist=tracklist, eras=eras,
       windowing=windowing, split_fractions=fractions,
+      split_by=_SPLIT_BY.value, folds=_FOLDS.value, fold=_FOLD.value,
       shard_mb=_SHARD_MB.value, train_shards_open=_TRAIN_SHARDS_OPEN.value,
       compression=_COMPRESSION.value or None,
       silence_peak=_SILENCE_PEAK.value, pipeline_options=argv[1:],

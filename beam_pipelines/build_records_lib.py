@@ -1,11 +1,9 @@
-"""Beam pipeline: scraped tapes → sharded TFRecords of raw windows, split by tape."""
+"""Beam pipeline: scraped tapes → sharded TFRecords of raw windows, split by group."""
 
 import collections
 import datetime
-import hashlib
 import logging
 import os
-import posixpath
 import uuid
 
 import apache_beam as beam
@@ -18,9 +16,11 @@ from beam_pipelines import tracklist_lib
 from beam_pipelines import fileio
 from jazzcnn import audio
 from jazzcnn import features
+from jazzcnn import naming
 
-SPLITS = ('train', 'validation', 'test')
-AUDIO_EXTENSIONS = ('.flac', '.wav', '.ogg', '.mp3')  # Preferred first.
+SPLITS = naming.SPLITS
+AUDIO_EXTENSIONS = naming.AUDIO_EXTENSIONS
+tape_id = naming.tape_id
 INFO_FILE = 'dataset_info.json'
 DUPLICATE = 'duplicate'  # Same tape in another format, which was used.
 UNLISTED = 'unlisted'  # Not in the track list.
@@ -41,11 +41,6 @@ def list_audio(input_pattern):
   else:
     paths = fileio.glob(input_pattern)
   return sorted(p for p in paths if p.lower().endswith(AUDIO_EXTENSIONS))
-
-
-def tape_id(path):
-  """A tape's id: its file name without directory and extension."""
-  return os.path.splitext(posixpath.basename(path))[0]
 
 
 def select_files(paths):
@@ -69,18 +64,6 @@ def select_files(paths):
   return chosen, failures
 
 
-def assign_split(tape, fractions):
-  """Stable split of a tape id: the same id always lands in the same split."""
-  digest = hashlib.sha256(tape.encode('utf-8')).digest()
-  u = int.from_bytes(digest[:8], 'big') / 2.0**64
-  edge = 0.0
-  for split, fraction in zip(SPLITS, fractions):
-    edge += fraction
-    if u < edge:
-      return split
-  return SPLITS[-1]
-
-
 def _failure(path, reason, detail=''):
   return {'path': path, 'reason': reason, 'detail': detail}
 
@@ -88,7 +71,7 @@ def _failure(path, reason, detail=''):
 # Pipeline steps: small module functions, each one step and one counter.
 
 
-def _label(path, *, tracklist, eras):
+def _label(path, *, tracklist, eras, split_by):
   """path → tape dict, or a failure for unlisted and unlabelled tapes."""
   tape = tape_id(path)
   if tape not in tracklist:
@@ -103,7 +86,8 @@ def _label(path, *, tracklist, eras):
     return
   _count('labelled_tapes')
   yield {'path': path, 'tape_id': tape, 'era': label.status,
-         'label': label.era_index}
+         'label': label.era_index,
+         'group': naming.split_key(tape, label.status, split_by)}
 
 
 def _probe(tape, *, windowing):
@@ -153,11 +137,16 @@ def _is_sound(item, *, silence_peak):
   return True
 
 
-def _to_example(item, *, fractions):
-  """(tape, offset, window) → (split, tape id, era index, serialized example)."""
+def _to_example(item, *, fractions, split_of):
+  """(tape, offset, window) → (split, tape id, era index, serialized example).
+
+  The split is `split_of[group]` when given (folds), else a hash of the group.
+  """
   tape, offset, window = item
   _count('examples')
-  return (assign_split(tape['tape_id'], fractions), tape['tape_id'],
+  split = (split_of[tape['group']] if split_of else
+           naming.assign_split(tape['group'], fractions))
+  return (split, tape['tape_id'],
           tape['label'],
           features.make_example(window, label=tape['label'], era=tape['era'],
                                 tape_id=tape['tape_id'], offset=offset))
@@ -229,7 +218,7 @@ class _WriteShards(beam.DoFn):
 
 
 def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
-              windowing, compression, source):
+              windowing, compression, source, split_by, folds):
   """Renames the shards into place and writes dataset_info.json, last."""
   suffix = '.tfrecord' + ('.gz' if compression == 'GZIP' else '')
   info_path = fileio.join(output_dir, INFO_FILE)
@@ -264,6 +253,8 @@ def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
         'tapes_per_era': {n: sum(1 for v in tapes.values() if v == i)
                           for i, n in enumerate(names)},
         'tape_ids': sorted(tapes),
+        'groups': sorted({naming.split_key(t, names[label], split_by)
+                          for t, label in tapes.items()}),
         'files': files,
     }
   failures = sorted(failures, key=lambda f: (f['path'], f['reason']))
@@ -276,6 +267,8 @@ def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
       'trim_seconds': windowing.trim / windowing.sample_rate,
       'waveform_encoding': 'int16le',
       'compression': compression or '',
+      'split_by': split_by,
+      'folds': folds,
       'splits': splits,
       'failures': failures,
       'failure_counts': dict(collections.Counter(f['reason']
@@ -289,6 +282,18 @@ def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
   fileio.rename(tmp_info, info_path)
   fileio.delete_tree(tmp_dir)
   return info
+
+
+def _group_eras(paths, tracklist, eras, split_by):
+  """{group key: era} of the labelled tapes among `paths` (for folds)."""
+  out = {}
+  for path in paths:
+    tape = tape_id(path)
+    if tape in tracklist:
+      label = tracklist_lib.label(tape, tracklist[tape], eras)
+      if label.era_index is not None:
+        out[naming.split_key(tape, label.status, split_by)] = label.status
+  return out
 
 
 def local_pipeline_options(argv=(), num_workers=None):
@@ -317,7 +322,8 @@ def local_pipeline_options(argv=(), num_workers=None):
 
 
 def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
-                  split_fractions=(0.8, 0.1, 0.1), shard_mb=128.0,
+                  split_fractions=(0.8, 0.1, 0.1), split_by='artist_era',
+                  folds=0, fold=0, shard_mb=128.0,
                   train_shards_open=8, compression=None, silence_peak=1,
                   pipeline_options=(), source=''):
   """Runs the records pipeline and returns the written dataset_info dict.
@@ -328,7 +334,12 @@ def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
     tracklist: {title: year text}, from `tracklist_lib.read_tracklist`.
     eras: `Era`s in label order, from `tracklist_lib.parse_eras`.
     windowing: an `audio.Windowing`.
-    split_fractions: train, validation, test fractions of the tapes.
+    split_fractions: train, validation, test fractions of the groups.
+    split_by: how tapes are grouped, one group per split
+      (`naming.split_key`): 'tape', 'artist' or 'artist_era'.
+    folds: K > 0: group-stratified folds (`naming.fold_splits`) instead of
+      `split_fractions`: test is fold `fold`, validation the next fold.
+    fold: the test fold, 0 <= fold < folds.
     shard_mb: a shard is closed once it holds this many MB of examples.
     train_shards_open: train shards each worker writes at once, round-robin,
       so that every shard mixes tapes (see `_WriteShards`). Each open shard
@@ -343,6 +354,12 @@ def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
       sum(split_fractions) - 1) > 1e-6:
     raise ValueError(f'split fractions must be 3 values >= 0 summing to 1, '
                      f'got {split_fractions}')
+  if folds and (folds < 3 or not 0 <= fold < folds):
+    raise ValueError(f'need --folds >= 3 and 0 <= --fold < --folds, got '
+                     f'folds={folds}, fold={fold}')
+  if split_by not in naming.SPLIT_BY:
+    raise ValueError(f'split_by must be one of {naming.SPLIT_BY}, got '
+                     f'{split_by!r}')
   if train_shards_open < 1:
     raise ValueError(f'train_shards_open must be >= 1, got {train_shards_open}')
   if compression not in (None, '', 'GZIP'):
@@ -356,12 +373,17 @@ def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
   tmp_dir = fileio.join(output_dir, _TMP_PREFIX + uuid.uuid4().hex)
   fileio.makedirs(tmp_dir)
   chosen, duplicates = select_files(audio_paths)
+  split_of = None
+  if folds:
+    split_of = naming.fold_splits(
+        _group_eras(chosen, tracklist, eras, split_by), folds, fold)
 
   with beam.Pipeline(options=options) as p:
     labelled = (
         p
         | 'ListFiles' >> beam.Create(chosen)
-        | 'Label' >> beam.FlatMap(_label, tracklist=tracklist, eras=eras
+        | 'Label' >> beam.FlatMap(_label, tracklist=tracklist, eras=eras,
+                                  split_by=split_by
                                   ).with_outputs('failures', main='tapes'))
     probed = (
         labelled.tapes
@@ -375,7 +397,8 @@ def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
     shards = (
         decoded.windows
         | 'DropSilence' >> beam.Filter(_is_sound, silence_peak=silence_peak)
-        | 'ToExample' >> beam.Map(_to_example, fractions=split_fractions)
+        | 'ToExample' >> beam.Map(_to_example, fractions=split_fractions,
+                                  split_of=split_of)
         | 'WriteShards' >> beam.ParDo(_WriteShards(
             tmp_dir, shard_bytes=int(shard_mb * 2**20),
             compression=compression, train_shards_open=train_shards_open)))
@@ -390,7 +413,8 @@ def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
             _finalize, shards=beam.pvalue.AsList(shards),
             failures=beam.pvalue.AsList(failures), output_dir=output_dir,
             tmp_dir=tmp_dir, eras=eras, windowing=windowing,
-            compression=compression, source=source))
+            compression=compression, source=source, split_by=split_by,
+            folds={'folds': folds, 'fold': fold} if folds else None))
   info = fileio.read_json(fileio.join(output_dir, INFO_FILE))
   logging.info('wrote %s', {s: v['windows'] for s, v in info['splits'].items()})
   return info

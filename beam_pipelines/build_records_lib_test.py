@@ -16,6 +16,7 @@ from beam_pipelines import demo_tapes_lib
 from beam_pipelines import tracklist_lib
 from jazzcnn import audio
 from jazzcnn import features
+from jazzcnn import naming
 
 ERAS = tracklist_lib.parse_eras(tracklist_lib.DEFAULT_ERAS)
 # One-second windows keep the tapes tiny; the code paths are the real ones.
@@ -30,11 +31,12 @@ def test_label_step_tags_unlisted_and_unlabelled():
            '/x/D_Tape_9_1925.wav']
   with test_pipeline.TestPipeline() as p:
     out = (p | beam.Create(paths)
-           | beam.FlatMap(lib._label, tracklist=tracklist, eras=ERAS
+           | beam.FlatMap(lib._label, tracklist=tracklist, eras=ERAS,
+                          split_by='artist_era'
                           ).with_outputs('failures', main='tapes'))
     beam_util.assert_that(out.tapes, beam_util.equal_to([
         {'path': '/x/A_Tape_1_1925.mp3', 'tape_id': 'A_Tape_1_1925',
-         'era': 'early', 'label': 0}]), label='tapes')
+         'era': 'early', 'label': 0, 'group': 'A|early'}]), label='tapes')
     beam_util.assert_that(
         out.failures | beam.Map(lambda f: (f['path'], f['reason'])),
         beam_util.equal_to([('/x/B_Tape_2_1962.flac', 'outside'),
@@ -72,13 +74,15 @@ def test_probe_and_decode_steps(tmp_path):
 
 
 def test_silence_and_example_steps():
-  tape = {'path': 'p', 'tape_id': 'T_1925', 'era': 'early', 'label': 0}
+  tape = {'path': 'p', 'tape_id': 'T_1925', 'era': 'early', 'label': 0,
+          'group': 'T_1925|early'}
   loud = np.full(16000, 1000, np.int16)
   quiet = np.ones(16000, np.int16)  # ±1 LSB: digital silence.
   with test_pipeline.TestPipeline() as p:
     out = (p | beam.Create([(tape, 0, loud), (tape, 16000, quiet)])
            | beam.Filter(lib._is_sound, silence_peak=1)
-           | beam.Map(lib._to_example, fractions=(1.0, 0.0, 0.0))
+           | beam.Map(lib._to_example, fractions=(1.0, 0.0, 0.0),
+                      split_of=None)
            | beam.Map(lambda r: (r[0], r[1], r[2],
                                  features.parse_single(r[3])[features.OFFSET])))
     beam_util.assert_that(out, beam_util.equal_to([('train', 'T_1925', 0, 0)]))
@@ -90,15 +94,6 @@ def test_select_files_prefers_lossless():
   assert chosen == ['/a/T.flac', '/a/U.mp3']
   assert sorted((f['path'], f['reason']) for f in failures) == [
       ('/a/T.mp3', 'duplicate'), ('/b/T.wav', 'duplicate')]
-
-
-def test_assign_split_is_stable_and_follows_fractions():
-  ids = [f'Band_Tape_{i}_1930' for i in range(4000)]
-  splits = [lib.assign_split(t, (0.8, 0.1, 0.1)) for t in ids]
-  assert splits == [lib.assign_split(t, (0.8, 0.1, 0.1)) for t in ids]
-  assert 0.77 < splits.count('train') / 4000 < 0.83
-  assert 0.08 < splits.count('test') / 4000 < 0.12
-  assert lib.assign_split('x', (0.0, 0.0, 1.0)) == 'test'
 
 
 @pytest.fixture(scope='module')
@@ -168,8 +163,11 @@ def test_end_to_end_on_the_local_runner(corpus, tmp_path):
       assert r[features.WAVEFORM].shape == (16000,)
       assert r[features.ERA] == labelled[r[features.TAPE_ID]]
       assert r[features.LABEL] == info['eras'].index(r[features.ERA])
-      assert lib.assign_split(r[features.TAPE_ID], (0.8, 0.1, 0.1)) == split
-      assert seen.setdefault(r[features.TAPE_ID], split) == split  # Disjoint.
+      group = naming.split_key(r[features.TAPE_ID], r[features.ERA],
+                               'artist_era')  # The default split_by.
+      assert naming.assign_split(group, (0.8, 0.1, 0.1)) == split
+      assert seen.setdefault(group, split) == split  # Groups are disjoint.
+      assert group in info['splits'][split]['groups']
     assert sorted({r[features.TAPE_ID] for r in records}) == \
         info['splits'][split]['tape_ids']
     era_counts = {e: sum(r[features.ERA] == e for r in records)
@@ -248,7 +246,7 @@ def test_rerun_replaces_output_and_failed_run_leaves_no_final_shards(
   first = _build(corpus_dir, out, IN_PROCESS)
   before = sorted(os.listdir(out))
 
-  def broken(item, *, fractions):
+  def broken(item, *, fractions, split_of):
     raise RuntimeError('disk on fire')
 
   monkeypatch.setattr(lib, '_to_example', broken)
@@ -295,3 +293,43 @@ def test_build_records_command(corpus, tmp_path):
       [sys.executable, '-m', 'beam_pipelines.build_records',
        f'--input={tmp_path}/nothing/*.mp3'], capture_output=True, text=True)
   assert bad.returncode != 0 and 'no MP3/FLAC/OGG/WAV' in bad.stderr
+
+
+@pytest.mark.parametrize('kwargs', [
+    {'split_by': 'tape'}, {'split_by': 'artist'},
+    {'split_by': 'artist_era', 'folds': 3, 'fold': 1}])
+def test_no_group_crosses_splits(corpus, tmp_path, kwargs):
+  corpus_dir, _, _ = corpus
+  info = _build(corpus_dir, str(tmp_path / 'records'), IN_PROCESS, **kwargs)
+  split_by = kwargs['split_by']
+  assert info['split_by'] == split_by
+  assert info['folds'] == ({'folds': 3, 'fold': 1} if 'folds' in kwargs
+                           else None)
+  seen = {}
+  for split in lib.SPLITS:
+    groups = {naming.split_key(t, e, split_by)
+              for t, e in _tape_eras(str(tmp_path / 'records'), info, split)}
+    assert groups == set(info['splits'][split]['groups'])
+    for group in groups:
+      assert seen.setdefault(group, split) == split, group
+  if 'folds' in kwargs:  # The folds of every labelled tape, as dealt.
+    chosen, _ = lib.select_files(lib.list_audio(corpus_dir))
+    dealt = naming.fold_splits(lib._group_eras(  # pylint: disable=protected-access
+        chosen, tracklist_lib.read_tracklist(
+            os.path.join(corpus_dir, 'tracklist.csv')), ERAS, split_by), 3, 1)
+    for split in lib.SPLITS:
+      assert set(info['splits'][split]['groups']) == {
+          g for g, s in dealt.items() if s == split} & set(seen)
+
+
+def _tape_eras(output_dir, info, split):
+  return {(r[features.TAPE_ID], r[features.ERA])
+          for r in _read_split(output_dir, info, split)}
+
+
+def test_bad_folds_are_rejected(corpus, tmp_path):
+  corpus_dir, _, _ = corpus
+  with pytest.raises(ValueError, match='folds >= 3'):
+    _build(corpus_dir, str(tmp_path / 'r'), IN_PROCESS, folds=2)
+  with pytest.raises(ValueError, match='split_by'):
+    _build(corpus_dir, str(tmp_path / 'r'), IN_PROCESS, split_by='band')

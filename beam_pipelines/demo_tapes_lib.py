@@ -12,7 +12,7 @@ import os
 import numpy as np
 import soundfile
 
-from beam_pipelines import build_records_lib
+from jazzcnn import naming
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +72,7 @@ def write_audio(path, x, sample_rate, channels, *, block=8192):
 
 def make_demo_tapes(output_dir, *, tapes_per_era=4, tape_seconds=180.0,
                     commentary_seconds=5.0, split_fractions=(0.8, 0.1, 0.1),
-                    extras=True, seed=0):
+                    split_by='artist_era', extras=True, seed=0):
   """Writes tapes and a matching `tracklist.csv` into `output_dir`.
 
   Tape numbers are chosen so that every era has tapes in every split (at
@@ -84,6 +84,7 @@ def make_demo_tapes(output_dir, *, tapes_per_era=4, tape_seconds=180.0,
     tape_seconds: length of each tape, commentary included.
     commentary_seconds: speech at each end of a tape.
     split_fractions: the builder's split fractions.
+    split_by: the builder's grouping (`naming.split_key`).
     extras: also write tapes the builder must skip: one unlisted, one
       ambiguous (1929-1933), one outside the eras (1962) and one that is not
       audio.
@@ -99,7 +100,8 @@ def make_demo_tapes(output_dir, *, tapes_per_era=4, tape_seconds=180.0,
   rows, expected = [], {}
   k = 0
   for era in ERA_SOUNDS:
-    for number in _tape_numbers(era, tapes_per_era, split_fractions):
+    for number in _tape_numbers(era, tapes_per_era, split_fractions,
+                                split_by):
       title, last = _title(era, number)
       ext, rate, channels = _FORMATS[k % len(_FORMATS)]
       k += 1
@@ -138,17 +140,20 @@ def _title(era, number):
   first = era.years[0] + number % (era.years[1] - era.years[0] + 1)
   last = min(era.years[1], first + number % 3)
   years = f'{first}' if first == last else f'{first}-{last}'
-  band = _BANDS[number % len(_BANDS)]
+  # Two consecutive tapes share a band, so splits by artist have groups
+  # of more than one tape.
+  band = f'{_BANDS[number // 2 % len(_BANDS)]}_{number // 2 // len(_BANDS) + 1}'
   return f'Demo_{band}_{era.name.title()}_Tape_{number}_{years}', last
 
 
-def _tape_numbers(era, count, fractions):
-  """Tape numbers whose ids cover every split, then fill up with train."""
+def _tape_numbers(era, count, fractions, split_by):
+  """Tape numbers whose groups cover every split, then fill up with train."""
   wanted = {'validation': 1, 'test': 1, 'train': count - 2}
   numbers = []
   for number in range(1, 10000):
     title, _ = _title(era, number)
-    split = build_records_lib.assign_split(title, fractions)
+    split = naming.assign_split(naming.split_key(title, era.name, split_by),
+                                fractions)
     if wanted[split] > 0:
       wanted[split] -= 1
       numbers.append(number)

@@ -7,6 +7,8 @@ import io
 import os
 import re
 
+from jazzcnn import naming
+
 DEFAULT_TRACKLIST = os.path.join(os.path.dirname(__file__), 'data',
                                  'niven_songlist.csv')
 DEFAULT_ERAS = 'early:1920-1930,swing:1931-1944,bop:1945-1949,cool:1950-1955'
@@ -137,3 +139,40 @@ def summarize(tracklist, eras):
       label(title, year, eras).status for title, year in tracklist.items())
   return {name: counts[name] for name in [e.name for e in eras]
           + list(NOT_LABELLED)}
+
+
+def split_summary(tracklist, eras, *, split_by, fractions=(0.8, 0.1, 0.1),
+                  folds=0, fold=0):
+  """Tapes and groups per era in each split, as the builder would split them.
+
+  Args:
+    tracklist: {title: year text}.
+    eras: `Era`s.
+    split_by: 'tape', 'artist' or 'artist_era' (`naming.split_key`).
+    fractions: train, validation, test fractions of the groups.
+    folds: K > 0: group-stratified folds instead (`naming.fold_splits`).
+    fold: the test fold.
+
+  Returns:
+    {split: {era: {'tapes': n, 'groups': n}}}, and a list of warnings (an
+    era with no tapes in a split).
+  """
+  labelled = {}
+  for title, year in tracklist.items():
+    status = label(title, year, eras).status
+    if status not in NOT_LABELLED:
+      labelled[title] = (status, naming.split_key(title, status, split_by))
+  split_of = (naming.fold_splits({g: e for e, g in labelled.values()}, folds,
+                                 fold) if folds else None)
+  out = {s: {e.name: {'tapes': 0, 'groups': set()} for e in eras}
+         for s in naming.SPLITS}
+  for era, group in labelled.values():
+    split = (split_of[group] if split_of else
+             naming.assign_split(group, fractions))
+    out[split][era]['tapes'] += 1
+    out[split][era]['groups'].add(group)
+  warnings = [f'era {era} has no {split} tapes' for split in naming.SPLITS
+              for era, v in out[split].items() if not v['tapes']]
+  return ({s: {e: {'tapes': v['tapes'], 'groups': len(v['groups'])}
+               for e, v in by_era.items()} for s, by_era in out.items()},
+          warnings)

@@ -79,3 +79,21 @@ def test_tracklist_command_prints_json():
       [sys.executable, '-m', 'beam_pipelines.tracklist', '--eras=x:1-2'],
       capture_output=True, text=True)
   assert bad.returncode != 0 and 'bad era' in bad.stderr
+
+
+def test_shipped_list_split_by_artist_era_tests_every_era():
+  tracklist = tracklist_lib.read_tracklist(tracklist_lib.DEFAULT_TRACKLIST)
+  splits, warnings = tracklist_lib.split_summary(tracklist, ERAS,
+                                                 split_by='artist_era')
+  assert not warnings
+  for split in ('train', 'validation', 'test'):
+    assert all(v['tapes'] >= v['groups'] >= 1 for v in splits[split].values())
+  total = sum(v['tapes'] for s in splits.values() for v in s.values())
+  assert total == sum(SHIPPED_COUNTS[e.name] for e in ERAS)
+
+
+def test_an_era_without_test_tapes_is_warned_about():
+  tracklist = {'A_Tape_1_1925': '', 'A_Tape_2_1926': '', 'B_Tape_1_1940': ''}
+  _, warnings = tracklist_lib.split_summary(tracklist, ERAS, split_by='artist')
+  assert 'era bop has no test tapes' in warnings
+  assert any(w.startswith('era early has no') for w in warnings)

@@ -1,0 +1,64 @@
+"""Tape naming, artists, split keys and group-stratified folds."""
+
+import collections
+
+import pytest
+
+from jazzcnn import naming
+
+
+def test_artist_is_the_name_before_tape():
+  assert naming.artist('Duke_Ellington_Tape_12_1940-1941') == 'Duke_Ellington'
+  assert naming.artist('Benny_Carter_Tape_13_1980-1987') == 'Benny_Carter'
+  assert naming.artist('Some_Session_1938') == 'Some_Session_1938'
+  assert naming.artist('_Tape_3') == '_Tape_3'
+
+
+@pytest.mark.parametrize('split_by, same, different', [
+    ('tape', [], [('A_Tape_1_1940', 'swing'), ('A_Tape_2_1941', 'swing')]),
+    ('artist', [('A_Tape_1_1940', 'swing'), ('A_Tape_2_1952', 'cool')],
+     [('A_Tape_1_1940', 'swing'), ('B_Tape_1_1940', 'swing')]),
+    ('artist_era', [('A_Tape_1_1940', 'swing'), ('A_Tape_2_1941', 'swing')],
+     [('A_Tape_1_1940', 'swing'), ('A_Tape_2_1952', 'cool')]),
+])
+def test_split_keys_group_what_they_should(split_by, same, different):
+  key = lambda pair: naming.split_key(*pair, split_by)
+  if same:
+    assert key(same[0]) == key(same[1])
+  assert key(different[0]) != key(different[1])
+  with pytest.raises(ValueError, match='split_by'):
+    naming.split_key('A_Tape_1', 'swing', 'band')
+
+
+def test_assign_split_is_stable_and_follows_the_fractions():
+  keys = [f'Band_{i}|swing' for i in range(3000)]
+  splits = collections.Counter(naming.assign_split(k, (0.8, 0.1, 0.1))
+                               for k in keys)
+  assert abs(splits['train'] / 3000 - 0.8) < 0.03
+  assert naming.assign_split(keys[7], (0.8, 0.1, 0.1)) == naming.assign_split(
+      keys[7], (0.8, 0.1, 0.1))
+
+
+def test_folds_are_stratified_and_every_group_is_tested_once():
+  group_eras = {f'{era}_{i}': era for era, n in (('early', 10), ('bop', 7))
+                for i in range(n)}
+  tested = collections.Counter()
+  for fold in range(5):
+    splits = naming.fold_splits(group_eras, 5, fold)
+    assert set(splits) == set(group_eras)
+    for era, n in (('early', 10), ('bop', 7)):
+      test = [g for g, s in splits.items() if s == 'test' and
+              group_eras[g] == era]
+      assert len(test) in (n // 5, -(-n // 5))  # Each fold ~1/K of an era.
+      validation = [g for g, s in splits.items() if s == 'validation' and
+                    group_eras[g] == era]
+      assert validation and not set(validation) & set(test)
+    tested.update(g for g, s in splits.items() if s == 'test')
+  assert set(tested.values()) == {1}
+
+
+def test_folds_reject_bad_arguments():
+  with pytest.raises(ValueError, match='folds >= 3'):
+    naming.fold_splits({'a': 'swing'}, 2, 0)
+  with pytest.raises(ValueError, match='fold < folds'):
+    naming.fold_splits({'a': 'swing'}, 5, 5)
