@@ -1,0 +1,184 @@
+"""A real-music check corpus from game soundtracks that Debian ships.
+
+The model must hear style in recorded music, not only in the synthetic demo.
+Four soundtracks by different composers stand in for four "eras": each class
+is one game's music, each track one tape. The packages come from Debian's
+archive (`apt-get download`, no install, no root), so anyone can rebuild the
+same corpus. The wesnoth, hyperrogue and drascula music packages are left out
+on purpose: they are kept for an independent check.
+
+Variants of one piece (`celtic` and `celtic_fast`, `forest2` and `forest3`,
+`voc-daytime` and `voc-daytime2`) share an "artist" in the tape name, so a
+split by artist keeps them together and a model cannot pass the test by
+recognising a track it trained on.
+"""
+
+import csv
+import dataclasses
+import fnmatch
+import glob
+import io
+import os
+import re
+import subprocess
+import tarfile
+
+import soundfile
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+  name: str  # Class name, used as the "era" of its tapes.
+  package: str  # Debian package holding the music.
+  pattern: str  # fnmatch pattern of the tracks inside the package.
+  year: int  # The year written into every tape title of this class.
+
+
+SOURCES = (
+    Source('widelands', 'widelands-data',
+           'usr/share/games/widelands/data/music/*.ogg', 1901),
+    Source('supertuxkart', 'supertuxkart-data',
+           'usr/share/games/supertuxkart/data/music/*.ogg', 1902),
+    Source('freedroidrpg', 'freedroidrpg-data',
+           'usr/share/freedroidrpg/data/sound/music/*.ogg', 1903),
+    Source('supertux', 'supertux-data',
+           'usr/share/games/supertux2/music/*/*.ogg', 1904),
+)
+# Never used here: kept for an independent check of this project.
+RESERVED_PACKAGES = ('wesnoth-music', 'hyperrogue-music', 'drascula-music')
+# The --eras value that labels these tapes (one "era" per soundtrack).
+ERAS = ','.join(f'{s.name}:{s.year}-{s.year}' for s in SOURCES)
+# Formats cycle over the tapes, so the builder decodes all of them.
+_FORMATS = ('flac', 'mp3', 'wav', 'ogg')
+# Suffixes that mark a variant of another track of the same game.
+_VARIANT = re.compile(r'([_-](fast|f|remix|remake|old|map|sprint|cave|theme|'
+                      r'night|dark|boss|daytime))+$')
+# One trailing digit numbers a variant ('forest2'); two number pieces.
+_VARIANT_NUMBER = re.compile(r'(?<!\d)[_-]?\d$')
+
+
+class CorpusError(Exception):
+  """An expected failure (no apt-get, a package not found): one line."""
+
+
+def artist(stem):
+  """The group of a track: its name without variant suffixes, alphanumeric.
+
+  'celtic_fast' and 'celtic' → 'celtic'; 'forest2' → 'forest';
+  'ingame_05' stays 'ingame05' (two digits number distinct pieces).
+  """
+  name = _VARIANT_NUMBER.sub('', stem.lower())
+  while True:
+    shorter = _VARIANT.sub('', name)
+    if shorter == name or not shorter:
+      break
+    name = shorter
+  return re.sub(r'[^a-z0-9]', '', name) or 'track'
+
+
+def download(package, cache_dir):
+  """The path of `package`'s .deb in cache_dir, fetched by apt-get if absent."""
+  if package in RESERVED_PACKAGES:
+    raise CorpusError(f'{package} is reserved for an independent check')
+  os.makedirs(cache_dir, exist_ok=True)
+  found = glob.glob(os.path.join(cache_dir, f'{package}_*.deb'))
+  if found:
+    return sorted(found)[-1]
+  try:
+    subprocess.run(['apt-get', 'download', package], cwd=cache_dir,
+                   check=True, capture_output=True, text=True)
+  except FileNotFoundError as e:
+    raise CorpusError('apt-get not found: this script needs Debian or '
+                      'Ubuntu') from e
+  except subprocess.CalledProcessError as e:
+    last = (e.stderr.strip().splitlines() or ['no output'])[-1]
+    raise CorpusError(f'apt-get download {package} failed: {last} (run '
+                      '`apt-get update` first?)') from e
+  return sorted(glob.glob(os.path.join(cache_dir, f'{package}_*.deb')))[-1]
+
+
+def extract(deb, pattern, out_dir):
+  """Extracts the members of a .deb matching `pattern`; returns their paths."""
+  data = subprocess.run(['dpkg-deb', '--fsys-tarfile', deb], check=True,
+                        capture_output=True).stdout
+  paths = []
+  with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+    for member in tar.getmembers():
+      name = member.name.lstrip('./')
+      if member.isfile() and fnmatch.fnmatch(name, pattern):
+        target = os.path.join(out_dir, name)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with tar.extractfile(member) as src, open(target, 'wb') as dst:
+          dst.write(src.read())
+        paths.append(target)
+  return sorted(paths)
+
+
+def write_tape(src, dst, *, max_seconds, block=8192):
+  """Copies at most `max_seconds` of `src` to `dst` (format from its name).
+
+  Returns:
+    Seconds written.
+  """
+  with soundfile.SoundFile(src) as f:
+    frames = min(f.frames, int(max_seconds * f.samplerate))
+    x = f.read(frames, dtype='float32', always_2d=True)
+    rate = f.samplerate
+  fmt = os.path.splitext(dst)[1][1:].upper()
+  subtype = 'PCM_16' if fmt == 'WAV' else None
+  tmp = dst + '.part'  # Never a half-written tape under its final name.
+  with soundfile.SoundFile(tmp, 'w', rate, x.shape[1], format=fmt,
+                           subtype=subtype) as out:
+    for i in range(0, len(x), block):  # libsndfile's Vorbis: small writes.
+      out.write(x[i:i + block])
+  os.replace(tmp, dst)
+  return len(x) / rate
+
+
+def make_check_corpus(output_dir, *, cache_dir, sources=SOURCES,
+                      min_seconds=45.0, max_seconds=90.0, progress=None):
+  """Writes the tapes of `sources` and their `tracklist.csv` into output_dir.
+
+  Args:
+    output_dir: created if missing; tapes are named
+      `{class}_{artist}_Tape_{n}_{year}` (the collection's scheme).
+    cache_dir: where the .deb files and extracted tracks are kept.
+    sources: the soundtracks, one class each.
+    min_seconds: shorter tracks (jingles, stingers) are left out.
+    max_seconds: each tape keeps at most this much of its track.
+    progress: called with a message per written tape, or None.
+
+  Returns:
+    {class: {'tapes': n, 'artists': n, 'seconds': s}}.
+  """
+  os.makedirs(output_dir, exist_ok=True)
+  rows, summary, k = [], {}, 0
+  for source in sources:
+    deb = download(source.package, cache_dir)
+    tracks = extract(deb, source.pattern,
+                     os.path.join(cache_dir, source.package))
+    entry = summary[source.name] = {'tapes': 0, 'artists': set(),
+                                    'seconds': 0.0}
+    for number, path in enumerate(tracks, start=1):
+      if soundfile.info(path).duration < min_seconds:
+        continue
+      group = artist(os.path.splitext(os.path.basename(path))[0])
+      title = f'{source.name}_{group}_Tape_{number}_{source.year}'
+      ext = _FORMATS[k % len(_FORMATS)]
+      k += 1
+      seconds = write_tape(path, os.path.join(output_dir, f'{title}.{ext}'),
+                           max_seconds=max_seconds)
+      rows.append((title, str(source.year)))
+      entry['tapes'] += 1
+      entry['artists'].add(group)
+      entry['seconds'] += seconds
+      if progress:
+        progress(title)
+  with open(os.path.join(output_dir, 'tracklist.csv'), 'w', newline='') as f:
+    writer = csv.writer(f)
+    writer.writerow(['title', 'year'])
+    writer.writerows(rows)
+  return {name: {'tapes': e['tapes'], 'artists': len(e['artists']),
+                 'seconds': round(e['seconds'], 1)}
+          for name, e in summary.items()}
+

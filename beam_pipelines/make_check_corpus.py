@@ -1,0 +1,48 @@
+"""Builds the real-music check corpus from Debian's game soundtracks.
+
+  python -m beam_pipelines.make_check_corpus --output=check_tapes/
+  python -m beam_pipelines.build_records --runner=DirectRunner \
+      --input=check_tapes/ --output_dir=check_records/ \
+      --flagfile=flags/build_check.cfg
+
+Needs `apt-get` (Debian or Ubuntu; `apt-get update` once) and `dpkg-deb`;
+nothing is installed, the packages are only downloaded into --cache_dir.
+"""
+
+import json
+import sys
+
+from absl import app
+from absl import flags
+import tqdm
+
+from beam_pipelines import check_corpus_lib
+
+_OUTPUT = flags.DEFINE_string('output', 'check_tapes/',
+                              'Directory for the tapes and tracklist.csv.')
+_CACHE_DIR = flags.DEFINE_string(
+    'cache_dir', 'check_tapes_cache/',
+    'Where the downloaded .deb files and their extracted tracks are kept.')
+_MIN_SECONDS = flags.DEFINE_float(
+    'min_seconds', 45.0, 'Tracks shorter than this (jingles) are left out.')
+_MAX_SECONDS = flags.DEFINE_float(
+    'max_seconds', 90.0, 'Seconds of each track kept as its tape.')
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f'unexpected arguments: {argv[1:]}')
+  with tqdm.tqdm(desc='tapes', unit=' tape', file=sys.stderr) as bar:
+    try:
+      summary = check_corpus_lib.make_check_corpus(
+          _OUTPUT.value, cache_dir=_CACHE_DIR.value,
+          min_seconds=_MIN_SECONDS.value, max_seconds=_MAX_SECONDS.value,
+          progress=lambda _: bar.update())
+    except check_corpus_lib.CorpusError as e:
+      sys.exit(f'make_check_corpus: {e}')
+  print(json.dumps({'output': _OUTPUT.value, 'eras': check_corpus_lib.ERAS,
+                    'classes': summary}, indent=1))
+
+
+if __name__ == '__main__':
+  app.run(main)
