@@ -56,3 +56,84 @@ class SpecMask(keras.layers.Layer):
   def get_config(self):
     return dict(super().get_config(), max_freq=self.max_freq,
                 max_time=self.max_time, masks=self.masks)
+
+
+@keras.saving.register_keras_serializable(package='jazzcnn')
+class Crops(keras.layers.Layer):
+  """Chunks of a window: one random chunk per window in training, else all.
+
+  [batch, window] → [batch, chunk] in training (a uniform random start per
+  window, so every epoch sees other chunks), and [batch * n, chunk] at
+  inference: n = ceil(window / chunk) chunks evenly spaced from the first
+  sample to the last, covering the whole window. `CropMean` folds the n
+  back into one row per window.
+  """
+
+  def __init__(self, window, chunk, **kwargs):
+    super().__init__(**kwargs)
+    if not 0 < chunk < window:
+      raise ValueError(f'chunk must be in (0, {window}), got {chunk}')
+    self.window, self.chunk = window, chunk
+    self.count = -(-window // chunk)
+
+  def call(self, pcm, training=None):
+    if training:
+      batch = tf.shape(pcm)[0]
+      start = tf.random.uniform([batch, 1], 0, self.window - self.chunk + 1,
+                                dtype=tf.int32)
+      return tf.gather(pcm, start + tf.range(self.chunk)[None], batch_dims=1)
+    starts = [round(i * (self.window - self.chunk) / max(1, self.count - 1))
+              for i in range(self.count)]
+    chunks = tf.stack([pcm[:, s:s + self.chunk] for s in starts], axis=1)
+    return tf.reshape(chunks, [-1, self.chunk])
+
+  def compute_output_shape(self, input_shape):
+    return (input_shape[0], self.chunk)
+
+  def get_config(self):
+    return dict(super().get_config(), window=self.window, chunk=self.chunk)
+
+
+@keras.saving.register_keras_serializable(package='jazzcnn')
+class CropMean(keras.layers.Layer):
+  """Averages the rows of each window's chunks at inference (see `Crops`)."""
+
+  def __init__(self, count, **kwargs):
+    super().__init__(**kwargs)
+    self.count = count
+
+  def call(self, x, training=None):
+    if training:
+      return x
+    return tf.reduce_mean(
+        tf.reshape(x, tf.concat([[-1, self.count], tf.shape(x)[1:]], 0)),
+        axis=1)
+
+  def compute_output_shape(self, input_shape):
+    return input_shape
+
+  def get_config(self):
+    return dict(super().get_config(), count=self.count)
+
+
+@keras.saving.register_keras_serializable(package='jazzcnn')
+class Square(keras.layers.Layer):
+  """x² (a magnitude spectrogram to a power spectrogram)."""
+
+  def call(self, x):
+    return tf.square(x)
+
+
+@keras.saving.register_keras_serializable(package='jazzcnn')
+class LogCompression(keras.layers.Layer):
+  """log10(1 + scale * x): musicnn's compression of a mel power spectrogram."""
+
+  def __init__(self, scale=10000.0, **kwargs):
+    super().__init__(**kwargs)
+    self.scale = scale
+
+  def call(self, x):
+    return tf.math.log(1.0 + self.scale * x) / tf.math.log(10.0)
+
+  def get_config(self):
+    return dict(super().get_config(), scale=self.scale)

@@ -1,0 +1,144 @@
+"""Era classifiers by name, on one int16 input and one melspectrogram front end.
+
+  model = models.build_model(4, 240000, architecture='shortres', width=0.25)
+
+Every architecture maps an int16 waveform to a style embedding (the layer
+named `embedding`); this module adds the optional chunking (random chunks in
+training, the mean over all chunks of a window at inference) and the era
+softmax. Adding an architecture is one function in one module and a line in
+`ARCHITECTURES`.
+"""
+
+import dataclasses
+import functools
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from jazzcnn import layers
+from jazzcnn.models import musicnn
+from jazzcnn.models import seed
+from jazzcnn.models import shortres
+
+EMBEDDING = 'embedding'
+
+
+@dataclasses.dataclass(frozen=True)
+class Architecture:
+  build: callable  # (pcm, *, sample_rate, width, depth, dropout, spec_mask,
+  #                   embedding_name) → embedding tensor.
+  depth: int  # Default depth.
+  chunk_samples: int  # Default chunk at 16 kHz; 0: the whole window.
+  load_pretrained: callable = None  # (model) → layers set, for pretrained.
+  frozen: callable = None  # (layer name) → bool: what `freeze` fixes.
+
+
+ARCHITECTURES = {
+    'seed': Architecture(seed.seed, 4, 0),
+    'seed_bn': Architecture(seed.seed_bn, 4, 0),
+    'shortres': Architecture(shortres.shortres, 7, shortres.CHUNK_SAMPLES),
+    'musicnn_msd': Architecture(musicnn.musicnn_msd, 0, musicnn.CHUNK_SAMPLES,
+                                musicnn.load_pretrained,
+                                musicnn.is_front_or_mid_end),
+}
+
+
+def build_model(num_classes, window_samples, *, architecture='seed',
+                sample_rate=16000, width=1.0, depth=0, dropout=0.25,
+                spec_mask=False, chunk_seconds=-1.0, freeze=False,
+                name='jazzcnn'):
+  """Builds the classifier for int16 waveforms of `window_samples`.
+
+  Args:
+    num_classes: eras to tell apart.
+    window_samples: waveform length; 240000 is 15 s at 16 kHz.
+    architecture: a key of `ARCHITECTURES`.
+    sample_rate: of the waveform, in Hz.
+    width: scales the architecture's layer widths (1.0: as published).
+    depth: blocks of the architecture; 0: its default.
+    dropout: rate of the Dropout before the softmax (and of the
+      architecture's own Dropout layers).
+    spec_mask: SpecAugment-style masking of the spectrogram, training only.
+    chunk_seconds: train on one random chunk of this length per window and
+      predict a window by the mean over all its chunks; 0: whole windows;
+      < 0: the architecture's default (shortres: 59049 samples at 16 kHz,
+      musicnn_msd: 48128, its 3 s patch).
+    freeze: keep the pretrained convolutional layers fixed (musicnn_msd:
+      its front and mid end; its dense back end and the head still train).
+      20x faster to train on a CPU than fine-tuning everything.
+    name: the model's name.
+
+  Returns:
+    An uncompiled `keras.Model` from int16 [batch, window_samples] to era
+    probabilities (float32, also under a mixed-precision policy).
+
+  Raises:
+    ValueError: for an unknown architecture or a bad depth.
+  """
+  if architecture not in ARCHITECTURES:
+    raise ValueError(f'unknown architecture {architecture!r}; choose from '
+                     f'{sorted(ARCHITECTURES)}')
+  arch = ARCHITECTURES[architecture]
+  chunk = (round(arch.chunk_samples * sample_rate / 16000)
+           if chunk_seconds < 0 else round(chunk_seconds * sample_rate))
+  chunked = 0 < chunk < window_samples
+  pcm = keras.Input((window_samples,), dtype='int16', name='waveform')
+  x = layers.Crops(window_samples, chunk, name='chunks')(pcm) if chunked else pcm
+  x = arch.build(x, sample_rate=sample_rate, width=width,
+                 depth=depth or arch.depth, dropout=dropout,
+                 spec_mask=spec_mask,
+                 embedding_name='chunk_embedding' if chunked else EMBEDDING)
+  if chunked:
+    x = layers.CropMean(-(-window_samples // chunk), name=EMBEDDING)(x)
+  x = keras.layers.Dropout(dropout, name='embedding_dropout')(x)
+  probs = keras.layers.Dense(num_classes, activation='softmax',
+                             dtype='float32', name='era')(x)
+  model = keras.Model(pcm, probs, name=name)
+  if arch.load_pretrained:
+    arch.load_pretrained(model)
+  if freeze:
+    if not arch.frozen:
+      raise ValueError(f'freeze needs a pretrained architecture; '
+                       f'{architecture} starts from random weights')
+    for layer in model.layers:
+      if arch.frozen(layer.name):
+        layer.trainable = False
+  return model
+
+
+@functools.lru_cache(maxsize=4)
+def inference_fn(model):
+  """model(x, training=False) as one tf.function for every batch size.
+
+  A file's or a split's last batch is short; `predict_on_batch` would trace
+  again for it (and TensorFlow warns about retracing).
+  """
+  spec = tf.TensorSpec([None, model.inputs[0].shape[-1]], tf.int16)
+  return tf.function(lambda x: model(x, training=False), input_signature=[spec])
+
+
+def embedding_model(model):
+  """The model up to its `embedding` layer: per-window style embeddings."""
+  return keras.Model(model.input, model.get_layer(EMBEDDING).output,
+                     name=f'{model.name}_embedding')
+
+
+def forward_flops(model):
+  """Multiply-adds x 2 of a window's forward pass, conv and dense layers.
+
+  A chunked model runs its network once per chunk at inference; the
+  spectrogram front end and pooling are not counted (a few percent).
+  """
+  names = {layer.name for layer in model.layers}
+  chunks = model.get_layer('chunks').count if 'chunks' in names else 1
+  flops = 0
+  for layer in model.layers:
+    if isinstance(layer, keras.layers.Conv2D):
+      _, h, w, c_out = layer.output.shape
+      kh, kw, c_in, _ = layer.kernel.shape
+      flops += 2 * h * w * kh * kw * c_in * c_out * chunks
+    elif isinstance(layer, keras.layers.Dense):
+      flops += 2 * int(np.prod(layer.kernel.shape)) * (
+          1 if layer.name == 'era' else chunks)
+  return flops
