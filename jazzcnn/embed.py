@@ -18,18 +18,20 @@ from absl import flags
 import numpy as np
 import tensorflow as tf
 
-from beam_pipelines import build_records_lib
 from beam_pipelines import tracklist_lib
 from jazzcnn import audio
+from jazzcnn import metrics
+from jazzcnn import naming
 from jazzcnn import plots
 from jazzcnn import predict_lib
-from jazzcnn import train_lib
+from jazzcnn import export
 
 _MODEL_DIR = flags.DEFINE_string('model_dir', None,
                                  'Model dir written by jazzcnn.train.')
 _OUTPUT = flags.DEFINE_string('output', None, 'Directory for the results.')
 _TRIM_SECONDS = flags.DEFINE_float(
-    'trim_seconds', 0.0, 'Seconds skipped at both ends of each file.')
+    'trim_seconds', -1.0, 'Seconds skipped at both ends of each file; -1: as '
+    'the training records were trimmed (eras.json); 0: nothing.')
 _NEIGHBOURS = flags.DEFINE_integer('neighbours', 3,
                                    'Nearest neighbours listed per tape.')
 _TRACKLIST = flags.DEFINE_string(
@@ -44,7 +46,7 @@ def main(argv):
   if len(argv) < 2:
     raise app.UsageError('name at least one audio file or glob')
   try:
-    model, meta = train_lib.load_exported(_MODEL_DIR.value)
+    model, meta = export.load_exported(_MODEL_DIR.value)
   except ValueError as e:
     raise app.UsageError(str(e))
   eras = meta['eras']
@@ -63,7 +65,7 @@ def main(argv):
       print(f'{path}: ERROR {e}', file=sys.stderr)
       failed += 1
       continue
-    names.append(build_records_lib.tape_id(path))
+    names.append(naming.tape_id(path))
     paths.append(path)
     vectors.append(vector)
     predicted.append(eras[int(probs.argmax())])
@@ -93,6 +95,18 @@ def main(argv):
   for name in names:
     near = ', '.join(f'{n} ({s:.3f})' for n, s in neighbours[name])
     print(f'{name}: {near}')
+  if labels:
+    era_of = [labels.get(n) if labels.get(n) in eras else None for n in names]
+    agreement = {
+        f'{k}nn{suffix}': metrics.knn_agreement(
+            similarity, era_of, k=k,
+            groups=[naming.artist(n) for n in names] if suffix else None)
+        for k in (1, 5) for suffix in ('', '_other_artists')}
+    with tf.io.gfile.GFile(posixpath.join(out, 'knn.json'), 'w') as f:
+      json.dump(agreement, f, indent=1)
+    print('nearest-neighbour era agreement of the labelled tapes (leave one '
+          'out): ' + ', '.join(f'{k} {v:.3f}' if v is not None else f'{k} -'
+                               for k, v in agreement.items()))
   print(f'wrote {len(names)} embeddings to {os.path.abspath(out)}')
   if failed:
     sys.exit(1)

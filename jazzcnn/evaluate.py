@@ -1,8 +1,11 @@
-"""Evaluates an exported model on one split: windows, tapes, eras, confusion.
+"""Evaluates an exported model on one split, beside baselines.
 
   python -m jazzcnn.evaluate --model_dir=runs/NAME --data_dir=tfrecords/ \
-      --split=test
+      --split=test [--baselines=mel_stats,musicnn_msd]
 
+Balanced accuracy and macro-F1 of windows and tapes with 95% intervals that
+resample tapes (or the records' groups), per-era scores, the confusion
+matrices, and the same scores for each baseline fitted on the train split.
 Writes metrics.json and confusion.png into MODEL_DIR/evaluation/SPLIT/.
 """
 
@@ -13,10 +16,11 @@ from absl import app
 from absl import flags
 import tensorflow as tf
 
+from jazzcnn import baselines
 from jazzcnn import evaluate_lib
+from jazzcnn import export
 from jazzcnn import input_pipeline
 from jazzcnn import plots
-from jazzcnn import train_lib
 
 _MODEL_DIR = flags.DEFINE_string('model_dir', None,
                                  'Model dir written by jazzcnn.train.')
@@ -25,6 +29,11 @@ _DATA_DIR = flags.DEFINE_string('data_dir', 'tfrecords/',
 _SPLIT = flags.DEFINE_enum('split', 'test', ['train', 'validation', 'test'],
                            'Split to evaluate.')
 _BATCH_SIZE = flags.DEFINE_integer('batch_size', 32, 'Windows per batch.')
+_BASELINES = flags.DEFINE_list(
+    'baselines', ['mel_stats', 'musicnn_msd'],
+    'Baselines fitted on the train split and scored beside the model: '
+    'mel_stats (log-mel band statistics), musicnn_msd (pretrained musicnn '
+    'features); empty: none. Their features are cached beside the records.')
 _OUTPUT_DIR = flags.DEFINE_string(
     'output_dir', '', 'Where metrics.json and confusion.png go; empty: '
     'MODEL_DIR/evaluation/SPLIT.')
@@ -35,8 +44,12 @@ def main(argv):
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
   if not _MODEL_DIR.value:
     raise app.UsageError('--model_dir is required')
+  unknown = set(_BASELINES.value) - set(baselines.BASELINES)
+  if unknown:
+    raise app.UsageError(f'unknown --baselines {sorted(unknown)}; choose from '
+                         f'{sorted(baselines.BASELINES)}')
   try:
-    model, meta = train_lib.load_exported(_MODEL_DIR.value)
+    model, meta = export.load_exported(_MODEL_DIR.value)
     info = input_pipeline.read_info(_DATA_DIR.value)
     input_pipeline.split_files(_DATA_DIR.value, info, _SPLIT.value)
   except ValueError as e:
@@ -44,19 +57,29 @@ def main(argv):
   if info['eras'] != meta['eras']:
     raise app.UsageError(f'the model knows eras {meta["eras"]}, the records '
                          f'hold {info["eras"]}')
-  probs, labels, tapes = evaluate_lib.predict_split(
-      model, _DATA_DIR.value, info, _SPLIT.value, batch_size=_BATCH_SIZE.value)
-  metrics = evaluate_lib.compute_metrics(probs, labels, tapes, info['eras'])
+  metrics = evaluate_lib.evaluate_split(model, _DATA_DIR.value, info,
+                                        _SPLIT.value,
+                                        batch_size=_BATCH_SIZE.value)
   metrics['split'] = _SPLIT.value
+  metrics['baselines'] = {}
+  for name in _BASELINES.value:
+    probs, labels, tapes = baselines.probabilities(
+        _DATA_DIR.value, info, _SPLIT.value, name,
+        batch_size=_BATCH_SIZE.value)
+    metrics['baselines'][name] = evaluate_lib.headline(
+        evaluate_lib.split_metrics(probs, labels, tapes, info))
   out = _OUTPUT_DIR.value or posixpath.join(_MODEL_DIR.value, 'evaluation',
                                             _SPLIT.value)
   tf.io.gfile.makedirs(out)
   with tf.io.gfile.GFile(posixpath.join(out, 'metrics.json'), 'w') as f:
-    json.dump(metrics, f, indent=1)
+    json.dump(metrics, f, indent=1, allow_nan=False)
   plots.confusion_png(metrics['confusion_matrix'], info['eras'],
                       posixpath.join(out, 'confusion.png'),
                       title=f'{_SPLIT.value}: windows')
   print(evaluate_lib.format_report(metrics))
+  if metrics['baselines']:
+    print('\nbaselines (fitted on the train split):')
+    print('\n'.join(evaluate_lib.compare(metrics, metrics['baselines'])))
   print(f'\nwrote {out}/metrics.json and confusion.png')
 
 

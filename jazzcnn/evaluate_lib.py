@@ -6,6 +6,8 @@ import numpy as np
 
 from jazzcnn import features
 from jazzcnn import input_pipeline
+from jazzcnn import metrics
+from jazzcnn import naming
 from jazzcnn import models
 
 
@@ -27,11 +29,55 @@ def predict_split(model, data_dir, info, split, *, batch_size=32):
   return np.concatenate(probs), np.concatenate(labels), np.array(tapes)
 
 
-def confusion_matrix(labels, predictions, num_classes):
-  """[true, predicted] counts."""
-  matrix = np.zeros((num_classes, num_classes), np.int64)
-  np.add.at(matrix, (labels, predictions), 1)
-  return matrix
+def evaluate_split(model, data_dir, info, split, *, batch_size=32):
+  """`compute_metrics` of a split, plus its mean cross-entropy (`loss`).
+
+  The intervals resample the split's groups (dataset_info's `split_by`).
+  """
+  probs, labels, tape_ids = predict_split(model, data_dir, info, split,
+                                          batch_size=batch_size)
+  return split_metrics(probs, labels, tape_ids, info)
+
+
+def split_metrics(probs, labels, tape_ids, info):
+  """`compute_metrics` with the records' grouping, plus `loss`."""
+  split_by = info.get('split_by', 'tape')
+  group_of = {t: naming.split_key(t, info['eras'][l], split_by)
+              for t, l in zip(tape_ids, labels)}
+  out = compute_metrics(probs, labels, tape_ids, info['eras'],
+                        group_of=group_of if split_by != 'tape' else None)
+  out['loss'] = cross_entropy(probs, labels)
+  return out
+
+
+HEADLINE = ('window_balanced_accuracy', 'tape_balanced_accuracy',
+            'window_macro_f1', 'tape_macro_f1')
+
+
+def headline(metrics_dict):
+  """The balanced scores and their intervals: what a baseline reports."""
+  return {k: metrics_dict[k] for key in HEADLINE for k in (key, key + '_ci')}
+
+
+def compare(model_metrics, baselines):
+  """One line per baseline: how far the model is above it."""
+  lines = []
+  for name, b in baselines.items():
+    lines.append(
+        f'{name:12s} window balanced accuracy '
+        f"{format_score(b, 'window_balanced_accuracy')}, tape "
+        f"{format_score(b, 'tape_balanced_accuracy')}: the model is "
+        f"{model_metrics['window_balanced_accuracy'] - b['window_balanced_accuracy']:+.3f}"
+        f" (windows), "
+        f"{model_metrics['tape_balanced_accuracy'] - b['tape_balanced_accuracy']:+.3f}"
+        ' (tapes) above it')
+  return lines
+
+
+def cross_entropy(probs, labels):
+  """Mean -log p(true era) of windows (probabilities clipped at 1e-7)."""
+  picked = np.clip(probs[np.arange(len(labels)), labels], 1e-7, 1.0)
+  return float(-np.log(picked).mean())
 
 
 def per_class(matrix, names):
@@ -64,39 +110,84 @@ def tape_level(probs, labels, tape_ids):
   return tapes, mean, tape_labels
 
 
-def compute_metrics(probs, labels, tape_ids, eras):
-  """Everything `evaluate` reports, as a JSON-ready dict."""
+def compute_metrics(probs, labels, tape_ids, eras, *, group_of=None,
+                    seed=0):
+  """Everything `evaluate` reports, as a JSON-ready dict.
+
+  Args:
+    probs: [N, eras] window probabilities.
+    labels: [N] true era index.
+    tape_ids: [N] tape of each window.
+    eras: era names.
+    group_of: {tape: group} (the split's grouping, e.g. artist_era); the
+      intervals resample groups when given, else tapes.
+    seed: of the bootstrap.
+  """
   n = len(eras)
   predicted = probs.argmax(axis=1)
-  matrix = confusion_matrix(labels, predicted, n)
+  matrix = metrics.confusion(labels, predicted, n)
   tapes, tape_probs, tape_labels = tape_level(probs, labels, tape_ids)
-  tape_matrix = confusion_matrix(tape_labels, tape_probs.argmax(axis=1), n)
+  tape_predicted = tape_probs.argmax(axis=1)
+  tape_matrix = metrics.confusion(tape_labels, tape_predicted, n)
+  # Resampling units: groups of tapes, or tapes.
+  unit_names = [group_of[t] for t in tapes] if group_of else list(tapes)
+  units = sorted(set(unit_names))
+  unit_of_tape = np.array([units.index(u) for u in unit_names])
+  unit_labels = np.zeros(len(units), np.int64)
+  unit_labels[unit_of_tape] = tape_labels
+  tape_index = {t: i for i, t in enumerate(tapes)}
+  window_unit = unit_of_tape[[tape_index[t] for t in tape_ids]]
+  counts = {
+      'window': metrics.unit_counts(window_unit, predicted, n),
+      'tape': metrics.unit_counts(unit_of_tape, tape_predicted, n),
+  }
+  out = {'eras': list(eras), 'windows': int(len(labels)), 'tapes': len(tapes),
+         'resampled': 'groups' if group_of else 'tapes',
+         'resampling_units': len(units),
+         'confidence': metrics.CONFIDENCE}
+  for level, m in (('window', matrix), ('tape', tape_matrix)):
+    for name, score in metrics.SCORES.items():
+      out[f'{level}_{name}'] = score(m)
+      out[f'{level}_{name}_ci'] = metrics.interval(
+          unit_labels, counts[level], score, seed=seed)
   # The seed's table: for the windows of each true era, the mean softmax.
   confidence = {
       era: ({e: float(v) for e, v in zip(eras, probs[labels == i].mean(0))}
             if (labels == i).any() else None)
       for i, era in enumerate(eras)}
-  return {
-      'eras': list(eras),
-      'windows': int(len(labels)),
-      'tapes': len(tapes),
+  out.update({
       'window_accuracy': float((predicted == labels).mean()),
-      'tape_accuracy': float((tape_probs.argmax(1) == tape_labels).mean()),
+      'tape_accuracy': float((tape_predicted == tape_labels).mean()),
       'per_era': per_class(matrix, eras),
       'confusion_matrix': matrix.tolist(),
       'tape_confusion_matrix': tape_matrix.tolist(),
       'mean_confidence': confidence,
-  }
+  })
+  return out
+
+
+def format_score(metrics_dict, key):
+  """'0.812 [0.702, 0.900]' for a score and its interval."""
+  ci = metrics_dict.get(f'{key}_ci')
+  text = f'{metrics_dict[key]:.3f}'
+  return text + (f' [{ci[0]:.3f}, {ci[1]:.3f}]' if ci else ' [no interval]')
 
 
 def format_report(metrics):
   """The metrics as a plain-text table for people."""
   eras = metrics['eras']
   width = max(8, *(len(e) for e in eras)) + 2
+  level = int(metrics['confidence'] * 100)
   lines = [
       f"windows {metrics['windows']}  tapes {metrics['tapes']}  "
-      f"window accuracy {metrics['window_accuracy']:.3f}  "
-      f"tape accuracy {metrics['tape_accuracy']:.3f}", '',
+      f"({level}% intervals resample {metrics['resampling_units']} "
+      f"{metrics['resampled']})",
+      f"balanced accuracy  window {format_score(metrics, 'window_balanced_accuracy')}"
+      f"  tape {format_score(metrics, 'tape_balanced_accuracy')}",
+      f"macro F1           window {format_score(metrics, 'window_macro_f1')}"
+      f"  tape {format_score(metrics, 'tape_macro_f1')}",
+      f"plain accuracy     window {metrics['window_accuracy']:.3f}  "
+      f"tape {metrics['tape_accuracy']:.3f}", '',
       'era'.ljust(width) + 'precision  recall     f1  support']
   for era in eras:
     m = metrics['per_era'][era]

@@ -43,8 +43,29 @@ def test_metrics_match_the_hand_computed_values():
   # The seed's table: mean softmax of each true era's windows.
   assert m['mean_confidence']['swing'] == pytest.approx(
       {'early': 0.3, 'swing': 0.6, 'bop': 0.1})
-  report = evaluate_lib.format_report(m)
-  assert 'window accuracy 0.625' in report and 'tape accuracy 0.600' in report
+  # Balanced: the mean recall over eras. Windows 2/3, 1/2, 2/3; tapes
+  # early 1/2 (a ✓ b ✗), swing 1/1, bop 1/2 (d ✓ e ✗).
+  assert m['window_balanced_accuracy'] == pytest.approx((2 / 3 + 1 / 2 + 2 / 3)
+                                                        / 3)
+  assert m['tape_balanced_accuracy'] == pytest.approx(2 / 3)
+  assert m['window_macro_f1'] == pytest.approx((2 / 3 + 0.4 + 0.8) / 3)
+  # Intervals resample tapes within each era; swing has a single tape.
+  assert m['resampled'] == 'tapes' and m['resampling_units'] == 5
+  low, high = m['window_balanced_accuracy_ci']
+  assert low <= m['window_balanced_accuracy'] <= high and low < high
+  report = evaluate_lib.format_report(m).splitlines()
+  assert report[1].startswith('balanced accuracy  window 0.611 [')
+  assert 'plain accuracy     window 0.625  tape 0.600' in report
+
+
+def test_intervals_resample_groups_when_given():
+  group_of = {'a': 'A|early', 'b': 'A|early', 'c': 'C|swing', 'd': 'D|bop',
+              'e': 'E|bop'}
+  m = evaluate_lib.compute_metrics(PROBS, LABELS, TAPES, ERAS,
+                                   group_of=group_of)
+  assert m['resampled'] == 'groups' and m['resampling_units'] == 4
+  # Early's two tapes are one group: it cannot be resampled, so fixed.
+  assert m['window_balanced_accuracy_ci'] is not None
 
 
 def test_an_era_without_windows_has_zero_scores_not_errors():

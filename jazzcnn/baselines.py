@@ -1,0 +1,144 @@
+"""Baselines fitted on the train split of the same records, for `evaluate`.
+
+Each is a logistic regression (standardised features, balanced class
+weights, L2 with C=1) on fixed per-window features:
+
+- `mel_stats`: each log-mel band's mean and standard deviation over the
+  window (128 + 128 features, the model's own front end). A CNN that does
+  not beat it by a wide margin has learned little beyond the spectral
+  balance of the recordings.
+- `musicnn_msd`: the pooled features (1506) of musicnn pretrained on the
+  Million Song Dataset, averaged over the window's 3 s patches: the
+  reference a music-ML engineer tries first on a few hundred labelled tapes.
+
+Features are computed once per records directory and cached beside it, in
+`baselines-HASH/` (HASH: of dataset_info.json, so a rebuild invalidates it).
+"""
+
+import hashlib
+import io
+import posixpath
+
+import keras
+import numpy as np
+from sklearn import linear_model
+from sklearn import pipeline
+from sklearn import preprocessing
+import tensorflow as tf
+
+from jazzcnn import features
+from jazzcnn import input_pipeline
+from jazzcnn import layers
+from jazzcnn import models
+from jazzcnn.models import frontends
+from jazzcnn.models import musicnn
+
+
+
+def cache_dir(data_dir):
+  """`data_dir/baselines-HASH`, HASH of dataset_info.json's content."""
+  with tf.io.gfile.GFile(posixpath.join(data_dir, input_pipeline.INFO_FILE),
+                         'rb') as f:
+    digest = hashlib.sha256(f.read()).hexdigest()[:12]
+  return posixpath.join(data_dir, f'baselines-{digest}')
+
+
+def mel_stats_model(window_samples, sample_rate):
+  """int16 windows → [batch, 256]: each mel band's dB mean and std over time."""
+  pcm = keras.Input((window_samples,), dtype='int16', name='waveform')
+  x = frontends.log_melspectrogram(pcm, sample_rate=sample_rate,
+                                   normalize=None)  # [batch, mels, frames, 1]
+  x = keras.layers.Reshape((-1, x.shape[2]))(x)
+  mean = keras.ops.mean(x, axis=2)
+  std = keras.ops.std(x, axis=2)
+  return keras.Model(pcm, keras.ops.concatenate([mean, std], axis=1),
+                     name='mel_stats')
+
+
+def musicnn_model(window_samples, sample_rate):
+  """int16 windows → [batch, 1506]: musicnn's pooled features, mean of patches."""
+  pcm = keras.Input((window_samples,), dtype='int16', name='waveform')
+  chunk = musicnn.CHUNK_SAMPLES
+  chunked = chunk < window_samples  # Shorter windows: one short patch.
+  x = layers.Crops(window_samples, chunk, name='chunks')(pcm) if chunked else pcm
+  pooled = musicnn.network(musicnn.frontend(x, sample_rate=sample_rate))[
+      'pooled']
+  if chunked:
+    pooled = layers.CropMean(-(-window_samples // chunk),
+                             name='pooled_mean')(pooled)
+  model = keras.Model(pcm, pooled, name='musicnn_msd_features')
+  musicnn.load_pretrained(model)
+  return model
+
+
+BASELINES = {'mel_stats': mel_stats_model, 'musicnn_msd': musicnn_model}
+
+
+def split_features(data_dir, info, split, name, *, batch_size=32):
+  """(features [N, D], labels [N], tape ids [N]) of a split, cached.
+
+  Args:
+    data_dir: the records.
+    info: their dataset_info.json.
+    split: 'train', 'validation' or 'test'.
+    name: a key of BASELINES.
+    batch_size: windows per batch.
+
+  The order is the evaluation pipeline's (deterministic), the same as
+  `evaluate_lib.predict_split`'s.
+  """
+  path = posixpath.join(cache_dir(data_dir), f'{name}-{split}.npz')
+  if tf.io.gfile.exists(path):
+    with tf.io.gfile.GFile(path, 'rb') as f:
+      cached = np.load(io.BytesIO(f.read()))
+      return cached['x'], cached['y'], cached['tapes']
+  model = BASELINES[name](info['window_samples'], info['sample_rate'])
+  fn = models.inference_fn(model)
+  ds = input_pipeline.create_dataset(
+      data_dir, split, info=info, batch_size=batch_size, training=False,
+      keys=(features.WAVEFORM, features.LABEL, features.TAPE_ID))
+  xs, ys, tapes = [], [], []
+  for batch in ds:
+    xs.append(fn(batch[features.WAVEFORM]).numpy())
+    ys.append(batch[features.LABEL].numpy())
+    tapes.extend(t.decode() for t in batch[features.TAPE_ID].numpy())
+  x, y, tapes = np.concatenate(xs), np.concatenate(ys), np.array(tapes)
+  buffer = io.BytesIO()
+  np.savez(buffer, x=x, y=y, tapes=tapes)
+  tf.io.gfile.makedirs(posixpath.dirname(path))
+  tmp = path + '.tmp'  # Never a half-written cache under its final name.
+  with tf.io.gfile.GFile(tmp, 'wb') as f:
+    f.write(buffer.getvalue())
+  tf.io.gfile.rename(tmp, path, overwrite=True)
+  return x, y, tapes
+
+
+def fit(x, y, *, seed=0):
+  """The fitted scikit-learn classifier: standardise, then balanced logistic
+  regression (L2, C=1)."""
+  classifier = pipeline.make_pipeline(
+      preprocessing.StandardScaler(),
+      linear_model.LogisticRegression(C=1.0, max_iter=5000,
+                                      class_weight='balanced',
+                                      random_state=seed))
+  return classifier.fit(x, y)
+
+
+def probabilities(data_dir, info, split, name, *, batch_size=32):
+  """Window probabilities [N, eras] of baseline `name` on `split`, fitted on
+  the train split; with the windows' labels and tape ids.
+
+  Raises:
+    ValueError: for an unknown baseline name.
+  """
+  if name not in BASELINES:
+    raise ValueError(f'unknown baseline {name!r}; choose from '
+                     f'{sorted(BASELINES)}')
+  x_train, y_train, _ = split_features(data_dir, info, 'train', name,
+                                       batch_size=batch_size)
+  classifier = fit(x_train, y_train)
+  x, y, tapes = split_features(data_dir, info, split, name,
+                               batch_size=batch_size)
+  probs = np.zeros((len(x), len(info['eras'])), np.float64)
+  probs[:, classifier.classes_] = classifier.predict_proba(x)
+  return probs, y, tapes

@@ -1,0 +1,149 @@
+"""Scores of a classifier and their bootstrap intervals.
+
+Balanced accuracy (the mean recall over the eras present) and macro-F1 are
+the headline numbers: the eras are unbalanced, and plain accuracy once hid a
+constant predictor. Intervals resample whole tapes (or groups of tapes),
+never windows: a tape's windows are not independent evidence.
+"""
+
+import warnings
+
+import numpy as np
+from scipy import stats
+from sklearn import metrics as sk_metrics
+
+CONFIDENCE = 0.95
+RESAMPLES = 2000
+
+
+def confusion(labels, predicted, num_classes):
+  """[true, predicted] counts (scikit-learn's, over all `num_classes`)."""
+  return sk_metrics.confusion_matrix(labels, predicted,
+                                     labels=np.arange(num_classes))
+
+
+def balanced_accuracy(matrix):
+  """Mean recall over the classes with support (rows of `matrix` > 0)."""
+  matrix = np.asarray(matrix, np.float64)
+  support = matrix.sum(axis=1)
+  present = support > 0
+  if not present.any():
+    return float('nan')
+  return float((np.diag(matrix)[present] / support[present]).mean())
+
+
+def macro_f1(matrix):
+  """F1 averaged over the classes with support (0 where none is predicted)."""
+  matrix = np.asarray(matrix, np.float64)
+  support, predicted = matrix.sum(axis=1), matrix.sum(axis=0)
+  present = support > 0
+  tp = np.diag(matrix)
+  denominator = support + predicted
+  f1 = np.divide(2 * tp, denominator, out=np.zeros_like(tp),
+                 where=denominator > 0)
+  return float(f1[present].mean()) if present.any() else float('nan')
+
+
+SCORES = {'balanced_accuracy': balanced_accuracy, 'macro_f1': macro_f1}
+
+
+def unit_counts(unit_of, predicted, num_classes):
+  """Per resampling unit, its predictions' counts by class.
+
+  Args:
+    unit_of: [N] unit index (tape or group) of each prediction.
+    predicted: [N] predicted class.
+    num_classes: classes.
+
+  Returns:
+    [units, num_classes] counts.
+  """
+  counts = np.zeros((int(unit_of.max()) + 1, num_classes), np.int64)
+  np.add.at(counts, (unit_of, predicted), 1)
+  return counts
+
+
+def interval(unit_labels, counts, score, *, confidence=CONFIDENCE,
+             n_resamples=RESAMPLES, seed=0):
+  """A percentile bootstrap interval of `score`, resampling units per class.
+
+  Units (tapes or groups) are resampled with replacement within each true
+  class (a stratified bootstrap: every resample keeps every class, as the
+  balanced scores need), with scipy.stats.bootstrap. A class with a single
+  unit cannot be resampled and stays as it is.
+
+  Args:
+    unit_labels: [units] true class of each unit.
+    counts: [units, classes] its predictions' counts (`unit_counts`).
+    score: a function of a confusion matrix, e.g. `balanced_accuracy`.
+    confidence: of the interval.
+    n_resamples: bootstrap resamples.
+    seed: of the resampling.
+
+  Returns:
+    [low, high], or None when no class has two units.
+  """
+  unit_labels, counts = np.asarray(unit_labels), np.asarray(counts)
+  k = counts.shape[1]
+  fixed = np.zeros((k, k), np.int64)
+  resampled_classes, samples = [], []
+  for c in np.unique(unit_labels):
+    members = np.flatnonzero(unit_labels == c)
+    if len(members) > 1:
+      resampled_classes.append(c)
+      samples.append(members)
+    else:
+      fixed[c] += counts[members].sum(axis=0)
+  if not samples:
+    return None
+
+  def statistic(*indices):
+    matrix = fixed.copy()
+    for c, idx in zip(resampled_classes, indices):
+      matrix[c] += counts[idx].sum(axis=0)
+    return score(matrix)
+
+  with warnings.catch_warnings():
+    warnings.simplefilter('ignore')  # Degenerate (constant) statistics.
+    result = stats.bootstrap(
+        samples, statistic, n_resamples=n_resamples, paired=False,
+        vectorized=False, confidence_level=confidence, method='percentile',
+        rng=np.random.default_rng(seed))
+  low, high = result.confidence_interval
+  return [float(low), float(high)]
+
+
+def knn_agreement(similarity, labels, *, k=1, groups=None):
+  """Leave-one-out k-nearest-neighbour accuracy of labelled items.
+
+  Each item's label is predicted by a majority vote of its k most similar
+  other items (ties: the most similar of the tied labels).
+
+  Args:
+    similarity: [n, n] similarities (cosine of tape embeddings).
+    labels: [n] labels; None for items that are neither queried nor voted.
+    k: neighbours that vote.
+    groups: [n] group of each item (e.g. the artist): a query's own group
+      is excluded from its neighbours. None: only the item itself.
+
+  Returns:
+    The fraction of labelled queries whose vote is their label, or None when
+    no query has a neighbour.
+  """
+  similarity = np.asarray(similarity, np.float64)
+  labelled = [i for i, label in enumerate(labels) if label is not None]
+  hits = queries = 0
+  for i in labelled:
+    others = [j for j in labelled if j != i and
+              (groups is None or groups[j] != groups[i])]
+    if not others:
+      continue
+    nearest = sorted(others, key=lambda j: -similarity[i, j])[:k]
+    votes = {}
+    for rank, j in enumerate(nearest):
+      count, best = votes.get(labels[j], (0, rank))
+      votes[labels[j]] = (count + 1, min(best, rank))
+    winner = min(votes, key=lambda label: (-votes[label][0], votes[label][1]))
+    hits += winner == labels[i]
+    queries += 1
+  return hits / queries if queries else None
