@@ -196,17 +196,7 @@ def seed_generator_read(paths, *, batch_size=64):
 
 def model_flops_per_window(window_samples=240000, num_classes=4):
   """Forward multiply-adds x 2 of the seed model's conv and dense layers."""
-  import keras
-  model = models.build_model(num_classes, window_samples)
-  flops = 0
-  for layer in model.layers:
-    if isinstance(layer, keras.layers.Conv2D):
-      _, h, w, c_out = layer.output.shape
-      kh, kw, c_in, _ = layer.kernel.shape
-      flops += 2 * h * w * kh * kw * c_in * c_out
-    elif isinstance(layer, keras.layers.Dense):
-      flops += 2 * int(np.prod(layer.kernel.shape))
-  return flops
+  return models.forward_flops(models.build_model(num_classes, window_samples))
 
 
 def peak_rss_of(command):

@@ -9,6 +9,8 @@ import sys
 import numpy as np
 
 import conftest
+from jazzcnn import export
+from jazzcnn import models
 
 PNG = b'\x89PNG\r\n\x1a\n'
 
@@ -24,7 +26,7 @@ def _tapes_by_era(tiny_tapes):
   by_era = {}
   for row in rows:
     path = glob.glob(os.path.join(tiny_tapes, row['title'] + '.*'))[0]
-    era = row['title'].split('_')[3].lower()
+    era = row['title'].split('_Tape_')[0].rsplit('_', 1)[1].lower()
     by_era.setdefault(era, []).append(path)
   return by_era
 
@@ -44,8 +46,14 @@ def test_evaluate_writes_metrics_and_confusion_png(smoke_run):
   assert matrix.sum() == info['splits']['test']['windows']
   assert metrics['window_accuracy'] == np.trace(matrix) / matrix.sum()
   assert metrics['tapes'] == info['splits']['test']['tapes']
+  for name in ('mel_stats', 'musicnn_msd'):  # Fitted on train, same split.
+    assert 0 <= metrics['baselines'][name]['window_balanced_accuracy'] <= 1
+    assert f'{name:12s} window balanced accuracy' in result.stdout
+  assert glob.glob(os.path.join(data_dir, 'baselines-*', 'mel_stats-test.npz'))
   assert _is_png(os.path.join(out, 'confusion.png'))
-  assert 'window accuracy' in result.stdout and 'precision' in result.stdout
+  first = result.stdout.splitlines()[1]
+  assert first.startswith('balanced accuracy  window ') and '[' in first
+  assert 'precision' in result.stdout
 
 
 def test_predict_reports_bad_files_and_still_runs_the_others(
@@ -63,12 +71,12 @@ def test_predict_reports_bad_files_and_still_runs_the_others(
   ok = lines[1]  # ...and the other still ran.
   assert ok['path'] == good and ok['era'] in info['eras']
   assert abs(sum(ok['probabilities'].values()) - 1) < 1e-4
-  assert len(ok['timeline']) == 8  # 8 s of 1 s windows, no trim.
-  assert [w['start_seconds'] for w in ok['timeline']] == list(range(8))
+  # 8 s of 1 s windows, trimmed by 1 s at each end as the records were.
+  assert [w['start_seconds'] for w in ok['timeline']] == list(range(1, 7))
   table = conftest.run([sys.executable, '-m', 'jazzcnn.predict',
-                        f'--model_dir={model_dir}', '--trim_seconds=1', good])
+                        f'--model_dir={model_dir}', '--trim_seconds=0', good])
   assert table.returncode == 0, table.stderr[-2000:]
-  assert table.stdout.count(' s  ') == 6  # The timeline, trims applied.
+  assert table.stdout.count(' s  ') == 8  # The timeline, untrimmed.
 
 
 def test_embed_same_tape_identical_other_eras_differ(smoke_run, tiny_tapes,
@@ -84,7 +92,9 @@ def test_embed_same_tape_identical_other_eras_differ(smoke_run, tiny_tapes,
                          early, copy, cool])
   assert result.returncode == 0, result.stderr[-3000:]
   vectors = np.load(os.path.join(out, 'embeddings.npy'))
-  assert vectors.shape == (3, 64)  # cpu_smoke: 512 * 0.125.
+  model, _ = export.load_exported(model_dir)
+  width = model.get_layer(models.EMBEDDING).output.shape[-1]
+  assert vectors.shape == (3, width) and width == 32  # cpu_smoke: 16 * 2.
   np.testing.assert_array_equal(vectors[0], vectors[1])
   assert not np.allclose(vectors[0], vectors[2])
   tapes = json.load(open(os.path.join(out, 'tapes.json')))

@@ -12,22 +12,22 @@ import tensorflow as tf
 
 
 class DistributedLoop:
-  """fit/evaluate for a compiled classifier under any tf.distribute strategy."""
+  """fit for a compiled classifier under any tf.distribute strategy."""
 
   def __init__(self, model, strategy, *, global_batch, class_weights=None,
-               preemption=None):
-    """`preemption`: train_lib's SIGTERM flag, agreed across workers here."""
+               preemption=None, label_smoothing=0.0):
+    """`preemption`: a checkpoints.Preemption, agreed across workers here."""
     self._model, self._strategy = model, strategy
     self._preemption = preemption
     if preemption is not None:
-      preemption.coordinated = True
+      preemption.coordinate()
     self._global_batch = global_batch
+    self._smoothing = label_smoothing
     self._weights = None
     if class_weights:
       self._weights = tf.constant([class_weights[i] for i in
                                    range(len(class_weights))], tf.float32)
     self._train_step = tf.function(self._train_step_fn)
-    self._eval_step = tf.function(self._eval_step_fn)
 
   def _train_step_fn(self, iterator, signalled):
     """One step; also sums the workers' SIGTERM flags (`signalled`, 0 or 1),
@@ -37,9 +37,10 @@ class DistributedLoop:
     def step(x, y, signalled):
       with tf.GradientTape() as tape:
         probs = model(x, training=True)
-        per_example = keras.losses.sparse_categorical_crossentropy(y, probs)
+        per_example = keras.losses.categorical_crossentropy(
+            y, probs, label_smoothing=self._smoothing)
         if self._weights is not None:
-          per_example *= tf.gather(self._weights, y)
+          per_example *= tf.gather(self._weights, tf.argmax(y, axis=-1))
         loss = tf.nn.compute_average_loss(
             per_example, global_batch_size=self._global_batch)
         scaled = optimizer.scale_loss(loss)
@@ -54,21 +55,14 @@ class DistributedLoop:
     return (reduce(loss), reduce(correct) / self._global_batch,
             reduce(signalled))
 
-  def _eval_step_fn(self, batch):
-    model = self._model
-
-    def step(x, y):
-      probs = model(x, training=False)
-      loss = keras.losses.sparse_categorical_crossentropy(y, probs)
-      return (tf.reduce_sum(loss), _correct(y, probs),
-              tf.cast(tf.shape(y)[0], tf.float32))
-
-    sums = self._strategy.run(step, args=batch)
-    return [self._strategy.reduce('SUM', v, axis=None) for v in sums]
-
   def fit(self, dataset, *, initial_epoch, epochs, steps_per_epoch, callbacks,
-          validation=None, verbose=1):
-    """Trains like `Model.fit` on an endless dataset of (waveform, label)."""
+          class_weight=None, verbose=1):
+    """Trains like `Model.fit` on an endless dataset of (waveform, one-hot).
+
+    `class_weight` is taken at construction (`class_weights`); the argument
+    is accepted so that both loops are called alike.
+    """
+    del class_weight
     model = self._model
     iterator = iter(self._strategy.experimental_distribute_dataset(dataset))
     callback_list = keras.callbacks.CallbackList(
@@ -86,7 +80,7 @@ class DistributedLoop:
         loss, accuracy, preempted = self._train_step(
             iterator, tf.constant(float(signalled)))
         if preempted > 0:  # Some worker got SIGTERM: every worker sees it.
-          self._preemption.agreed = True
+          self._preemption.agree()
         total_loss += float(loss)
         total_accuracy += float(accuracy)
         logs = {'loss': total_loss / (step + 1),
@@ -94,23 +88,50 @@ class DistributedLoop:
         callback_list.on_train_batch_end(step, logs)
         if model.stop_training:
           break
-      if validation is not None and not model.stop_training:
-        logs.update({f'val_{k}': v for k, v in self.evaluate(
-            validation).items()})
       callback_list.on_epoch_end(epoch, logs)
       if model.stop_training:
         break
     callback_list.on_train_end(logs)
 
-  def evaluate(self, dataset):
-    """{'loss', 'accuracy'} over one pass of a finite dataset."""
-    loss = correct = count = 0.0
-    for batch in self._strategy.experimental_distribute_dataset(dataset):
-      l, c, n = self._eval_step(batch)
-      loss, correct, count = loss + float(l), correct + float(c), count + float(n)
-    return {'loss': loss / max(count, 1), 'accuracy': correct / max(count, 1)}
-
 
 def _correct(y, probs):
   return tf.reduce_sum(tf.cast(
-      tf.equal(tf.argmax(probs, axis=-1, output_type=y.dtype), y), tf.float32))
+      tf.equal(tf.argmax(probs, axis=-1), tf.argmax(y, axis=-1)), tf.float32))
+
+
+class KerasFit:
+  """`Model.fit` behind the loop's interface (validation is a callback)."""
+
+  def __init__(self, model):
+    self._model = model
+
+  def fit(self, dataset, *, initial_epoch, epochs, steps_per_epoch, callbacks,
+          class_weight=None, verbose='auto'):
+    self._model.fit(dataset, initial_epoch=initial_epoch, epochs=epochs,
+                    steps_per_epoch=steps_per_epoch, class_weight=class_weight,
+                    callbacks=callbacks, verbose=verbose)
+
+
+def workers(strategy):
+  """Workers (chief included) in the strategy's cluster; 1 without one."""
+  resolver = getattr(strategy, 'cluster_resolver', None)
+  if resolver is None:
+    return 1
+  spec = resolver.cluster_spec()
+  return max(1, sum(spec.num_tasks(job) for job in ('chief', 'worker')
+                    if job in spec.jobs))
+
+
+def make_loop(model, strategy, *, global_batch, class_weights, preemption,
+              label_smoothing=0.0):
+  """`Model.fit`, or `DistributedLoop` where fit cannot run (several workers).
+
+  Keras 3 fit cannot drive MultiWorkerMirroredStrategy with several workers
+  (keras-team/keras#20585).
+  """
+  if (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+      and workers(strategy) > 1):
+    return DistributedLoop(model, strategy, global_batch=global_batch,
+                           class_weights=class_weights, preemption=preemption,
+                           label_smoothing=label_smoothing)
+  return KerasFit(model)

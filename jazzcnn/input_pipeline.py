@@ -1,5 +1,6 @@
 """The tf.data input pipeline over the builder's shards (local or gs://)."""
 
+import functools
 import json
 import posixpath
 
@@ -49,15 +50,17 @@ def dataset_options(*, deterministic):
 
 def create_dataset(data_dir, split, *, info, batch_size, training,
                    keys=(features.WAVEFORM, features.LABEL), shuffle_buffer=256,
-                   cycle_length=4, read_buffer_mb=1, seed=None):
+                   cycle_length=4, read_buffer_mb=1, seed=None,
+                   balanced=False, one_hot=False, mixup_alpha=0.0):
   """Builds the input pipeline of one split.
 
   The order is fixed: file list (shuffled, repeated for training) →
   interleaved parallel TFRecord reads → shuffle → parse each record → batch
-  → prefetch. Parsing before batching is measured faster than batching the
-  serialized records and parsing the batch (BENCHMARKS.md): batching 480 KB
-  strings costs a copy of every window, and tf.data fuses the map into the
-  batch. The waveform stays int16: the model casts it on the accelerator.
+  → targets (one-hot, mixup) → prefetch. Parsing before batching is measured
+  faster than batching the serialized records and parsing the batch
+  (BENCHMARKS.md): batching 480 KB strings costs a copy of every window, and
+  tf.data fuses the map into the batch. The waveform stays int16: the model
+  casts it on the accelerator.
 
   Args:
     data_dir: the builder's output directory.
@@ -74,11 +77,60 @@ def create_dataset(data_dir, split, *, info, batch_size, training,
       as fast as a bare TFRecordDataset on 2 cores, where 16 x 4 MB reached
       0.77x of it (BENCHMARKS.md); raise both for many cores or gs://.
     seed: shuffle seed (None: random).
+    balanced: (training) draw every era equally often: one stream per era
+      present in the split, sampled uniformly. Each stream reads every shard
+      and keeps its era's records, so reading costs eras x the bytes.
+    one_hot: labels as float one-hot vectors over `info['eras']` (needed
+      for mixup and label smoothing).
+    mixup_alpha: (training, one-hot) mix each window with another of its
+      batch, weight λ ~ Beta(α, α), labels alike; 0: off.
 
   Returns:
     A `tf.data.Dataset`.
   """
   files = split_files(data_dir, info, split)
+  window_samples = info['window_samples']
+  as_pair = tuple(keys) == (features.WAVEFORM, features.LABEL)
+  if training and balanced:
+    eras = [i for i, n in enumerate(info['splits'][split]['windows_per_era']
+                                    .values()) if n]
+    ds = tf.data.Dataset.sample_from_datasets(
+        [_records(files, info, training=True, cycle_length=cycle_length,
+                  read_buffer_mb=read_buffer_mb, seed=seed, label=era,
+                  shuffle_buffer=max(2, shuffle_buffer // len(eras)))
+         for era in eras], seed=seed)
+  else:
+    ds = _records(files, info, training=training, cycle_length=cycle_length,
+                  read_buffer_mb=read_buffer_mb, seed=seed,
+                  shuffle_buffer=shuffle_buffer)
+
+  def parse(serialized):
+    parsed = features.parse(serialized, window_samples, keys)
+    if as_pair:
+      return parsed[features.WAVEFORM], parsed[features.LABEL]
+    return parsed
+
+  ds = ds.map(parse, num_parallel_calls=tf.data.AUTOTUNE,
+              deterministic=not training)
+  ds = ds.batch(batch_size, drop_remainder=training)
+  if one_hot:
+    if not as_pair:
+      raise ValueError('one_hot needs keys=(waveform, label)')
+    depth = len(info['eras'])
+    ds = ds.map(lambda x, y: (x, tf.one_hot(y, depth)),
+                num_parallel_calls=tf.data.AUTOTUNE)
+    if training and mixup_alpha > 0:
+      ds = ds.map(functools.partial(mixup, alpha=mixup_alpha, seed=seed),
+                  num_parallel_calls=tf.data.AUTOTUNE)
+  elif mixup_alpha > 0:
+    raise ValueError('mixup needs one_hot labels')
+  ds = ds.prefetch(tf.data.AUTOTUNE)
+  return ds.with_options(dataset_options(deterministic=not training))
+
+
+def _records(files, info, *, training, cycle_length, read_buffer_mb, seed,
+             shuffle_buffer, label=None):
+  """Serialized records of `files`; with `label`, only that era's."""
   ds = tf.data.Dataset.from_tensor_slices(files)
   if training:
     ds = ds.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
@@ -90,22 +142,30 @@ def create_dataset(data_dir, split, *, info, batch_size, training,
           buffer_size=int(read_buffer_mb * 2**20)),
       cycle_length=min(cycle_length, len(files)),
       num_parallel_calls=tf.data.AUTOTUNE, deterministic=not training)
+  if label is not None:
+    ds = ds.filter(lambda s: tf.equal(
+        features.parse(s, info['window_samples'], (features.LABEL,))[
+            features.LABEL], label))
   if training and shuffle_buffer > 1:
     ds = ds.shuffle(shuffle_buffer, seed=seed)
-  window_samples = info['window_samples']
-  as_pair = tuple(keys) == (features.WAVEFORM, features.LABEL)
+  return ds
 
-  def parse(serialized):
-    parsed = features.parse(serialized, window_samples, keys)
-    if as_pair:
-      return parsed[features.WAVEFORM], parsed[features.LABEL]
-    return parsed
 
-  ds = ds.map(parse, num_parallel_calls=tf.data.AUTOTUNE,
-              deterministic=not training)
-  ds = ds.batch(batch_size, drop_remainder=training)
-  ds = ds.prefetch(tf.data.AUTOTUNE)
-  return ds.with_options(dataset_options(deterministic=not training))
+def mixup(waveform, labels, *, alpha, seed=None):
+  """Mixes each window of a batch with the batch's reverse (Zhang et al. 2018).
+
+  λ ~ Beta(α, α) per window; the waveform stays int16 (the mix is rounded
+  and clipped), the one-hot labels are mixed with the same λ.
+  """
+  batch = tf.shape(waveform)[0]
+  a = tf.random.gamma([batch], alpha, seed=seed)
+  b = tf.random.gamma([batch], alpha, seed=None if seed is None else seed + 1)
+  lam = a / (a + b)
+  mixed = (lam[:, None] * tf.cast(waveform, tf.float32)
+           + (1 - lam[:, None]) * tf.cast(waveform[::-1], tf.float32))
+  waveform = tf.cast(tf.clip_by_value(tf.round(mixed), -32768, 32767),
+                     tf.int16)
+  return waveform, lam[:, None] * labels + (1 - lam[:, None]) * labels[::-1]
 
 
 def steps_per_epoch(info, split, batch_size):

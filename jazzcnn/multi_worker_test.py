@@ -54,7 +54,7 @@ def test_two_local_workers_train_checkpoint_and_export(tiny_records, tmp_path):
   assert results['step'] == 2 * steps
   for split in ('validation', 'test'):
     assert np.isfinite(results[split]['loss'])
-    assert 0 <= results[split]['accuracy'] <= 1
+    assert 0 <= results[split]['window_balanced_accuracy'] <= 1
   assert os.path.exists(os.path.join(model_dir, 'export', 'model.keras'))
   assert os.listdir(os.path.join(model_dir, 'checkpoints'))
   assert os.listdir(os.path.join(model_dir, 'workers', 'worker_1',

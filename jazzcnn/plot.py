@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from jazzcnn import predict_lib
 from jazzcnn import plots
-from jazzcnn import train_lib
+from jazzcnn import export
 
 _MODEL_DIR = flags.DEFINE_string('model_dir', None,
                                  'Model dir written by jazzcnn.train.')
@@ -20,8 +20,9 @@ _AUDIO = flags.DEFINE_string(
     'audio', '', 'Audio file whose window is drawn as melspec.png; empty: no '
     'melspectrogram.')
 _WINDOW = flags.DEFINE_integer('window', 0, 'Which window of --audio to draw.')
-_TRIM_SECONDS = flags.DEFINE_float('trim_seconds', 0.0,
-                                   'Seconds skipped at both ends of --audio.')
+_TRIM_SECONDS = flags.DEFINE_float(
+    'trim_seconds', -1.0, 'Seconds skipped at both ends of each file; -1: as '
+    'the training records were trimmed (eras.json); 0: nothing.')
 _OUTPUT_DIR = flags.DEFINE_string('output_dir', '',
                                   'Where PNGs go; empty: MODEL_DIR/plots.')
 
@@ -38,7 +39,7 @@ def main(argv):
                      posixpath.join(out, 'curves.png'))
     print(f'wrote {out}/curves.png')
     if _AUDIO.value:
-      model, meta = train_lib.load_exported(_MODEL_DIR.value)
+      model, meta = export.load_exported(_MODEL_DIR.value)
       w = predict_lib.windowing(meta, trim_seconds=_TRIM_SECONDS.value)
       for i, (offsets, windows) in enumerate(
           predict_lib.batched_windows(_AUDIO.value, w, batch_size=1)):

@@ -1,8 +1,7 @@
 """Pictures for people: confusion matrix, melspectrogram, training curves,
 style map. Matplotlib with the Agg backend: no display needed."""
 
-import glob
-import os
+import posixpath
 
 import keras
 import matplotlib
@@ -28,10 +27,23 @@ def confusion_png(matrix, eras, path, *, title='confusion'):
   _save(fig, path)
 
 
+# Each front end's last spectrogram layer, and whether it is [time, mels].
+_SPECTROGRAM_LAYERS = (('normalize', False), ('log_compression', True))
+
+
 def model_melspec(model, waveform):
-  """One window's normalised melspectrogram, as the CNN sees it [mels, frames]."""
-  front = keras.Model(model.input, model.get_layer('normalize').output)
-  return np.asarray(front(waveform[None], training=False))[0, :, :, 0]
+  """One window's melspectrogram as the CNN sees it [mels, frames].
+
+  For a model that reads chunks of a window, the first chunk.
+  """
+  names = {layer.name for layer in model.layers}
+  for name, time_first in _SPECTROGRAM_LAYERS:
+    if name in names:
+      front = keras.Model(model.input, model.get_layer(name).output)
+      x = np.asarray(front(waveform[None], training=False))[0, :, :, 0]
+      return x.T if time_first else x
+  raise ValueError(f'{model.name} has no spectrogram layer '
+                   f'({", ".join(n for n, _ in _SPECTROGRAM_LAYERS)})')
 
 
 def melspec_png(melspec, path, *, sample_rate, hop_length=256, title=''):
@@ -50,7 +62,8 @@ def read_scalars(log_dir):
   """{run: {tag: [(step, value)]}} of the scalars in TensorBoard event files."""
   out = {}
   for run in ('train', 'validation'):
-    files = sorted(glob.glob(os.path.join(log_dir, run, 'events.out.*')))
+    files = sorted(tf.io.gfile.glob(posixpath.join(log_dir, run,
+                                                   'events.out.*')))
     for record in tf.data.TFRecordDataset(files):
       event = event_pb2.Event.FromString(record.numpy())
       for value in event.summary.value:

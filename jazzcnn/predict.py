@@ -15,13 +15,13 @@ import tensorflow as tf
 
 from jazzcnn import audio
 from jazzcnn import predict_lib
-from jazzcnn import train_lib
+from jazzcnn import export
 
 _MODEL_DIR = flags.DEFINE_string('model_dir', None,
                                  'Model dir written by jazzcnn.train.')
 _TRIM_SECONDS = flags.DEFINE_float(
-    'trim_seconds', 0.0, 'Seconds skipped at both ends of each file (300 for '
-    'Niven\'s tapes, as in training); 0 keeps everything.')
+    'trim_seconds', -1.0, 'Seconds skipped at both ends of each file; -1: as '
+    'the training records were trimmed (eras.json); 0: nothing.')
 _HOP_SECONDS = flags.DEFINE_float(
     'hop_seconds', 0.0, 'Seconds between windows; 0: as in training.')
 _BATCH_SIZE = flags.DEFINE_integer('batch_size', 16, 'Windows per batch.')
@@ -36,7 +36,7 @@ def main(argv):
   if len(argv) < 2:
     raise app.UsageError('name at least one audio file or glob')
   try:
-    model, meta = train_lib.load_exported(_MODEL_DIR.value)
+    model, meta = export.load_exported(_MODEL_DIR.value)
   except ValueError as e:
     raise app.UsageError(str(e))
   failed = 0

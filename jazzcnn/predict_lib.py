@@ -21,13 +21,18 @@ def expand(patterns):
   return paths
 
 
-def windowing(meta, *, trim_seconds=0.0, hop_seconds=0.0):
-  """The decoder settings of an exported model (eras.json), as trained."""
+def windowing(meta, *, trim_seconds=-1.0, hop_seconds=0.0):
+  """The decoder settings of an exported model (eras.json), as trained.
+
+  trim_seconds < 0 trims what the training records trimmed; hop_seconds 0
+  hops as they did.
+  """
   rate = meta['sample_rate']
+  trim = meta.get('trim_seconds', 0.0) if trim_seconds < 0 else trim_seconds
   return audio.Windowing(
       sample_rate=rate, window=meta['window_samples'],
       hop=round(hop_seconds * rate) if hop_seconds else meta['hop_samples'],
-      trim=round(trim_seconds * rate))
+      trim=round(trim * rate))
 
 
 def batched_windows(path, windowing_, *, batch_size=16):
@@ -52,7 +57,7 @@ def batched_windows(path, windowing_, *, batch_size=16):
       yield np.array(offsets), np.stack(windows)
 
 
-def predict_file(model, meta, path, *, trim_seconds=0.0, hop_seconds=0.0,
+def predict_file(model, meta, path, *, trim_seconds=-1.0, hop_seconds=0.0,
                  batch_size=16):
   """The era probabilities of a whole file and of each of its windows.
 
@@ -75,7 +80,7 @@ def predict_file(model, meta, path, *, trim_seconds=0.0, hop_seconds=0.0,
           'probabilities': _by_era(mean, eras), 'timeline': timeline}
 
 
-def embed_file(model, meta, path, *, trim_seconds=0.0, hop_seconds=0.0,
+def embed_file(model, meta, path, *, trim_seconds=-1.0, hop_seconds=0.0,
                batch_size=16):
   """A file's style embedding: the penultimate layer averaged over windows.
 

@@ -8,12 +8,16 @@ Rerunning the same command continues from the last checkpoint in model_dir.
 
 import json
 import logging as std_logging
+import sys
 
 from absl import app
 from absl import flags
 from absl import logging
 
+from jazzcnn import checkpoints
 from jazzcnn import distribute
+from jazzcnn import models
+from jazzcnn import optimization
 from jazzcnn import train_lib
 
 _DEFAULTS = train_lib.TrainConfig()
@@ -32,6 +36,32 @@ _TPU = flags.DEFINE_string('tpu', '', 'TPU name or address for --strategy=tpu; '
 _VIRTUAL_CPUS = flags.DEFINE_integer(
     'virtual_cpus', 0, 'Split the CPU into N logical devices, so mirrored '
     'has N replicas without a GPU; 0 or 1: do not split.')
+_MODEL = flags.DEFINE_enum(
+    'model', _DEFAULTS.model, sorted(models.ARCHITECTURES),
+    'Architecture: seed (the seed\'s exact table), seed_bn (its convs with '
+    'BatchNorm and a global-pooling head), shortres (Won et al. 2020\'s '
+    'short-chunk ResNet).')
+_WIDTH = flags.DEFINE_float(
+    'width', _DEFAULTS.width, 'Scales the architecture\'s layer widths; 1.0: '
+    'as published.')
+_DEPTH = flags.DEFINE_integer(
+    'depth', _DEFAULTS.depth, 'Blocks of the architecture; 0: its default '
+    '(seed, seed_bn: 4; shortres: 7).')
+_DROPOUT = flags.DEFINE_float('dropout', _DEFAULTS.dropout,
+                              'Rate of the Dropout layers.')
+_CHUNK_SECONDS = flags.DEFINE_float(
+    'chunk_seconds', _DEFAULTS.chunk_seconds,
+    'Train on one random chunk of this many seconds per window, predict a '
+    'window by the mean over its chunks; 0: whole windows; < 0: the '
+    'architecture\'s default (shortres: 3.69 s).')
+_SPEC_MASK = flags.DEFINE_bool(
+    'spec_mask', _DEFAULTS.spec_mask,
+    'SpecAugment-style frequency/time masking on the device, training only.')
+_FREEZE = flags.DEFINE_bool(
+    'freeze', _DEFAULTS.freeze,
+    'Pretrained models (musicnn_msd): keep the convolutional layers as '
+    'pretrained and train the dense back end and the new head (about 20x '
+    'faster on a CPU than fine-tuning everything).')
 _EPOCHS = flags.DEFINE_integer('epochs', _DEFAULTS.epochs, 'Training epochs.')
 _STEPS_PER_EPOCH = flags.DEFINE_integer(
     'steps_per_epoch', _DEFAULTS.steps_per_epoch,
@@ -42,24 +72,32 @@ _BATCH_SIZE = flags.DEFINE_integer(
 _LEARNING_RATE = flags.DEFINE_float('learning_rate', _DEFAULTS.learning_rate,
                                     'Peak learning rate.')
 _OPTIMIZER = flags.DEFINE_enum('optimizer', _DEFAULTS.optimizer,
-                               list(train_lib.OPTIMIZERS), 'Optimizer.')
+                               list(optimization.OPTIMIZERS), 'Optimizer.')
+_WEIGHT_DECAY = flags.DEFINE_float(
+    'weight_decay', _DEFAULTS.weight_decay,
+    'Decoupled weight decay of adamw; ignored by the other optimizers.')
+_CLIPNORM = flags.DEFINE_float(
+    'clipnorm', _DEFAULTS.clipnorm,
+    'Clip each gradient to this L2 norm; 0: no clipping.')
 _LR_SCHEDULE = flags.DEFINE_enum(
-    'lr_schedule', _DEFAULTS.lr_schedule, list(train_lib.SCHEDULES),
-    'constant, or cosine decay to 0 over all steps.')
+    'lr_schedule', _DEFAULTS.lr_schedule, list(optimization.SCHEDULES),
+    'constant, or cosine decay to 0 over all steps (after the warmup).')
 _WARMUP_STEPS = flags.DEFINE_integer(
     'warmup_steps', _DEFAULTS.warmup_steps,
     'Linear warmup steps of the cosine schedule; 0: none.')
-_WIDTH = flags.DEFINE_float(
-    'width', _DEFAULTS.width, 'Multiplies every layer width; 1.0 is the seed '
-    'model (smaller only for smoke tests).')
-_DROPOUT = flags.DEFINE_float('dropout', _DEFAULTS.dropout,
-                              'Rate of every Dropout layer.')
-_SPEC_MASK = flags.DEFINE_bool(
-    'spec_mask', _DEFAULTS.spec_mask,
-    'SpecAugment-style frequency/time masking on the device, training only.')
+_LABEL_SMOOTHING = flags.DEFINE_float(
+    'label_smoothing', _DEFAULTS.label_smoothing,
+    'Label smoothing of the cross-entropy; 0: none.')
+_MIXUP = flags.DEFINE_float(
+    'mixup', _DEFAULTS.mixup, 'Mixup of windows and labels with weights '
+    '~ Beta(a, a) for this a; 0: off.')
+_BALANCED_BATCHES = flags.DEFINE_bool(
+    'balanced_batches', _DEFAULTS.balanced_batches,
+    'Draw every era equally often (one stream per era); reads every shard '
+    'once per era.')
 _CLASS_WEIGHTING = flags.DEFINE_enum(
     'class_weighting', _DEFAULTS.class_weighting,
-    list(train_lib.CLASS_WEIGHTING),
+    list(optimization.CLASS_WEIGHTING),
     'balanced: weight each era\'s windows by total / (eras * its count).')
 _MIXED_PRECISION = flags.DEFINE_enum(
     'mixed_precision', _DEFAULTS.mixed_precision, list(train_lib.PRECISIONS),
@@ -91,11 +129,15 @@ def main(argv):
       lambda r: r.levelno >= std_logging.WARNING or '/tensorflow/' not in
       r.pathname)
   config = train_lib.TrainConfig(
-      epochs=_EPOCHS.value, steps_per_epoch=_STEPS_PER_EPOCH.value,
-      batch_size=_BATCH_SIZE.value, learning_rate=_LEARNING_RATE.value,
-      optimizer=_OPTIMIZER.value, lr_schedule=_LR_SCHEDULE.value,
-      warmup_steps=_WARMUP_STEPS.value, width=_WIDTH.value,
-      dropout=_DROPOUT.value, spec_mask=_SPEC_MASK.value,
+      model=_MODEL.value, width=_WIDTH.value, depth=_DEPTH.value,
+      dropout=_DROPOUT.value, chunk_seconds=_CHUNK_SECONDS.value,
+      spec_mask=_SPEC_MASK.value, freeze=_FREEZE.value, epochs=_EPOCHS.value,
+      steps_per_epoch=_STEPS_PER_EPOCH.value, batch_size=_BATCH_SIZE.value,
+      learning_rate=_LEARNING_RATE.value, optimizer=_OPTIMIZER.value,
+      weight_decay=_WEIGHT_DECAY.value, clipnorm=_CLIPNORM.value,
+      lr_schedule=_LR_SCHEDULE.value, warmup_steps=_WARMUP_STEPS.value,
+      label_smoothing=_LABEL_SMOOTHING.value, mixup=_MIXUP.value,
+      balanced_batches=_BALANCED_BATCHES.value,
       class_weighting=_CLASS_WEIGHTING.value,
       mixed_precision=_MIXED_PRECISION.value, jit_compile=_JIT_COMPILE.value,
       checkpoint_every=_CHECKPOINT_EVERY.value,
@@ -115,9 +157,12 @@ def main(argv):
                  strategy.num_replicas_in_sync)
     results = train_lib.train_and_evaluate(
         data_dir=_DATA_DIR.value, model_dir=_MODEL_DIR.value,
-        strategy=strategy, config=config)
+        strategy=strategy, config=config,
+        verbose=1 if sys.stdout.isatty() else 2)
   except ValueError as e:
     raise app.UsageError(str(e))
+  except checkpoints.Diverged as e:
+    sys.exit(f'train: {e}')
   print(json.dumps(results, indent=1))
 
 

@@ -9,11 +9,15 @@ import subprocess
 import sys
 import time
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import conftest
+from jazzcnn import checkpoints
+from jazzcnn import export
+from jazzcnn import plots
 from jazzcnn import train_lib
 
 _train_command = conftest.train_command
@@ -31,12 +35,22 @@ def test_smoke_run_trains_evaluates_and_exports(smoke_run):
   assert 'with 2 replicas' in result.stderr  # mirrored on 2 virtual CPUs.
   results = json.load(open(os.path.join(model_dir, 'results.json')))
   steps = info['splits']['train']['windows'] // 8  # cpu_smoke: batch 8.
-  assert results['step'] == 2 * steps == results['steps_this_run']
+  epochs = 4  # cpu_smoke.
+  assert results['step'] == epochs * steps == results['steps_this_run']
   assert results['resumed_from_step'] == 0
   for split in ('validation', 'test'):
-    assert 0 <= results[split]['accuracy'] <= 1
     assert np.isfinite(results[split]['loss'])
-  assert _latest_step(model_dir) == 2 * steps
+    assert 0 <= results[split]['window_balanced_accuracy'] <= 1
+    # One tape per era here: nothing to resample, so no interval.
+    assert max(info['splits'][split]['tapes_per_era'].values()) == 1
+    assert results[split]['window_balanced_accuracy_ci'] is None
+  assert _latest_step(model_dir) == epochs * steps
+  # It learns: the training loss falls, and validation was scored each epoch.
+  scalars = plots.read_scalars(os.path.join(model_dir, 'logs'))
+  loss = scalars['train']['epoch_loss']
+  assert len(loss) == epochs and loss[-1][1] < loss[0][1], loss
+  assert len(scalars['validation']['epoch_balanced_accuracy']) == epochs
+  assert results['best']['epoch'] in range(1, epochs + 1)
   assert glob.glob(os.path.join(model_dir, 'logs', 'train', 'events.out.*'))
   eras = json.load(open(os.path.join(model_dir, 'export', 'eras.json')))
   assert eras['eras'] == info['eras']
@@ -61,7 +75,7 @@ def test_exported_models_load_and_agree(smoke_run, tmp_path):
   np.testing.assert_allclose(from_keras, from_saved_model, rtol=1e-4,
                              atol=1e-6)
   assert from_keras.shape == (3, len(info['eras']))
-  model, meta = train_lib.load_exported(model_dir)
+  model, meta = export.load_exported(model_dir)
   np.testing.assert_allclose(model.predict(x, verbose=0), from_keras,
                              rtol=1e-4, atol=1e-6)
   assert meta['eras'] == info['eras']
@@ -83,7 +97,7 @@ def test_killed_and_preempted_runs_resume_where_they_stopped(tiny_records,
   data_dir, info = tiny_records
   model_dir = str(tmp_path / 'run')
   steps = info['splits']['train']['windows'] // 8
-  epochs = 60
+  epochs = 40
   command = _train_command(data_dir, model_dir, f'--epochs={epochs}',
                            '--checkpoint_every=2')
   # 1. Killed outright (a lost VM): only the checkpoints survive.
@@ -117,6 +131,8 @@ def test_killed_and_preempted_runs_resume_where_they_stopped(tiny_records,
     (['--learning_rate=-1'], 'learning_rate must be > 0'),
     (['--model_dir='], '--model_dir is required'),
     (['--jit_compile'], '--jit_compile cannot run on --virtual_cpus'),
+    (['--model=vgg'], 'model'),
+    (['--model=musicnn_msd'], 'musicnn_msd is pretrained: --width must be 1'),
 ])
 def test_bad_flags_fail_with_one_clear_message(tiny_records, tmp_path, flags,
                                                message):
@@ -154,3 +170,98 @@ def test_mixed_precision_and_xla_train(tiny_records, tmp_path):
   results = json.load(open(os.path.join(model_dir, 'results.json')))
   assert results['step'] == info['splits']['train']['windows'] // 8
   assert np.isfinite(results['test']['loss'])
+
+
+def test_a_diverged_run_fails_exports_nothing_and_saves_no_nan(tiny_records,
+                                                               tmp_path):
+  data_dir, _ = tiny_records
+  model_dir = str(tmp_path / 'nan')
+  command = _train_command(data_dir, model_dir, '--optimizer=sgd',
+                           '--learning_rate=1e12', '--clipnorm=0',
+                           '--checkpoint_every=1', '--epochs=1')
+  for _ in range(2):  # A rerun resumes from the last finite checkpoint.
+    result = _run(command)
+    assert result.returncode == 1, result.stderr[-3000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith('train: training diverged at step'), last
+    assert 'Traceback' not in result.stderr
+    assert not os.path.exists(os.path.join(model_dir, 'export'))
+    assert not os.path.exists(os.path.join(model_dir, 'results.json'))
+    for path in glob.glob(os.path.join(model_dir, 'checkpoints', '*.index')):
+      reader = tf.train.load_checkpoint(path[:-len('.index')])
+      for name in reader.get_variable_to_shape_map():
+        value = reader.get_tensor(name)
+        if np.issubdtype(np.asarray(value).dtype, np.floating):
+          assert np.isfinite(value).all(), name
+
+
+def test_resuming_with_another_width_is_one_clear_line(smoke_run, tmp_path):
+  data_dir, _, model_dir, _ = smoke_run
+  result = _run(_train_command(data_dir, model_dir, '--width=0.25'))
+  assert result.returncode != 0
+  assert 'holds a checkpoint of another model (width 0.125, now 0.25)' in \
+      result.stderr
+  assert 'Traceback' not in result.stderr
+
+
+def test_the_best_epoch_is_kept_and_restored_not_the_last(tmp_path):
+  model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+  model.compile('sgd', 'mse')
+  scores = iter([0.5, 0.9, 0.6])  # Epoch 2 is the best.
+  seen = []
+  callbacks = [
+      checkpoints.Validation(lambda: {'loss': 1.0, 'accuracy': 0.5,
+                                      'balanced_accuracy': next(scores)},
+                             str(tmp_path / 'best')),
+      keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: seen.append(
+          ([w.copy() for w in model.get_weights()], dict(logs)))),
+  ]
+  x = np.random.default_rng(0).normal(size=(16, 3))
+  model.fit(x, x[:, :2] * 3, epochs=3, verbose=0, callbacks=callbacks)
+  assert seen[1][1]['val_balanced_accuracy'] == 0.9
+  best = checkpoints.restore_best(model, str(tmp_path / 'best'))
+  assert best['epoch'] == 2 and best['val_balanced_accuracy'] == 0.9
+  for restored, at_epoch_2 in zip(model.get_weights(), seen[1][0]):
+    np.testing.assert_array_equal(restored, at_epoch_2)
+  assert not np.allclose(seen[1][0][0], seen[2][0][0])  # Last differs.
+  # Resuming keeps the best so far: a worse epoch does not replace it.
+  again = checkpoints.Validation(
+      lambda: {'loss': 1.0, 'accuracy': 0.5, 'balanced_accuracy': 0.7},
+      str(tmp_path / 'best'))
+  again.set_model(model)
+  again.on_epoch_end(3, {})
+  assert checkpoints.read_best(str(tmp_path / 'best'))['epoch'] == 2
+
+
+def test_plan_epochs_finishes_a_stopped_epoch_first():
+  assert train_lib.plan_epochs(0, 10, 3) == [(0, 3, 10)]
+  assert train_lib.plan_epochs(14, 10, 3) == [(1, 2, 6), (2, 3, 10)]
+  assert train_lib.plan_epochs(20, 10, 3) == [(2, 3, 10)]
+  assert train_lib.plan_epochs(29, 10, 3) == [(2, 3, 1)]
+  assert train_lib.plan_epochs(30, 10, 3) == []
+
+
+class _Resolver:
+
+  def __init__(self, task_type, task_id, jobs):
+    self.task_type, self.task_id, self._jobs = task_type, task_id, jobs
+
+  def cluster_spec(self):
+    return tf.train.ClusterSpec({j: ['localhost:1'] for j in self._jobs})
+
+
+class _Strategy:
+
+  def __init__(self, resolver):
+    self.cluster_resolver = resolver
+
+
+@pytest.mark.parametrize('resolver, expected', [
+    (None, ('m', True)),
+    (_Resolver('chief', 0, ['chief', 'worker']), ('m', True)),
+    (_Resolver('worker', 0, ['worker']), ('m', True)),
+    (_Resolver('worker', 0, ['chief', 'worker']), ('m/workers/worker_0', False)),
+    (_Resolver('worker', 1, ['worker']), ('m/workers/worker_1', False)),
+])
+def test_only_the_chief_writes_into_the_model_dir(resolver, expected):
+  assert train_lib.write_dir('m', _Strategy(resolver)) == expected
