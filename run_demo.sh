@@ -1,41 +1,112 @@
 #!/usr/bin/env bash
 # Sets up .venv, then runs the whole pipeline end to end:
-#   tapes → TFRecords (Beam, DirectRunner) → trained model → evaluation.
+#   tapes → TFRecords (Beam) → trained model → evaluation, predictions,
+#   style embeddings and pictures, all under runs/demo/.
 # Uses your tapes in ./tapes (with the Niven track list) if there are any,
 # else synthesizes the demo corpus in ./demo_tapes.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
+# TensorFlow's C++ INFO and WARNING lines off (one harmless CUDA line may
+# remain on machines without a GPU); absl and Beam INFO off.
 export TF_CPP_MIN_LOG_LEVEL=2
 PY=.venv/bin/python
+QUIET=(--verbosity=-1)  # absl: warnings and errors only.
+started=$SECONDS
+mkdir -p runs
+
+stage() {
+  echo
+  echo "== $*"
+  stage_start=$SECONDS
+}
+took() { echo "   ($((SECONDS - stage_start)) s)"; }
 
 if compgen -G "tapes/*.mp3" >/dev/null || compgen -G "tapes/*.flac" >/dev/null \
    || compgen -G "tapes/*.ogg" >/dev/null || compgen -G "tapes/*.wav" >/dev/null; then
+  tapes=tapes
   build_flags=(--input=tapes/)
+  train_cfg=flags/default.cfg
+  tracklist=beam_pipelines/data/niven_songlist.csv
 else
-  echo "== No tapes in ./tapes: synthesizing the demo corpus in ./demo_tapes"
-  [ -f demo_tapes/tracklist.csv ] || $PY -m beam_pipelines.make_demo_tapes --output=demo_tapes/
+  tapes=demo_tapes
+  stage "1/7 No tapes in ./tapes: synthesizing the demo corpus in ./demo_tapes" \
+        "(16 tapes, 4 eras that differ in tempo, rhythm, instruments and recording bandwidth)"
+  [ -f demo_tapes/tracklist.csv ] || \
+    $PY -m beam_pipelines.make_demo_tapes --output=demo_tapes/ "${QUIET[@]}" >/dev/null
+  took
   build_flags=(--input=demo_tapes/ --flagfile=flags/build_demo.cfg)
+  train_cfg=flags/cpu.cfg
+  tracklist=demo_tapes/tracklist.csv
 fi
 
-echo "== Building TFRecords into ./tfrecords"
-$PY -m beam_pipelines.build_records --runner=DirectRunner "${build_flags[@]}" --output_dir=tfrecords/
+stage "2/7 Building TFRecords into ./tfrecords (15 s windows; splits keep an" \
+      "artist's tapes of one era together)"
+$PY -m beam_pipelines.build_records --runner=DirectRunner "${build_flags[@]}" \
+    --output_dir=tfrecords/ "${QUIET[@]}" > runs/build.json
+$PY - <<'EOF'
+import json
+s = json.load(open("runs/build.json"))
+for split, v in s['splits'].items():
+  print(f"   {split:10s} {v['windows']:5d} windows of {v['tapes']:3d} tapes")
+skipped = s.get('skipped') or {}
+if skipped:
+  print('   skipped on purpose (the demo includes bad input):',
+        ', '.join(f'{n} {r}' for r, n in sorted(skipped.items())),
+        '(see tfrecords/dataset_info.json "failures")')
+EOF
+rm -f runs/build.json
+took
 
-echo "== Training into ./runs/demo (rerunning continues from the last checkpoint)"
-if [ "${build_flags[0]}" = "--input=tapes/" ]; then train_cfg=flags/default.cfg; else train_cfg=flags/cpu_demo.cfg; fi
-$PY -m jazzcnn.train --flagfile=$train_cfg --data_dir=tfrecords/ --model_dir=runs/demo
+stage "3/7 Training into ./runs/demo with $train_cfg (rerunning continues" \
+      "from the last checkpoint; one line per epoch)"
+$PY -m jazzcnn.train --flagfile=$train_cfg --data_dir=tfrecords/ \
+    --model_dir=runs/demo "${QUIET[@]}" > runs/demo.results.json 2> runs/demo.train.log \
+  || { tail -20 runs/demo.train.log; exit 1; }
+grep -E '^[0-9]+/[0-9]+ - ' runs/demo.train.log | sed 's/^/   /' | awk 'NR % 5 == 1' | head -8
+rm -f runs/demo.results.json
+took
 
-echo "== Evaluating on the test split (runs/demo/evaluation/test/)"
-$PY -m jazzcnn.evaluate --model_dir=runs/demo --data_dir=tfrecords/ --split=test
+stage "4/7 Evaluating on the held-out test split, beside baselines" \
+      "(runs/demo/evaluation/test/)"
+$PY -m jazzcnn.evaluate --model_dir=runs/demo --data_dir=tfrecords/ --split=test \
+    "${QUIET[@]}" | sed 's/^/   /'
+took
 
-audio_dir=${build_flags[0]#--input=}
-audio_dir=${audio_dir%/}
-some_tapes=$(ls "$audio_dir" | grep -iE '\.(mp3|flac|ogg|wav)$' | head -4 | sed "s|^|$audio_dir/|")
-echo "== Predicting eras of a few tapes"
-$PY -m jazzcnn.predict --model_dir=runs/demo --notimeline $some_tapes || true
-echo "== Style embeddings and neighbours (runs/demo/styles/)"
+stage "5/7 Predicting the test tapes (their names carry their true era)"
+test_tapes=$($PY -c "
+import glob, json
+ids = json.load(open('tfrecords/dataset_info.json'))['splits']['test']['tape_ids']
+print(' '.join(p for i in ids for p in glob.glob('$tapes/' + glob.escape(i) + '.*')))")
+# shellcheck disable=SC2086
+$PY -m jazzcnn.predict --model_dir=runs/demo --notimeline $test_tapes "${QUIET[@]}" \
+    | grep -v '^$' | sed 's/^/   /'
+took
+
+stage "6/7 Style embeddings of every labelled tape and their neighbours (runs/demo/styles/)"
 $PY -m jazzcnn.embed --model_dir=runs/demo --output=runs/demo/styles \
-    "$audio_dir/*.mp3" "$audio_dir/*.flac" "$audio_dir/*.ogg" "$audio_dir/*.wav" || true
-echo "== Pictures: training curves and one melspectrogram (runs/demo/plots/)"
-$PY -m jazzcnn.plot --model_dir=runs/demo --audio="$(echo "$some_tapes" | head -1)"
-echo "== Done. Results: runs/demo/results.json, runs/demo/evaluation/test/metrics.json"
+    --tracklist=$tracklist "${QUIET[@]}" \
+    "$tapes/*.mp3" "$tapes/*.flac" "$tapes/*.ogg" "$tapes/*.wav" 2>&1 \
+    | grep -vE 'ERROR|^$' | tail -3 | sed 's/^/   /'
+took
+
+stage "7/7 Pictures: training curves and a test window's melspectrogram (runs/demo/plots/)"
+$PY -m jazzcnn.plot --model_dir=runs/demo --audio="${test_tapes%% *}" "${QUIET[@]}" \
+    | sed 's/^/   /'
+took
+
+echo
+echo "== Done in $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s."
+$PY - <<'EOF'
+import json
+m = json.load(open('runs/demo/evaluation/test/metrics.json'))
+ci = m['window_balanced_accuracy_ci']
+print(f"   Test window balanced accuracy {m['window_balanced_accuracy']:.3f} "
+      f"[{ci[0]:.3f}, {ci[1]:.3f}] over {m['tapes']} held-out tapes "
+      f"(chance: {1 / len(m['eras']):.2f}).")
+EOF
+echo "   Results: runs/demo/results.json, runs/demo/evaluation/test/metrics.json"
+echo "   Pictures: runs/demo/evaluation/test/confusion.png, runs/demo/styles/projection.png,"
+echo "             runs/demo/plots/curves.png, runs/demo/plots/melspec.png"
+echo "   Next: put your tapes in ./tapes (python -m beam_pipelines.scrape), or train"
+echo "   on a GPU with --flagfile=flags/gpu.cfg (README.md)."

@@ -15,9 +15,16 @@ if [ ! -x .venv/bin/python ]; then
   }
 fi
 stamp=.venv/.requirements.sha256
-want=$(cat requirements.txt | sha256sum | cut -d' ' -f1)
+want=$(cat requirements.txt requirements_nodeps.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "Installing requirements.txt into .venv (TensorFlow is large: a few minutes)..."
-  .venv/bin/python -m pip install --quiet -r requirements.txt
+  # pip's own progress bars on a terminal; quiet in logs and CI.
+  quiet=--quiet
+  [ -t 1 ] && quiet=
+  .venv/bin/python -m pip install $quiet --disable-pip-version-check \
+      -r requirements.txt
+  # Their own pins would break the stack above; jazzcnn reads only their data.
+  .venv/bin/python -m pip install $quiet --no-deps --disable-pip-version-check \
+      -r requirements_nodeps.txt
   echo "$want" > "$stamp"
 fi

@@ -17,7 +17,7 @@ import pytest
 import conftest
 
 ROOT = conftest.ROOT
-PACKAGES = ('jazzcnn', 'beam_pipelines', 'tests')
+PACKAGES = ('jazzcnn', 'jazzcnn/models', 'beam_pipelines', 'tests')
 
 
 def _targets(package):
@@ -44,23 +44,33 @@ def _targets(package):
   return targets
 
 
+def _label(dotted):
+  """The target of a dotted module or package name, or None."""
+  parts = dotted.split('.')
+  if os.path.isdir(os.path.join(ROOT, *parts)):
+    return f'//{"/".join(parts)}:{parts[-1]}'  # A package: its __init__.
+  if ('/'.join(parts[:-1]) in PACKAGES and
+      os.path.exists(os.path.join(ROOT, *parts) + '.py')):
+    return f'//{"/".join(parts[:-1])}:{parts[-1]}'
+  return None
+
+
 def _first_party_imports(path):
   """Labels of the modules `path` imports, or runs as `python -m pkg.mod`."""
   tree = ast.parse(open(path).read())
   found = set()
   for node in ast.walk(tree):
     if (isinstance(node, ast.Constant) and isinstance(node.value, str) and
-        re.fullmatch(r'(%s)\.\w+' % '|'.join(PACKAGES), node.value) and
-        os.path.exists(os.path.join(ROOT, *node.value.split('.')) + '.py')):
-      found.add('//' + node.value.replace('.', ':'))
-    if isinstance(node, ast.ImportFrom) and node.module in PACKAGES:
-      found |= {f'//{node.module}:{a.name}' for a in node.names}
+        re.fullmatch(r'(jazzcnn|beam_pipelines|tests)(\.\w+)+', node.value)):
+      found.add(_label(node.value))
+    if (isinstance(node, ast.ImportFrom) and node.module and
+        node.module.replace('.', '/') in PACKAGES):
+      found |= {_label(f'{node.module}.{a.name}') for a in node.names}
     elif isinstance(node, ast.Import):
       for alias in node.names:
         if alias.name.split('.')[0] in PACKAGES and '.' in alias.name:
-          package, module = alias.name.split('.', 1)
-          found.add(f'//{package}:{module}')
-  return found
+          found.add(_label(alias.name))
+  return found - {None}
 
 
 def _absolute(package, label):

@@ -13,7 +13,7 @@ import os
 import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PACKAGES = ('jazzcnn', 'beam_pipelines', 'tests')
+PACKAGES = ('jazzcnn', 'jazzcnn/models', 'beam_pipelines', 'tests')
 # Import name → PyPI requirement name.
 THIRD_PARTY = {
     'absl': 'absl-py', 'apache_beam': 'apache-beam',
@@ -21,6 +21,7 @@ THIRD_PARTY = {
     'gcp_storage_emulator': 'gcp-storage-emulator',
     'google': 'google-cloud-storage', 'internetarchive': 'internetarchive', 'kapre': 'kapre', 'keras': 'keras', 'matplotlib':
     'matplotlib', 'numpy': 'numpy', 'psutil': 'psutil', 'pytest': 'pytest',
+    'scipy': 'scipy', 'sklearn': 'scikit-learn',
     'soundfile': 'soundfile', 'soxr': 'soxr', 'tensorflow': 'tensorflow',
     'tqdm': 'tqdm',
 }
@@ -35,21 +36,34 @@ package(default_visibility = ["//visibility:public"])
 '''
 
 
+def label(dotted):
+  """'jazzcnn.train' → '//jazzcnn:train'; a package → its __init__ target
+  ('jazzcnn.models' → '//jazzcnn/models:models'); None if not first party."""
+  path = os.path.join(ROOT, *dotted.split('.'))
+  if os.path.exists(os.path.join(path, '__init__.py')):
+    package = dotted.replace('.', '/')
+    return f'//{package}:{package.rsplit("/", 1)[-1]}'
+  package, _, module = dotted.rpartition('.')
+  if package.replace('.', '/') in PACKAGES and os.path.exists(path + '.py'):
+    return f'//{package.replace(".", "/")}:{module}'
+  return None
+
+
 def imports(path):
   """First-party labels and PyPI names a module needs.
 
   First party includes the modules it runs as `python -m pkg.module`.
   """
   first, third = set(), set()
+  tops = '|'.join(p for p in PACKAGES if '/' not in p)
   for node in ast.walk(ast.parse(open(path).read())):
-    if (isinstance(node, ast.Constant) and
-        isinstance(node.value, str) and
-        re.fullmatch(r'(%s)\.\w+' % '|'.join(PACKAGES), node.value) and
-        os.path.exists(os.path.join(ROOT, *node.value.split('.')) + '.py')):
-      first.add('//' + node.value.replace('.', ':'))
+    if (isinstance(node, ast.Constant) and isinstance(node.value, str) and
+        re.fullmatch(r'(%s)(\.\w+)+' % tops, node.value) and
+        label(node.value)):
+      first.add(label(node.value))
     if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-      if node.module in PACKAGES:
-        first |= {f'//{node.module}:{a.name}' for a in node.names}
+      if node.module.replace('.', '/') in PACKAGES:
+        first |= {label(f'{node.module}.{a.name}') for a in node.names}
       elif node.module.split('.')[0] in THIRD_PARTY:
         third.add(THIRD_PARTY[node.module.split('.')[0]])
     elif isinstance(node, ast.Import):
@@ -65,7 +79,7 @@ def imports(path):
 def target(package, path):
   src = os.path.basename(path)
   text = open(path).read()
-  name = package if src == '__init__.py' else src[:-3]
+  name = package.rsplit('/', 1)[-1] if src == '__init__.py' else src[:-3]
   if src.endswith('_test.py'):
     kind = 'pytest_test'
   elif 'app.run(main' in text:
@@ -75,10 +89,6 @@ def target(package, path):
   first, third = imports(path)
   deps = sorted(d.replace(f'//{package}:', ':') for d in first
                 if d != f'//{package}:{name}')
-  if src == '__init__.py':
-    deps = sorted(f':{n}' for n in
-                  (a.split('import ')[-1].split()[0] for a in text.splitlines()
-                   if a.startswith(f'from {package} import ')))
   lines = [f'{kind}(', f'    name = "{name}",', f'    srcs = ["{src}"],']
   if package == 'tests' and kind == 'py_library':
     lines.append('    testonly = True,')

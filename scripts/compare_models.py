@@ -1,0 +1,77 @@
+"""Trains recipes on one records directory and tabulates what they reach.
+
+  .venv/bin/python scripts/compare_models.py --data_dir=check_records/ \
+      --out=runs/compare/ flags/cpu.cfg 'flags/seed.cfg --width=0.25'
+
+Each argument is a flagfile, optionally followed by flags that override it.
+One `python -m jazzcnn.train` per recipe, one after another (so the wall
+times compare), then a Markdown table: parameters, forward GFLOP per 15 s
+window, training wall time, and test balanced accuracy of windows and
+tapes with their 95% intervals; then the baselines on the same split.
+This is how BENCHMARKS.md's accuracy tables were made.
+"""
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+from jazzcnn import baselines
+from jazzcnn import evaluate_lib
+from jazzcnn import export
+from jazzcnn import input_pipeline
+from jazzcnn import models
+
+
+def score(metrics, key):
+  ci = metrics.get(f'{key}_ci')
+  text = f'{metrics[key]:.3f}'
+  return text + (f' [{ci[0]:.2f}, {ci[1]:.2f}]' if ci else '')
+
+
+def main():
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument('--data_dir', required=True)
+  parser.add_argument('--out', required=True)
+  parser.add_argument('--seed', type=int, default=0)
+  parser.add_argument('recipes', nargs='+')
+  args = parser.parse_args()
+  rows = []
+  for i, recipe in enumerate(args.recipes):
+    flagfile, *extra = shlex.split(recipe)
+    model_dir = os.path.join(args.out, f'{i}_{os.path.basename(flagfile)[:-4]}')
+    command = [sys.executable, '-m', 'jazzcnn.train', f'--flagfile={flagfile}',
+               *extra, f'--data_dir={args.data_dir}',
+               f'--model_dir={model_dir}', f'--seed={args.seed}']
+    start = time.time()
+    done = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.time() - start
+    if done.returncode:
+      print(f'{recipe}: failed\n{done.stderr[-2000:]}', file=sys.stderr)
+      continue
+    results = json.load(open(os.path.join(model_dir, 'results.json')))
+    model, _ = export.load_exported(model_dir)
+    rows.append((recipe, model.count_params(), models.forward_flops(model) / 1e9, seconds,
+                 results['best']['epoch'], results['test']))
+  print('| recipe | parameters | GFLOP/window | training | best epoch | '
+        'test window balanced acc. | test tape balanced acc. |')
+  print('| --- | --- | --- | --- | --- | --- | --- |')
+  for recipe, params, gflop, seconds, epoch, test in rows:
+    print(f'| `{recipe}` | {params:,} | {gflop:.2f} | {seconds / 60:.1f} min '
+          f'| {epoch} | {score(test, "window_balanced_accuracy")} | '
+          f'{score(test, "tape_balanced_accuracy")} |')
+  info = input_pipeline.read_info(args.data_dir)
+  for name in baselines.BASELINES:
+    probs, labels, tapes = baselines.probabilities(args.data_dir, info, 'test',
+                                                   name)
+    m = evaluate_lib.split_metrics(probs, labels, tapes, info)
+    print(f'| baseline `{name}` (logistic regression) | | | | | '
+          f'{score(m, "window_balanced_accuracy")} | '
+          f'{score(m, "tape_balanced_accuracy")} |')
+
+
+if __name__ == '__main__':
+  main()
