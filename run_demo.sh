@@ -61,10 +61,12 @@ took
 stage "3/7 Training into ./runs/demo with $train_cfg (rerunning continues" \
       "from the last checkpoint; one line per epoch)"
 $PY -m jazzcnn.train --flagfile=$train_cfg --data_dir=tfrecords/ \
-    --model_dir=runs/demo "${QUIET[@]}" > runs/demo.results.json 2> runs/demo.train.log \
+    --model_dir=runs/demo "${QUIET[@]}" > runs/demo.train.log 2>&1 \
   || { tail -20 runs/demo.train.log; exit 1; }
-grep -E '^[0-9]+/[0-9]+ - ' runs/demo.train.log | sed 's/^/   /' | awk 'NR % 5 == 1' | head -8
-rm -f runs/demo.results.json
+# Every tenth epoch's line (the full log: runs/demo.train.log).
+awk '/^Epoch /{split($2, e, "/")} /^[0-9]+\/[0-9]+ - /{
+       if (e[1] == 1 || e[1] % 10 == 0) printf "   epoch %3d/%d %s\n", e[1], e[2], $0}' \
+    runs/demo.train.log | sed -E 's/ - [0-9]+m?s\/step//'
 took
 
 stage "4/7 Evaluating on the held-out test split, beside baselines" \

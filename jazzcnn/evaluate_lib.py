@@ -156,8 +156,6 @@ def compute_metrics(probs, labels, tape_ids, eras, *, group_of=None,
             if (labels == i).any() else None)
       for i, era in enumerate(eras)}
   out.update({
-      'window_accuracy': float((predicted == labels).mean()),
-      'tape_accuracy': float((tape_predicted == tape_labels).mean()),
       'per_era': per_class(matrix, eras),
       'confusion_matrix': matrix.tolist(),
       'tape_confusion_matrix': tape_matrix.tolist(),
@@ -186,8 +184,8 @@ def format_report(metrics):
       f"  tape {format_score(metrics, 'tape_balanced_accuracy')}",
       f"macro F1           window {format_score(metrics, 'window_macro_f1')}"
       f"  tape {format_score(metrics, 'tape_macro_f1')}",
-      f"plain accuracy     window {metrics['window_accuracy']:.3f}  "
-      f"tape {metrics['tape_accuracy']:.3f}", '',
+      f"plain accuracy     window {format_score(metrics, 'window_accuracy')}"
+      f"  tape {format_score(metrics, 'tape_accuracy')}", '',
       'era'.ljust(width) + 'precision  recall     f1  support']
   for era in eras:
     m = metrics['per_era'][era]
@@ -205,3 +203,57 @@ def format_report(metrics):
         '-'.rjust(width)] * len(eras)
     lines.append(era.ljust(width) + ''.join(cells))
   return '\n'.join(lines)
+
+
+def aggregate_folds(fold_metrics):
+  """One report from the metrics.json of K folds (`build_records --folds`).
+
+  Args:
+    fold_metrics: the metrics dicts of the K test folds.
+
+  Returns:
+    {'folds': K, 'windows', 'tapes': totals, 'model': {score: summary},
+     'baselines': {name: {score: summary}}}, each summary the folds' mean
+    with a t-interval (`metrics.fold_summary`).
+
+  Raises:
+    ValueError: for folds of different eras, or none.
+  """
+  if not fold_metrics:
+    raise ValueError('no metrics to aggregate')
+  eras = fold_metrics[0]['eras']
+  if any(m['eras'] != eras for m in fold_metrics):
+    raise ValueError('the folds were evaluated on different eras')
+  keys = HEADLINE + ('window_accuracy', 'tape_accuracy')
+  out = {'folds': len(fold_metrics), 'eras': eras,
+         'windows': sum(m['windows'] for m in fold_metrics),
+         'tapes': sum(m['tapes'] for m in fold_metrics),
+         'model': {k: metrics.fold_summary([m[k] for m in fold_metrics])
+                   for k in keys}, 'baselines': {}}
+  names = set.intersection(*(set(m.get('baselines', {})) for m in
+                             fold_metrics))
+  for name in sorted(names):
+    out['baselines'][name] = {
+        k: metrics.fold_summary([m['baselines'][name][k] for m in fold_metrics])
+        for k in HEADLINE}
+  return out
+
+
+def format_folds(report):
+  """The aggregate as lines for people."""
+  level = int(metrics.CONFIDENCE * 100)
+  lines = [f"{report['folds']} folds, {report['windows']} windows of "
+           f"{report['tapes']} tapes; mean over folds [{level}% t-interval]"]
+
+  def row(label, summary):
+    ci = summary['ci']
+    interval = f' [{ci[0]:.3f}, {ci[1]:.3f}]' if ci else ''
+    return (f"{label:36s} {summary['mean']:.3f}{interval}  "
+            f"(sd {summary['std']:.3f})")
+
+  for key, summary in report['model'].items():
+    lines.append(row(key.replace('_', ' '), summary))
+  for name, scores in report['baselines'].items():
+    for key in ('window_balanced_accuracy', 'tape_balanced_accuracy'):
+      lines.append(row(f'{name}: {key.replace("_", " ")}', scores[key]))
+  return lines

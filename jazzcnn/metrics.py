@@ -44,7 +44,15 @@ def macro_f1(matrix):
   return float(f1[present].mean()) if present.any() else float('nan')
 
 
-SCORES = {'balanced_accuracy': balanced_accuracy, 'macro_f1': macro_f1}
+def accuracy(matrix):
+  """Plain accuracy: the diagonal's share (hides a constant predictor)."""
+  matrix = np.asarray(matrix, np.float64)
+  return float(np.trace(matrix) / matrix.sum()) if matrix.sum() else float(
+      'nan')
+
+
+SCORES = {'balanced_accuracy': balanced_accuracy, 'macro_f1': macro_f1,
+          'accuracy': accuracy}
 
 
 def unit_counts(unit_of, predicted, num_classes):
@@ -147,3 +155,24 @@ def knn_agreement(similarity, labels, *, k=1, groups=None):
     hits += winner == labels[i]
     queries += 1
   return hits / queries if queries else None
+
+
+def fold_summary(values, *, confidence=CONFIDENCE):
+  """Mean of per-fold scores and a t-interval for it.
+
+  Args:
+    values: one score per fold.
+    confidence: of the interval.
+
+  Returns:
+    {'mean', 'std', 'folds', 'ci': [low, high] or None for one fold}.
+  """
+  values = np.asarray(values, np.float64)
+  mean = float(values.mean())
+  if len(values) < 2:
+    return {'mean': mean, 'std': 0.0, 'folds': len(values), 'ci': None}
+  sem = stats.sem(values)
+  low, high = ((mean, mean) if sem == 0 else stats.t.interval(
+      confidence, len(values) - 1, loc=mean, scale=sem))
+  return {'mean': mean, 'std': float(values.std(ddof=1)),
+          'folds': len(values), 'ci': [float(low), float(high)]}
