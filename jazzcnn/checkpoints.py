@@ -144,15 +144,20 @@ class Validation(keras.callbacks.Callback):
                  'accuracy %.3f, loss %.4f', epoch + 1, step,
                  scores['balanced_accuracy'], scores['accuracy'],
                  scores['loss'])
-    best = self.best['val_balanced_accuracy'] if self.best else -1.0
-    if scores['balanced_accuracy'] > best and all_finite(self.model):
+    # Higher balanced accuracy wins; a tie goes to the lower loss (on a
+    # small validation split the first perfect epoch is rarely the best).
+    key = (scores['balanced_accuracy'], -scores['loss'])
+    best = ((self.best['val_balanced_accuracy'],
+             -self.best.get('val_loss', float('inf'))) if self.best else None)
+    if (best is None or key > best) and all_finite(self.model):
       self.best = save_best(self.model, self._dir, step=step, epoch=epoch + 1,
-                            value=scores['balanced_accuracy'])
+                            value=scores['balanced_accuracy'],
+                            loss=scores['loss'])
 
 
 def read_best(best_dir):
   """best.json of `best_dir` ({'step', 'epoch', 'val_balanced_accuracy',
-  'prefix'}), or None."""
+  'val_loss', 'prefix'}), or None."""
   path = posixpath.join(best_dir, _BEST_FILE)
   if not tf.io.gfile.exists(path):
     return None
@@ -160,13 +165,13 @@ def read_best(best_dir):
     return json.load(f)
 
 
-def save_best(model, best_dir, *, step, epoch, value):
+def save_best(model, best_dir, *, step, epoch, value, loss):
   """Writes the model's weights, then best.json naming them (last, atomic)."""
   previous = read_best(best_dir)
   prefix = tf.train.Checkpoint(model=model).write(
       posixpath.join(best_dir, f'step-{step}'))
   best = {'step': step, 'epoch': epoch, 'val_balanced_accuracy': value,
-          'prefix': posixpath.basename(prefix)}
+          'val_loss': loss, 'prefix': posixpath.basename(prefix)}
   tmp = posixpath.join(best_dir, _BEST_FILE + '.tmp')
   with tf.io.gfile.GFile(tmp, 'w') as f:
     json.dump(best, f)

@@ -207,12 +207,16 @@ def test_resuming_with_another_width_is_one_clear_line(smoke_run, tmp_path):
 def test_the_best_epoch_is_kept_and_restored_not_the_last(tmp_path):
   model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
   model.compile('sgd', 'mse')
-  scores = iter([0.5, 0.9, 0.6])  # Epoch 2 is the best.
+  # Epoch 2 is the best; epoch 3 ties it with a higher loss.
+  scores = iter([(0.5, 1.0), (0.9, 0.5), (0.9, 0.7)])
+
+  def score():
+    balanced, loss = next(scores)
+    return {'loss': loss, 'accuracy': 0.5, 'balanced_accuracy': balanced}
+
   seen = []
   callbacks = [
-      checkpoints.Validation(lambda: {'loss': 1.0, 'accuracy': 0.5,
-                                      'balanced_accuracy': next(scores)},
-                             str(tmp_path / 'best')),
+      checkpoints.Validation(score, str(tmp_path / 'best')),
       keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: seen.append(
           ([w.copy() for w in model.get_weights()], dict(logs)))),
   ]
@@ -224,13 +228,16 @@ def test_the_best_epoch_is_kept_and_restored_not_the_last(tmp_path):
   for restored, at_epoch_2 in zip(model.get_weights(), seen[1][0]):
     np.testing.assert_array_equal(restored, at_epoch_2)
   assert not np.allclose(seen[1][0][0], seen[2][0][0])  # Last differs.
-  # Resuming keeps the best so far: a worse epoch does not replace it.
-  again = checkpoints.Validation(
-      lambda: {'loss': 1.0, 'accuracy': 0.5, 'balanced_accuracy': 0.7},
-      str(tmp_path / 'best'))
-  again.set_model(model)
-  again.on_epoch_end(3, {})
-  assert checkpoints.read_best(str(tmp_path / 'best'))['epoch'] == 2
+  # Resuming keeps the best so far: a worse epoch does not replace it, a
+  # tie with a lower loss does.
+  for balanced, loss, kept in ((0.7, 0.1, 2), (0.9, 0.4, 5)):
+    again = checkpoints.Validation(
+        lambda b=balanced, l=loss: {'loss': l, 'accuracy': 0.5,
+                                    'balanced_accuracy': b},
+        str(tmp_path / 'best'))
+    again.set_model(model)
+    again.on_epoch_end(4, {})
+    assert checkpoints.read_best(str(tmp_path / 'best'))['epoch'] == kept
 
 
 def test_plan_epochs_finishes_a_stopped_epoch_first():
