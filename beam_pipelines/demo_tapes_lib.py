@@ -11,6 +11,7 @@ import os
 
 import numpy as np
 import soundfile
+import soxr
 
 from jazzcnn import naming
 
@@ -47,11 +48,26 @@ _FORMATS = (('mp3', 44100, 2), ('flac', 44100, 2), ('wav', 22050, 1),
             ('mp3', 48000, 2), ('flac', 32000, 1), ('ogg', 44100, 2))
 
 
+# Every tape is synthesized at this rate, then resampled to its file's rate:
+# rendered at the file's own rate, white hiss and one-sample clicks put
+# twice the power below 8 kHz at 22.05 kHz as at 44.1 kHz, so a tape's
+# format changed how its era sounded after the builder's resampling to
+# 16 kHz (an early-jazz WAV at 22.05 kHz was heard as bop in every run).
+SYNTHESIS_RATE = 44100
+
+
 def synthesize(era, seconds, sample_rate, *, commentary_seconds, rng):
-  """One tape: commentary, music of `era`, commentary; float32 mono."""
-  music = _music(era, seconds - 2 * commentary_seconds, sample_rate, rng)
-  talk = [_speech(commentary_seconds, sample_rate, rng) for _ in range(2)]
-  return np.concatenate([talk[0], music, talk[1]]).astype(np.float32)
+  """One tape: commentary, music of `era`, commentary; float32 mono.
+
+  The sound is the same whatever `sample_rate` the file will have: it is
+  synthesized at SYNTHESIS_RATE and resampled (soxr) to `sample_rate`.
+  """
+  music = _music(era, seconds - 2 * commentary_seconds, SYNTHESIS_RATE, rng)
+  talk = [_speech(commentary_seconds, SYNTHESIS_RATE, rng) for _ in range(2)]
+  x = np.concatenate([talk[0], music, talk[1]])
+  if sample_rate != SYNTHESIS_RATE:
+    x = soxr.resample(x, SYNTHESIS_RATE, sample_rate)
+  return x.astype(np.float32)
 
 
 def write_audio(path, x, sample_rate, channels, *, block=8192):
