@@ -1,7 +1,7 @@
 """Trains recipes on one records directory and tabulates what they reach.
 
-  .venv/bin/python scripts/compare_models.py --data_dir=check_records/ \
-      --out=runs/compare/ flags/cpu.cfg 'flags/seed.cfg --width=0.25'
+  python -m jazzcnn.compare --data_dir=check_records/ --output=runs/compare/ \
+      flags/cpu.cfg 'flags/seed.cfg --width=0.25'
 
 Each argument is a flagfile, optionally followed by flags that override it.
 One `python -m jazzcnn.train` per recipe, one after another (so the wall
@@ -11,13 +11,15 @@ tapes with their 95% intervals; then the baselines on the same split.
 This is how BENCHMARKS.md's accuracy tables were made.
 """
 
-import argparse
 import json
 import os
 import shlex
 import subprocess
 import sys
 import time
+
+from absl import app
+from absl import flags
 
 from jazzcnn import baselines
 from jazzcnn import evaluate_lib
@@ -32,20 +34,23 @@ def score(metrics, key):
   return text + (f' [{ci[0]:.2f}, {ci[1]:.2f}]' if ci else '')
 
 
-def main():
-  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-  parser.add_argument('--data_dir', required=True)
-  parser.add_argument('--out', required=True)
-  parser.add_argument('--seed', type=int, default=0)
-  parser.add_argument('recipes', nargs='+')
-  args = parser.parse_args()
+_DATA_DIR = flags.DEFINE_string('data_dir', None, 'Records to train and test on.')
+_OUTPUT = flags.DEFINE_string('output', None, 'A model dir per recipe goes here.')
+_SEED = flags.DEFINE_integer('seed', 0, 'Random seed of every run.')
+
+
+def main(argv):
+  if not _DATA_DIR.value or not _OUTPUT.value:
+    raise app.UsageError('--data_dir and --output are required')
+  if len(argv) < 2:
+    raise app.UsageError('name at least one recipe (a flagfile and flags)')
   rows = []
-  for i, recipe in enumerate(args.recipes):
+  for i, recipe in enumerate(argv[1:]):
     flagfile, *extra = shlex.split(recipe)
-    model_dir = os.path.join(args.out, f'{i}_{os.path.basename(flagfile)[:-4]}')
+    model_dir = os.path.join(_OUTPUT.value, f'{i}_{os.path.basename(flagfile)[:-4]}')
     command = [sys.executable, '-m', 'jazzcnn.train', f'--flagfile={flagfile}',
-               *extra, f'--data_dir={args.data_dir}',
-               f'--model_dir={model_dir}', f'--seed={args.seed}']
+               *extra, f'--data_dir={_DATA_DIR.value}',
+               f'--model_dir={model_dir}', f'--seed={_SEED.value}']
     start = time.time()
     done = subprocess.run(command, capture_output=True, text=True)
     seconds = time.time() - start
@@ -63,9 +68,9 @@ def main():
     print(f'| `{recipe}` | {params:,} | {gflop:.2f} | {seconds / 60:.1f} min '
           f'| {epoch} | {score(test, "window_balanced_accuracy")} | '
           f'{score(test, "tape_balanced_accuracy")} |')
-  info = input_pipeline.read_info(args.data_dir)
+  info = input_pipeline.read_info(_DATA_DIR.value)
   for name in baselines.BASELINES:
-    probs, labels, tapes = baselines.probabilities(args.data_dir, info, 'test',
+    probs, labels, tapes = baselines.probabilities(_DATA_DIR.value, info, 'test',
                                                    name)
     m = evaluate_lib.split_metrics(probs, labels, tapes, info)
     print(f'| baseline `{name}` (logistic regression) | | | | | '
@@ -74,4 +79,4 @@ def main():
 
 
 if __name__ == '__main__':
-  main()
+  app.run(main)
