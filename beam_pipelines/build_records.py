@@ -17,6 +17,7 @@ from beam_pipelines import build_records_lib
 from beam_pipelines import fileio
 from beam_pipelines import tracklist_lib
 from jazzcnn import audio
+from jazzcnn import cli
 from jazzcnn import naming
 
 _INPUT = flags.DEFINE_string(
@@ -108,4 +109,4 @@ def main(argv):
 
 if __name__ == '__main__':
   # Flags absl does not know are Beam's; they reach main in argv.
-  app.run(main, flags_parser=lambda argv: flags.FLAGS(argv, known_only=True))
+  cli.run(main, flags_parser=lambda argv: flags.FLAGS(argv, known_only=True))

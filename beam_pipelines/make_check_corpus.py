@@ -17,6 +17,7 @@ from absl import flags
 import tqdm
 
 from beam_pipelines import check_corpus_lib
+from jazzcnn import cli
 
 _OUTPUT = flags.DEFINE_string('output', 'check_tapes/',
                               'Directory for the tapes and tracklist.csv.')
@@ -45,4 +46,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  cli.run(main)

@@ -9,6 +9,7 @@ from absl import app
 from absl import flags
 
 from beam_pipelines import demo_tapes_lib
+from jazzcnn import cli
 
 _OUTPUT = flags.DEFINE_string('output', 'demo_tapes/',
                               'Directory for the tapes and tracklist.csv.')
@@ -37,4 +38,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  cli.run(main)

@@ -12,6 +12,7 @@ from absl import app
 from absl import flags
 
 from beam_pipelines import scrape_lib
+from jazzcnn import cli
 
 _COLLECTION = flags.DEFINE_string('collection', 'davidwnivenjazz',
                                   'archive.org collection id.')
@@ -51,4 +52,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  cli.run(main)

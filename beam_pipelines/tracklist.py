@@ -16,6 +16,7 @@ from absl import flags
 
 from beam_pipelines import fileio
 from beam_pipelines import tracklist_lib
+from jazzcnn import cli
 from jazzcnn import naming
 
 _TRACKLIST = flags.DEFINE_string(
@@ -62,4 +63,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  cli.run(main)

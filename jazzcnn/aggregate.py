@@ -20,6 +20,7 @@ from absl import app
 from absl import flags
 import tensorflow as tf
 
+from jazzcnn import cli
 from jazzcnn import evaluate_lib
 
 _OUTPUT = flags.DEFINE_string('output', '', 'Where the JSON report goes; '
@@ -55,4 +56,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  cli.run(main)

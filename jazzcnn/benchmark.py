@@ -24,6 +24,7 @@ import tensorflow as tf
 
 from jazzcnn import audio
 from jazzcnn import benchmark_lib as lib
+from jazzcnn import cli
 from jazzcnn import input_pipeline
 from jazzcnn import models
 
@@ -316,4 +317,4 @@ def format_table(figures):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  cli.run(main)

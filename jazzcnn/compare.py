@@ -22,6 +22,7 @@ from absl import app
 from absl import flags
 
 from jazzcnn import baselines
+from jazzcnn import cli
 from jazzcnn import evaluate_lib
 from jazzcnn import export
 from jazzcnn import input_pipeline
@@ -79,4 +80,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  cli.run(main)

@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from beam_pipelines import tracklist_lib
 from jazzcnn import audio
+from jazzcnn import cli
 from jazzcnn import metrics
 from jazzcnn import naming
 from jazzcnn import plots
@@ -57,6 +58,11 @@ def main(argv):
               tracklist_lib.read_tracklist(_TRACKLIST.value).items()}
   names, paths, vectors, predicted, failed = [], [], [], [], 0
   for path in predict_lib.expand(argv[1:]):
+    why = predict_lib.problem(path)
+    if why:
+      print(f'{path}: ERROR {why}', file=sys.stderr)
+      failed += 1
+      continue
     try:
       vector, probs, _ = predict_lib.embed_file(
           model, meta, path, trim_seconds=_TRIM_SECONDS.value,
@@ -113,4 +119,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  cli.run(main)

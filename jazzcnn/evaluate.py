@@ -17,6 +17,7 @@ from absl import flags
 import tensorflow as tf
 
 from jazzcnn import baselines
+from jazzcnn import cli
 from jazzcnn import evaluate_lib
 from jazzcnn import export
 from jazzcnn import input_pipeline
@@ -84,4 +85,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  cli.run(main)

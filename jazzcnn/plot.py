@@ -10,6 +10,7 @@ from absl import app
 from absl import flags
 import tensorflow as tf
 
+from jazzcnn import cli
 from jazzcnn import predict_lib
 from jazzcnn import plots
 from jazzcnn import export
@@ -58,4 +59,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  cli.run(main)

@@ -14,6 +14,7 @@ from absl import flags
 import tensorflow as tf
 
 from jazzcnn import audio
+from jazzcnn import cli
 from jazzcnn import predict_lib
 from jazzcnn import export
 
@@ -41,6 +42,14 @@ def main(argv):
     raise app.UsageError(str(e))
   failed = 0
   for path in predict_lib.expand(argv[1:]):
+    why = predict_lib.problem(path)
+    if why:
+      failed += 1
+      if _JSON.value:
+        print(json.dumps({'path': path, 'error': why}))
+      else:
+        print(f'{path}: ERROR {why}', file=sys.stderr)
+      continue
     try:
       result = predict_lib.predict_file(
           model, meta, path, trim_seconds=_TRIM_SECONDS.value,
@@ -72,4 +81,4 @@ def _table(result, eras):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  cli.run(main)

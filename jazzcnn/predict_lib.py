@@ -16,9 +16,20 @@ def expand(patterns):
   for pattern in patterns:
     matches = sorted(tf.io.gfile.glob(pattern)) if any(
         c in pattern for c in '*?[') else [pattern]
-    # A pattern that matches nothing stays, to fail as "not found" per file.
+    # A pattern that matches nothing stays, to fail per file (`problem`).
     paths += [p for p in matches or [pattern] if p not in paths]
   return paths
+
+
+def problem(path):
+  """Why `path` (from `expand`) cannot be read as audio, or None."""
+  if any(c in path for c in '*?['):
+    return 'matched no files'
+  if not tf.io.gfile.exists(path):
+    return 'no such file'
+  if tf.io.gfile.isdir(path):
+    return 'is a directory: name its files or a glob such as DIR/*.mp3'
+  return None
 
 
 def windowing(meta, *, trim_seconds=-1.0, hop_seconds=0.0):

@@ -25,3 +25,13 @@ def test_cosine_of_orthogonal_and_zero_rows():
   similarity = predict_lib.cosine_similarity(
       np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]]))
   np.testing.assert_allclose(similarity, [[1, 0, 0], [0, 1, 0], [0, 0, 0]])
+
+
+def test_missing_files_directories_and_empty_globs_are_named(tmp_path):
+  tape = tmp_path / 'a.wav'
+  tape.write_bytes(b'RIFF')
+  paths = predict_lib.expand([str(tape), str(tmp_path), str(tmp_path / 'no.mp3'),
+                              str(tmp_path / '*.flac')])
+  assert [predict_lib.problem(p) for p in paths] == [
+      None, 'is a directory: name its files or a glob such as DIR/*.mp3',
+      'no such file', 'matched no files']

@@ -15,6 +15,7 @@ from absl import flags
 from absl import logging
 
 from jazzcnn import checkpoints
+from jazzcnn import cli
 from jazzcnn import distribute
 from jazzcnn import models
 from jazzcnn import optimization
@@ -167,4 +168,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  cli.run(main)

@@ -89,7 +89,7 @@ def test_every_module_and_test_has_its_target(package):
     kind = targets[by_src[src]][0]
     if src.endswith('_test.py'):
       assert kind == 'pytest_test', f'{package}/{src} is a {kind}'
-    elif 'app.run(main' in open(path).read():
+    elif re.search(r'\b(app|cli)\.run\(main', open(path).read()):
       assert kind == 'py_binary' and by_src[src] == module, src
     elif src != '__init__.py':
       assert kind == 'py_library' and by_src[src] == module, src

@@ -3,7 +3,7 @@
   python tools/update_build_files.py
 
 One target per module: py_library, a py_binary for modules that call
-app.run(main), a pytest_test per *_test.py. tests/bazel_build_test.py checks
+cli.run(main) (or app.run), a pytest_test per *_test.py. tests/bazel_build_test.py checks
 the result, so a module added without a target fails CI.
 """
 
@@ -82,7 +82,7 @@ def target(package, path):
   name = package.rsplit('/', 1)[-1] if src == '__init__.py' else src[:-3]
   if src.endswith('_test.py'):
     kind = 'pytest_test'
-  elif 'app.run(main' in text:
+  elif re.search(r'\b(app|cli)\.run\(main', text):
     kind = 'py_binary'
   else:
     kind = 'py_library'
