@@ -40,35 +40,52 @@ _OUTPUT = flags.DEFINE_string('output', None, 'A model dir per recipe goes here.
 _SEED = flags.DEFINE_integer('seed', 0, 'Random seed of every run.')
 
 
+def train(recipe, model_dir):
+  """Trains one recipe into model_dir; returns its wall seconds, or None.
+
+  A finished run (model_dir/compare.json) is not trained again: its
+  recorded time is reused, so an interrupted comparison can be resumed.
+  """
+  record = os.path.join(model_dir, 'compare.json')
+  if os.path.exists(record):
+    return json.load(open(record))['seconds']
+  flagfile, *extra = shlex.split(recipe)
+  command = [sys.executable, '-m', 'jazzcnn.train', f'--flagfile={flagfile}',
+             *extra, f'--data_dir={_DATA_DIR.value}',
+             f'--model_dir={model_dir}', f'--seed={_SEED.value}']
+  start = time.time()
+  done = subprocess.run(command, capture_output=True, text=True)
+  seconds = time.time() - start
+  if done.returncode:
+    print(f'{recipe}: failed\n{done.stderr[-2000:]}', file=sys.stderr)
+    return None
+  with open(record, 'w') as f:
+    json.dump({'recipe': recipe, 'seconds': seconds}, f)
+  return seconds
+
+
 def main(argv):
   if not _DATA_DIR.value or not _OUTPUT.value:
     raise app.UsageError('--data_dir and --output are required')
   if len(argv) < 2:
     raise app.UsageError('name at least one recipe (a flagfile and flags)')
-  rows = []
+  print('| recipe | parameters | GFLOP/window | training | best epoch | '
+        'test window balanced acc. | test tape balanced acc. |')
+  print('| --- | --- | --- | --- | --- | --- | --- |', flush=True)
   for i, recipe in enumerate(argv[1:]):
-    flagfile, *extra = shlex.split(recipe)
-    model_dir = os.path.join(_OUTPUT.value, f'{i}_{os.path.basename(flagfile)[:-4]}')
-    command = [sys.executable, '-m', 'jazzcnn.train', f'--flagfile={flagfile}',
-               *extra, f'--data_dir={_DATA_DIR.value}',
-               f'--model_dir={model_dir}', f'--seed={_SEED.value}']
-    start = time.time()
-    done = subprocess.run(command, capture_output=True, text=True)
-    seconds = time.time() - start
-    if done.returncode:
-      print(f'{recipe}: failed\n{done.stderr[-2000:]}', file=sys.stderr)
+    name = os.path.basename(shlex.split(recipe)[0])[:-4]
+    model_dir = os.path.join(_OUTPUT.value, f'{i}_{name}')
+    seconds = train(recipe, model_dir)
+    if seconds is None:
       continue
     results = json.load(open(os.path.join(model_dir, 'results.json')))
     model, _ = export.load_exported(model_dir)
-    rows.append((recipe, model.count_params(), models.forward_flops(model) / 1e9, seconds,
-                 results['best']['epoch'], results['test']))
-  print('| recipe | parameters | GFLOP/window | training | best epoch | '
-        'test window balanced acc. | test tape balanced acc. |')
-  print('| --- | --- | --- | --- | --- | --- | --- |')
-  for recipe, params, gflop, seconds, epoch, test in rows:
-    print(f'| `{recipe}` | {params:,} | {gflop:.2f} | {seconds / 60:.1f} min '
-          f'| {epoch} | {score(test, "window_balanced_accuracy")} | '
-          f'{score(test, "tape_balanced_accuracy")} |')
+    test = results['test']
+    print(f'| `{recipe}` | {model.count_params():,} | '
+          f'{models.forward_flops(model) / 1e9:.2f} | {seconds / 60:.1f} min '
+          f'| {results["best"]["epoch"]} | '
+          f'{score(test, "window_balanced_accuracy")} | '
+          f'{score(test, "tape_balanced_accuracy")} |', flush=True)
   info = input_pipeline.read_info(_DATA_DIR.value)
   for name in baselines.BASELINES:
     probs, labels, tapes = baselines.probabilities(_DATA_DIR.value, info, 'test',

@@ -137,3 +137,39 @@ class LogCompression(keras.layers.Layer):
 
   def get_config(self):
     return dict(super().get_config(), scale=self.scale)
+
+
+@keras.saving.register_keras_serializable(package='jazzcnn')
+class Reduce(keras.layers.Layer):
+  """max or mean over one axis (a Lambda would not load in Keras' safe mode)."""
+
+  def __init__(self, op, axis, **kwargs):
+    super().__init__(**kwargs)
+    if op not in ('max', 'mean'):
+      raise ValueError(f"op must be 'max' or 'mean', got {op!r}")
+    self.op, self.axis = op, axis
+
+  def call(self, x):
+    return (tf.reduce_max if self.op == 'max' else tf.reduce_mean)(
+        x, axis=self.axis)
+
+  def compute_output_shape(self, input_shape):
+    shape = list(input_shape)
+    del shape[self.axis]
+    return tuple(shape)
+
+  def get_config(self):
+    return dict(super().get_config(), op=self.op, axis=self.axis)
+
+
+@keras.saving.register_keras_serializable(package='jazzcnn')
+class Interleave(keras.layers.Layer):
+  """[a, b] of [batch, n] → [batch, 2n] as a0, b0, a1, b1, ... (musicnn's
+  flattened [max, mean] pooling)."""
+
+  def call(self, inputs):
+    a, b = inputs
+    return tf.reshape(tf.stack([a, b], axis=2), [-1, 2 * a.shape[1]])
+
+  def compute_output_shape(self, input_shapes):
+    return (input_shapes[0][0], 2 * input_shapes[0][1])

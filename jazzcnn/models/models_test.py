@@ -171,3 +171,17 @@ def test_forward_flops_count_every_chunk(seed_model):
   head = 2 * int(np.prod(whole.get_layer('era').kernel.shape))
   assert models.forward_flops(whole) - head == 5 * (
       models.forward_flops(chunk) - head)
+
+
+@pytest.mark.parametrize('architecture', sorted(models.ARCHITECTURES))
+def test_every_architecture_saves_and_loads_in_keras_safe_mode(architecture,
+                                                                tmp_path):
+  kwargs = {} if architecture == 'musicnn_msd' else {'width': 0.0625,
+                                                      'depth': 1}
+  model = models.build_model(3, 16000, architecture=architecture, **kwargs)
+  path = str(tmp_path / 'model.keras')
+  model.save(path)
+  loaded = keras.saving.load_model(path)  # safe_mode: no Lambda layers.
+  x = np.random.default_rng(0).integers(-2000, 2000, (2, 16000), np.int16)
+  np.testing.assert_allclose(loaded(x, training=False),
+                             model(x, training=False), rtol=1e-5, atol=1e-6)

@@ -88,7 +88,7 @@ def _conv(x, filters, kernel, scope, padding='valid'):
 
 def _max_over_frequency(x, name):
   """[batch, time, freq, ch] → [batch, time, ch]."""
-  return keras.layers.Lambda(lambda t: keras.ops.max(t, axis=2), name=name)(x)
+  return layers.Reduce('max', 2, name=name)(x)
 
 
 def network(spectrogram, *, dropout=0.5):
@@ -129,14 +129,9 @@ def network(spectrogram, *, dropout=0.5):
     previous = y
   x = keras.layers.Concatenate(axis=2, name='midend_features')(mid)
   x = keras.layers.Reshape((-1, x.shape[2]), name='midend_squeeze')(x)
-  max_pool = keras.layers.Lambda(lambda t: keras.ops.max(t, axis=1),
-                                 name='max_pool')(x)
-  mean_pool = keras.layers.Lambda(lambda t: keras.ops.mean(t, axis=1),
-                                  name='mean_pool')(x)
-  pooled = keras.layers.Lambda(
-      lambda ts: keras.ops.reshape(keras.ops.stack(ts, axis=2),
-                                   (-1, 2 * ts[0].shape[1])),
-      name='pooled')([max_pool, mean_pool])
+  max_pool = layers.Reduce('max', 1, name='max_pool')(x)
+  mean_pool = layers.Reduce('mean', 1, name='mean_pool')(x)
+  pooled = layers.Interleave(name='pooled')([max_pool, mean_pool])
   x = _bn(pooled, 'batch_normalization_9')
   x = keras.layers.Dropout(dropout, name='musicnn_dropout')(x)
   x = keras.layers.Dense(BACKEND_UNITS, activation='relu',
