@@ -8,6 +8,8 @@ the same spectrogram patches and must give the same 50 tag probabilities,
 pooled features and penultimate layer within 1e-4.
 """
 
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -97,3 +99,22 @@ def test_missing_wheel_is_one_clear_error(monkeypatch):
   monkeypatch.setattr(musicnn.importlib.util, 'find_spec', lambda name: None)
   with pytest.raises(ValueError, match='pip install --no-deps musicnn'):
     musicnn.checkpoint_prefix()
+
+
+def test_front_end_matches_librosa_as_musicnn_was_trained():
+  """The kapre front end against librosa 0.11's melspectrogram (fixture).
+
+  tests/data/musicnn_frontend_librosa.npz holds a 3 s int16 test signal and
+  `np.log10(10000 * librosa.feature.melspectrogram(y=pcm / 32768, sr=16000,
+  hop_length=256, n_fft=512, n_mels=96).T + 1)`, what musicnn's extractor
+  computes (librosa is not a dependency). librosa centres its frames, kapre
+  does not: kapre's frame j is librosa's frame j + 1.
+  """
+  data = np.load(os.path.join(os.path.dirname(__file__), 'data',
+                              'musicnn_frontend_librosa.npz'))
+  pcm, reference = data['pcm'], data['librosa']
+  waveform = keras.Input((len(pcm),), dtype='int16')
+  front = keras.Model(waveform, musicnn.frontend(waveform))
+  ours = front(pcm[None])[0, :, :, 0].numpy()
+  assert ours.shape == (musicnn.PATCH_FRAMES, musicnn.N_MELS)
+  np.testing.assert_allclose(ours, reference[1:1 + len(ours)], atol=1e-4)

@@ -96,6 +96,8 @@ def target(package, path):
     lines.append('    data = glob(["data/*"]),')
   if package == 'tests' and name == 'setup_test':
     lines.append('    data = ["//:setup.py"],')
+  if package == 'tests' and name == 'musicnn_oracle_test':
+    lines.append('    data = glob(["data/*"]),')
   if kind == 'pytest_test':
     size = 'large' if any(t in src for t in LARGE_TESTS) else 'medium'
     lines.append(f'    size = "{size}",')
