@@ -103,8 +103,10 @@ $PY - <<'EOF'
 import json
 m = json.load(open('runs/demo/evaluation/test/metrics.json'))
 ci = m['window_balanced_accuracy_ci']
+interval = (f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else
+            "(no interval: one test tape per era, nothing to resample)")
 print(f"   Test window balanced accuracy {m['window_balanced_accuracy']:.3f} "
-      f"[{ci[0]:.3f}, {ci[1]:.3f}] over {m['tapes']} held-out tapes "
+      f"{interval} over {m['tapes']} held-out tapes "
       f"(chance: {1 / len(m['eras']):.2f}).")
 EOF
 echo "   Results: runs/demo/results.json, runs/demo/evaluation/test/metrics.json"
