@@ -15,6 +15,7 @@ Features are computed once per records directory and cached beside it, in
 `baselines-HASH/` (HASH: of dataset_info.json, so a rebuild invalidates it).
 """
 
+import functools
 import hashlib
 import io
 import posixpath
@@ -43,6 +44,7 @@ def cache_dir(data_dir):
   return posixpath.join(data_dir, f'baselines-{digest}')
 
 
+@functools.lru_cache(maxsize=4)
 def mel_stats_model(window_samples, sample_rate):
   """int16 windows → [batch, 256]: each mel band's dB mean and std over time."""
   pcm = keras.Input((window_samples,), dtype='int16', name='waveform')
@@ -55,6 +57,7 @@ def mel_stats_model(window_samples, sample_rate):
                      name='mel_stats')
 
 
+@functools.lru_cache(maxsize=4)
 def musicnn_model(window_samples, sample_rate):
   """int16 windows → [batch, 1506]: musicnn's pooled features, mean of patches."""
   pcm = keras.Input((window_samples,), dtype='int16', name='waveform')
