@@ -77,20 +77,25 @@ $PY -m jazzcnn.evaluate --model_dir=runs/demo --data_dir=tfrecords/ --split=test
 took
 
 stage "5/7 Predicting the test tapes (their names carry their true era)"
-test_tapes=$($PY -c "
-import glob, json
-ids = json.load(open('tfrecords/dataset_info.json'))['splits']['test']['tape_ids']
-print(' '.join(p for i in ids for p in glob.glob('$tapes/' + glob.escape(i) + '.*')))")
+tapes_of() {  # The audio files of the records' tapes in the named splits.
+  $PY -c "
+import glob, json, sys
+splits = json.load(open('tfrecords/dataset_info.json'))['splits']
+ids = [t for s in sys.argv[2:] for t in splits[s]['tape_ids']]
+print(' '.join(p for i in ids for p in glob.glob(sys.argv[1] + '/' + glob.escape(i) + '.*')))
+" "$tapes" "$@"
+}
+test_tapes=$(tapes_of test)
 # shellcheck disable=SC2086
 $PY -m jazzcnn.predict --model_dir=runs/demo --notimeline $test_tapes "${QUIET[@]}" \
     | grep -v '^$' | sed 's/^/   /'
 took
 
 stage "6/7 Style embeddings of every labelled tape and their neighbours (runs/demo/styles/)"
+# shellcheck disable=SC2046
 $PY -m jazzcnn.embed --model_dir=runs/demo --output=runs/demo/styles \
-    --tracklist=$tracklist "${QUIET[@]}" \
-    "$tapes/*.mp3" "$tapes/*.flac" "$tapes/*.ogg" "$tapes/*.wav" 2>&1 \
-    | grep -vE 'ERROR|^$' | tail -3 | sed 's/^/   /'
+    --tracklist=$tracklist "${QUIET[@]}" $(tapes_of train validation test) \
+    | tail -2 | sed 's/^/   /'
 took
 
 stage "7/7 Pictures: training curves and a test window's melspectrogram (runs/demo/plots/)"
