@@ -92,8 +92,8 @@ def create_dataset(data_dir, split, *, info, batch_size, training,
   window_samples = info['window_samples']
   as_pair = tuple(keys) == (features.WAVEFORM, features.LABEL)
   if training and balanced:
-    eras = [i for i, n in enumerate(info['splits'][split]['windows_per_era']
-                                    .values()) if n]
+    counts = info['splits'][split]['windows_per_era']
+    eras = [i for i, era in enumerate(info['eras']) if counts.get(era)]
     ds = tf.data.Dataset.sample_from_datasets(
         [_records(files, info, training=True, cycle_length=cycle_length,
                   read_buffer_mb=read_buffer_mb, seed=seed, label=era,

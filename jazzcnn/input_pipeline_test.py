@@ -87,3 +87,56 @@ def test_missing_data_and_empty_split_fail_clearly(tiny_records, tmp_path):
   with pytest.raises(ValueError, match="'test' .* is empty"):
     input_pipeline.create_dataset(str(tmp_path), 'test', info=empty,
                                   batch_size=2, training=False)
+
+
+def _unbalanced_records(tmp_path, counts=(60, 12, 4), samples=64):
+  """A train split of 3 eras with `counts` windows, in 2 mixed shards."""
+  files = ['train-00000-of-00002.tfrecord', 'train-00001-of-00002.tfrecord']
+  writers = [tf.io.TFRecordWriter(str(tmp_path / f)) for f in files]
+  k = 0
+  for label, count in enumerate(counts):
+    for i in range(count):
+      writers[k % 2].write(features.make_example(
+          np.full(samples, label * 1000 + i, np.int16), label=label,
+          era=str(label), tape_id=f't{label}_{i % 3}', offset=i))
+      k += 1
+  for w in writers:
+    w.close()
+  eras = ['a', 'b', 'c']
+  return {'eras': eras, 'window_samples': samples, 'compression': '',
+          'splits': {'train': {'windows': sum(counts), 'files': files,
+                               'windows_per_era': dict(zip(eras, counts))}}}
+
+
+def test_balanced_batches_draw_every_era_equally_often(tmp_path):
+  info = _unbalanced_records(tmp_path)
+  ds = input_pipeline.create_dataset(
+      str(tmp_path), 'train', info=info, batch_size=30, training=True,
+      balanced=True, shuffle_buffer=8, seed=1)
+  labels = np.concatenate([y.numpy() for _, y in ds.take(20)])
+  share = np.bincount(labels, minlength=3) / len(labels)
+  np.testing.assert_allclose(share, [1 / 3] * 3, atol=0.05)  # Not 79/16/5 %.
+  plain = input_pipeline.create_dataset(
+      str(tmp_path), 'train', info=info, batch_size=30, training=True, seed=1)
+  plain_share = np.bincount(np.concatenate(
+      [y.numpy() for _, y in plain.take(20)]), minlength=3) / 600
+  assert plain_share[0] > 0.7  # What the eras' sizes alone give.
+
+
+def test_mixup_mixes_waveforms_and_one_hot_labels_alike(tmp_path):
+  info = _unbalanced_records(tmp_path, counts=(8, 8, 8))
+  ds = input_pipeline.create_dataset(
+      str(tmp_path), 'train', info=info, batch_size=8, training=True,
+      one_hot=True, mixup_alpha=0.4, seed=3)
+  x, y = next(iter(ds))
+  assert x.dtype == tf.int16 and y.shape == (8, 3)
+  np.testing.assert_allclose(y.numpy().sum(axis=1), 1.0, rtol=1e-6)
+  assert ((y.numpy() > 0) & (y.numpy() < 1)).any()  # Some labels are mixed.
+  # A window of era e holds 1000·e + i (i < 8): mixed with the same weights
+  # as its label, it holds 1000·(expected era under the label) within 8.
+  expected = 1000 * (y.numpy() @ np.arange(3))
+  np.testing.assert_allclose(x.numpy()[:, 0], expected, atol=8.5)
+  assert (x.numpy() == x.numpy()[:, :1]).all()  # Mixed sample by sample.
+  with pytest.raises(ValueError, match='one_hot'):
+    input_pipeline.create_dataset(str(tmp_path), 'train', info=info,
+                                  batch_size=8, training=True, mixup_alpha=0.4)

@@ -250,8 +250,9 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
       keras.callbacks.TensorBoard(posixpath.join(out_dir, 'logs'),
                                   update_freq=max(1, min(100, steps))),
   ]
+  train_counts = info['splits']['train']['windows_per_era']
   weights = optimization.class_weights(
-      info['splits']['train']['windows_per_era'].values(),
+      [train_counts.get(era, 0) for era in info['eras']],
       config.class_weighting)
   loop = custom_loop.make_loop(model, strategy, global_batch=config.batch_size,
                                class_weights=weights, preemption=preemption,

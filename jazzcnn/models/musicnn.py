@@ -19,6 +19,7 @@ import os
 
 import keras
 from kapre import time_frequency
+import tensorflow as tf
 from tensorflow.python.training import py_checkpoint_reader  # pylint: disable=g-direct-tensorflow-import
 
 from jazzcnn import layers
@@ -175,8 +176,8 @@ def load_pretrained(model, prefix=None):
     scope = layer.name[len(_PREFIX):]
     try:
       values = [reader.get_tensor(f'{scope}/{v}') for v in names[kind]]
-    except Exception as e:  # The reader raises a bare NotFoundError-like.
-      raise ValueError(f'checkpoint has no {scope}: {e}') from e
+    except tf.errors.NotFoundError as e:
+      raise ValueError(f'checkpoint has no {scope}: {e.message}') from e
     layer.set_weights(values)
     count += 1
   return count
