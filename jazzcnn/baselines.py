@@ -27,10 +27,9 @@ from sklearn import pipeline
 from sklearn import preprocessing
 import tensorflow as tf
 
-from jazzcnn import features
+from jazzcnn import evaluate_lib
 from jazzcnn import input_pipeline
 from jazzcnn import layers
-from jazzcnn import models
 from jazzcnn.models import frontends
 from jazzcnn.models import musicnn
 
@@ -87,25 +86,17 @@ def split_features(data_dir, info, split, name, *, batch_size=32):
     name: a key of BASELINES.
     batch_size: windows per batch.
 
-  The order is the evaluation pipeline's (deterministic), the same as
-  `evaluate_lib.predict_split`'s.
+  Computed by `evaluate_lib.predict_split` with the feature model, so the
+  order is the model's own evaluation order.
   """
   path = posixpath.join(cache_dir(data_dir), f'{name}-{split}.npz')
   if tf.io.gfile.exists(path):
     with tf.io.gfile.GFile(path, 'rb') as f:
       cached = np.load(io.BytesIO(f.read()))
       return cached['x'], cached['y'], cached['tapes']
-  model = BASELINES[name](info['window_samples'], info['sample_rate'])
-  fn = models.inference_fn(model)
-  ds = input_pipeline.create_dataset(
-      data_dir, split, info=info, batch_size=batch_size, training=False,
-      keys=(features.WAVEFORM, features.LABEL, features.TAPE_ID))
-  xs, ys, tapes = [], [], []
-  for batch in ds:
-    xs.append(fn(batch[features.WAVEFORM]).numpy())
-    ys.append(batch[features.LABEL].numpy())
-    tapes.extend(t.decode() for t in batch[features.TAPE_ID].numpy())
-  x, y, tapes = np.concatenate(xs), np.concatenate(ys), np.array(tapes)
+  x, y, tapes = evaluate_lib.predict_split(
+      BASELINES[name](info['window_samples'], info['sample_rate']), data_dir,
+      info, split, batch_size=batch_size)
   buffer = io.BytesIO()
   np.savez(buffer, x=x, y=y, tapes=tapes)
   tf.io.gfile.makedirs(posixpath.dirname(path))

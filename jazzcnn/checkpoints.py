@@ -96,20 +96,22 @@ class Checkpointer(keras.callbacks.Callback):
   def _step(self):
     return int(self.model.optimizer.iterations.numpy())
 
-  def _save(self, logs):
-    step = self._step()
+  def _check_finite(self, logs, *, weights):
+    """Raises Diverged if the loss (or, with `weights`, a weight) is not finite."""
     loss = float((logs or {}).get('loss', 0.0))
-    if not math.isfinite(loss) or not all_finite(self.model):
+    if not math.isfinite(loss) or (weights and not all_finite(self.model)):
       last = self._manager.latest_checkpoint
-      raise Diverged(step, loss,
+      raise Diverged(self._step(), loss,
                      int(last.rsplit('-', 1)[1]) if last else None)
+
+  def _save(self, logs):
+    self._check_finite(logs, weights=True)
+    step = self._step()
     self._manager.save(checkpoint_number=step)
     return step
 
   def on_train_batch_end(self, batch, logs=None):
-    loss = float((logs or {}).get('loss', 0.0))
-    if not math.isfinite(loss):
-      self._save(logs)  # Raises Diverged.
+    self._check_finite(logs, weights=False)  # The weights only on a save.
     if self._preemption.requested:
       step = self._save(logs)
       logging.warning('SIGTERM: saved step %d; rerun the same command to '

@@ -130,9 +130,8 @@ def compute_metrics(probs, labels, tape_ids, eras, *, group_of=None,
   tape_predicted = tape_probs.argmax(axis=1)
   tape_matrix = metrics.confusion(tape_labels, tape_predicted, n)
   # Resampling units: groups of tapes, or tapes.
-  unit_names = [group_of[t] for t in tapes] if group_of else list(tapes)
-  units = sorted(set(unit_names))
-  unit_of_tape = np.array([units.index(u) for u in unit_names])
+  units, unit_of_tape = np.unique(
+      [group_of[t] for t in tapes] if group_of else tapes, return_inverse=True)
   unit_labels = np.zeros(len(units), np.int64)
   unit_labels[unit_of_tape] = tape_labels
   tape_index = {t: i for i, t in enumerate(tapes)}

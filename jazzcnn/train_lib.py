@@ -6,7 +6,6 @@ import logging
 import posixpath
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from jazzcnn import checkpoints
@@ -155,7 +154,7 @@ def validation_scores(model, data_dir, info, batch_size):
       model, data_dir, info, 'validation', batch_size=batch_size)
   matrix = metrics.confusion(labels, probs.argmax(1), len(info['eras']))
   return {'loss': evaluate_lib.cross_entropy(probs, labels),
-          'accuracy': float(np.trace(matrix) / max(1, matrix.sum())),
+          'accuracy': metrics.accuracy(matrix),
           'balanced_accuracy': metrics.balanced_accuracy(matrix)}
 
 
