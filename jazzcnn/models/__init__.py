@@ -13,13 +13,13 @@ import dataclasses
 import functools
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from jazzcnn import layers
 from jazzcnn.models import musicnn
 from jazzcnn.models import seed
 from jazzcnn.models import shortres
+from jazzcnn.models.flops import forward_flops  # pylint: disable=unused-import
 
 EMBEDDING = 'embedding'
 
@@ -122,23 +122,3 @@ def embedding_model(model):
   """The model up to its `embedding` layer: per-window style embeddings."""
   return keras.Model(model.input, model.get_layer(EMBEDDING).output,
                      name=f'{model.name}_embedding')
-
-
-def forward_flops(model):
-  """Multiply-adds x 2 of a window's forward pass, conv and dense layers.
-
-  A chunked model runs its network once per chunk at inference; the
-  spectrogram front end and pooling are not counted (a few percent).
-  """
-  names = {layer.name for layer in model.layers}
-  chunks = model.get_layer('chunks').count if 'chunks' in names else 1
-  flops = 0
-  for layer in model.layers:
-    if isinstance(layer, keras.layers.Conv2D):
-      _, h, w, c_out = layer.output.shape
-      kh, kw, c_in, _ = layer.kernel.shape
-      flops += 2 * h * w * kh * kw * c_in * c_out * chunks
-    elif isinstance(layer, keras.layers.Dense):
-      flops += 2 * int(np.prod(layer.kernel.shape)) * (
-          1 if layer.name == 'era' else chunks)
-  return flops
