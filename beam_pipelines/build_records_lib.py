@@ -12,8 +12,9 @@ from apache_beam.transforms import window as beam_window
 from apache_beam.utils import windowed_value
 import numpy as np
 
-from beam_pipelines import tracklist_lib
+from beam_pipelines import build_lock
 from beam_pipelines import fileio
+from beam_pipelines import tracklist_lib
 from jazzcnn import audio
 from jazzcnn import features
 from jazzcnn import naming
@@ -349,6 +350,10 @@ def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
       digital silence and dropped.
     pipeline_options: Beam argv (e.g. ['--runner=DataflowRunner', ...]).
     source: recorded in dataset_info.json (the input pattern).
+
+  Raises:
+    build_lock.Unavailable: another build is writing into output_dir, or it
+      cannot be written.
   """
   if len(split_fractions) != 3 or min(split_fractions) < 0 or abs(
       sum(split_fractions) - 1) > 1e-6:
@@ -367,9 +372,23 @@ def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
   compression = compression or None
   options = local_pipeline_options(pipeline_options)
   fileio.set_options(options)
-  fileio.makedirs(output_dir)
+  with build_lock.hold(output_dir):
+    return _build_locked(
+        audio_paths, output_dir, options, tracklist=tracklist, eras=eras,
+        windowing=windowing, split_fractions=split_fractions,
+        split_by=split_by, folds=folds, fold=fold, shard_mb=shard_mb,
+        train_shards_open=train_shards_open, compression=compression,
+        silence_peak=silence_peak, source=source)
+
+
+def _build_locked(audio_paths, output_dir, options, *, tracklist, eras,
+                  windowing, split_fractions, split_by, folds, fold, shard_mb,
+                  train_shards_open, compression, silence_peak, source):
+  """`build_records` once it holds output_dir's lock."""
+  # Under the lock no other build is running: any temporary directory here
+  # was left by an interrupted one.
   for stale in fileio.glob_dirs(fileio.join(output_dir, _TMP_PREFIX + '*')):
-    fileio.delete_tree(stale)  # Left by an interrupted run.
+    fileio.delete_tree(stale)
   tmp_dir = fileio.join(output_dir, _TMP_PREFIX + uuid.uuid4().hex)
   fileio.makedirs(tmp_dir)
   chosen, duplicates = select_files(audio_paths)

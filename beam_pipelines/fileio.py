@@ -26,6 +26,10 @@ def join(base, *parts):
   return FileSystems.join(base, *parts)
 
 
+def is_local(path):
+  return FileSystems.get_scheme(path) is None
+
+
 def exists(path):
   return FileSystems.exists(path)
 
