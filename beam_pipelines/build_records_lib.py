@@ -16,13 +16,14 @@ from beam_pipelines import build_lock
 from beam_pipelines import fileio
 from beam_pipelines import tracklist_lib
 from jazzcnn import audio
+from jazzcnn import dataset_info
 from jazzcnn import features
 from jazzcnn import naming
 
-SPLITS = naming.SPLITS
+SPLITS = dataset_info.SPLITS
 AUDIO_EXTENSIONS = naming.AUDIO_EXTENSIONS
 tape_id = naming.tape_id
-INFO_FILE = 'dataset_info.json'
+INFO_FILE = dataset_info.FILE
 DUPLICATE = 'duplicate'  # Same tape in another format, which was used.
 UNLISTED = 'unlisted'  # Not in the track list.
 ERROR = 'error'  # Anything unexpected; the job goes on.
@@ -243,43 +244,22 @@ def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
       tapes.update(shard['tapes'])
       windows_per_label.update({int(k): v for k, v in
                                 shard['windows_per_label'].items()})
-    windows = sum(windows_per_label.values())
-    splits[split] = {
-        'windows': windows,
-        'tapes': len(tapes),
-        'hours': round(windows * windowing.window / windowing.sample_rate
-                       / 3600, 4),
-        'windows_per_era': {n: windows_per_label[i] for i, n in
-                            enumerate(names)},
-        'tapes_per_era': {n: sum(1 for v in tapes.values() if v == i)
-                          for i, n in enumerate(names)},
-        'tape_ids': sorted(tapes),
-        'groups': sorted({naming.split_key(t, names[label], split_by)
-                          for t, label in tapes.items()}),
-        'files': files,
-    }
-  failures = sorted(failures, key=lambda f: (f['path'], f['reason']))
-  info = {
-      'eras': names,
-      'era_years': {e.name: [e.first, e.last] for e in eras},
-      'sample_rate': windowing.sample_rate,
-      'window_samples': windowing.window,
-      'hop_samples': windowing.hop,
-      'trim_seconds': windowing.trim / windowing.sample_rate,
-      'waveform_encoding': 'int16le',
-      'compression': compression or '',
-      'split_by': split_by,
-      'folds': folds,
-      'splits': splits,
-      'failures': failures,
-      'failure_counts': dict(collections.Counter(f['reason']
-                                                 for f in failures)),
-      'source': source,
-      'created': datetime.datetime.now(datetime.timezone.utc).isoformat(
-          timespec='seconds'),
-  }
+    splits[split] = dataset_info.split_entry(
+        eras=names, files=files, windows_per_label=windows_per_label,
+        tape_labels=tapes,
+        group_of=lambda t, era: naming.split_key(t, era, split_by),
+        seconds_per_window=windowing.window / windowing.sample_rate)
+  info = dataset_info.make(
+      eras=names, era_years={e.name: [e.first, e.last] for e in eras},
+      sample_rate=windowing.sample_rate, window_samples=windowing.window,
+      hop_samples=windowing.hop,
+      trim_seconds=windowing.trim / windowing.sample_rate, splits=splits,
+      compression=compression, split_by=split_by, folds=folds,
+      failures=failures, source=source,
+      created=datetime.datetime.now(datetime.timezone.utc).isoformat(
+          timespec='seconds'))
   tmp_info = fileio.join(tmp_dir, INFO_FILE)
-  fileio.write_json(tmp_info, info)
+  fileio.write_text(tmp_info, dataset_info.dumps(info))
   fileio.rename(tmp_info, info_path)
   fileio.delete_tree(tmp_dir)
   return info

@@ -78,10 +78,14 @@ def read_json(path):
   return json.loads(read_text(path))
 
 
-def write_json(path, obj):
-  with FileSystems.create(path, mime_type='application/json',
+def write_text(path, text):
+  with FileSystems.create(path, mime_type='text/plain',
                           compression_type=CompressionTypes.UNCOMPRESSED) as f:
-    f.write(json.dumps(obj, indent=1).encode('utf-8'))
+    f.write(text.encode('utf-8'))
+
+
+def write_json(path, obj):
+  write_text(path, json.dumps(obj, indent=1))
 
 
 def makedirs(path):

@@ -108,15 +108,20 @@ def read_tracklist(path, read_text=None):
       a local file.
 
   Raises:
-    ValueError: if the header lacks `title` or a title is listed twice with
-      different years.
+    ValueError: if the file is not UTF-8 (a byte-order mark is accepted),
+      the header lacks `title`, or a title is listed twice with different
+      years.
   """
-  if read_text is None:
-    with open(path, encoding='utf-8') as f:
-      text = f.read()
-  else:
-    text = read_text(path)
-  reader = csv.DictReader(io.StringIO(text))
+  try:
+    if read_text is None:
+      with open(path, encoding='utf-8') as f:
+        text = f.read()
+    else:
+      text = read_text(path)
+  except UnicodeDecodeError as e:
+    raise ValueError(f'{path}: not UTF-8 text (byte {e.start}); save the '
+                     'track list as UTF-8') from None
+  reader = csv.DictReader(io.StringIO(text.removeprefix('\ufeff')))
   if not reader.fieldnames or 'title' not in reader.fieldnames:
     raise ValueError(f'{path}: expected a CSV header with "title,year", '
                      f'got {reader.fieldnames}')

@@ -27,8 +27,8 @@ from sklearn import pipeline
 from sklearn import preprocessing
 import tensorflow as tf
 
+from jazzcnn import dataset_info
 from jazzcnn import evaluate_lib
-from jazzcnn import input_pipeline
 from jazzcnn import layers
 from jazzcnn.models import frontends
 from jazzcnn.models import musicnn
@@ -37,7 +37,7 @@ from jazzcnn.models import musicnn
 
 def cache_dir(data_dir):
   """`data_dir/baselines-HASH`, HASH of dataset_info.json's content."""
-  with tf.io.gfile.GFile(posixpath.join(data_dir, input_pipeline.INFO_FILE),
+  with tf.io.gfile.GFile(dataset_info.path(data_dir),
                          'rb') as f:
     digest = hashlib.sha256(f.read()).hexdigest()[:12]
   return posixpath.join(data_dir, f'baselines-{digest}')

@@ -25,6 +25,7 @@ import tensorflow as tf
 from jazzcnn import audio
 from jazzcnn import benchmark_lib as lib
 from jazzcnn import cli
+from jazzcnn import dataset_info
 from jazzcnn import input_pipeline
 from jazzcnn import models
 
@@ -78,9 +79,9 @@ def input_suite(work):
   if not data_dir:
     data_dir = os.path.join(work, 'records')
     lib.write_synthetic_records(data_dir, windows=_INPUT_WINDOWS.value)
-  info = input_pipeline.read_info(data_dir)
-  paths = input_pipeline.split_files(data_dir, info, 'train')
-  windows = info['splits']['train']['windows']
+  info = dataset_info.read(data_dir)
+  paths = dataset_info.split_files(data_dir, info, 'train')
+  windows = dataset_info.windows(info, 'train')
   window_bytes = info['window_samples'] * 2
   total_bytes = sum(os.path.getsize(p) for p in paths)
   lib.raw_read(paths)  # Into the page cache.

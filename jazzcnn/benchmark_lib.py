@@ -4,7 +4,6 @@ Each figure is a dict {suite, figure, value, unit, goal, ok}; goals are
 ratios between figures of the same run, because these machines are noisy.
 """
 
-import json
 import os
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import numpy as np
 import soundfile
 import tensorflow as tf
 
+from jazzcnn import dataset_info
 from jazzcnn import features
 from jazzcnn import input_pipeline
 from jazzcnn import models
@@ -51,7 +51,7 @@ def write_synthetic_records(out_dir, *, windows=512, window_samples=240000,
   rng = np.random.default_rng(seed)
   base = rng.integers(-8000, 8000, window_samples, dtype=np.int16)
   files = []
-  per_label = {}
+  per_label, tapes = {}, {}
   for shard in range(shards):
     name = f'train-{shard:05d}-of-{shards:05d}.tfrecord'
     files.append(name)
@@ -62,16 +62,18 @@ def write_synthetic_records(out_dir, *, windows=512, window_samples=240000,
             np.roll(base, i), label=label, era=str(label),
             tape_id=f'tape{i % 32}', offset=i))
         per_label[label] = per_label.get(label, 0) + 1
-  info = {
-      'eras': ['0', '1', '2', '3'], 'sample_rate': 16000,
-      'window_samples': window_samples, 'hop_samples': window_samples,
-      'compression': '',
-      'splits': {'train': {'windows': windows, 'files': files,
-                           'windows_per_era': {str(k): v for k, v in
-                                               sorted(per_label.items())}}},
-  }
-  with open(os.path.join(out_dir, 'dataset_info.json'), 'w') as f:
-    json.dump(info, f)
+        tapes[f'tape{i % 32}'] = label
+  eras = ['0', '1', '2', '3']
+  info = dataset_info.make(
+      eras=eras, era_years={e: [0, 0] for e in eras}, sample_rate=16000,
+      window_samples=window_samples, hop_samples=window_samples,
+      trim_seconds=0.0, source='synthetic',
+      splits={'train': dataset_info.split_entry(
+          eras=eras, files=files, windows_per_label=per_label,
+          tape_labels=tapes, group_of=lambda tape, era: tape,
+          seconds_per_window=window_samples / 16000)})
+  with open(dataset_info.path(out_dir), 'w') as f:
+    f.write(dataset_info.dumps(info))
   return info
 
 
@@ -115,7 +117,7 @@ def batch_then_parse_pipeline(data_dir, split, *, info, batch_size, training,
   Kept for the benchmark's before/after only.
   """
   del training
-  files = input_pipeline.split_files(data_dir, info, split)
+  files = dataset_info.split_files(data_dir, info, split)
   ds = tf.data.Dataset.from_tensor_slices(files).shuffle(len(files)).repeat()
   ds = ds.interleave(lambda f: tf.data.TFRecordDataset(f, buffer_size=4 << 20),
                      cycle_length=min(16, len(files)),  # The first defaults.
@@ -136,7 +138,7 @@ def write_fixed_length_pcm(data_dir, info, out_dir):
   no TFRecord framing or CRC. For comparison only: not a format we use."""
   os.makedirs(out_dir, exist_ok=True)
   paths = []
-  for i, shard in enumerate(input_pipeline.split_files(data_dir, info,
+  for i, shard in enumerate(dataset_info.split_files(data_dir, info,
                                                        'train')):
     path = os.path.join(out_dir, f'{i:05d}.pcm')
     with open(path, 'wb') as f:

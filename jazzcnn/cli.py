@@ -2,14 +2,19 @@
 
 Every binary ends with `cli.run(main)`. Raising `app.UsageError` (bad flags,
 missing files, unusable input) prints `command: message` and a pointer to
---help, not absl's whole module docstring; a traceback is left for real
-bugs.
+--help, not absl's whole module docstring; `errors.DataError` (records that
+differ from their dataset_info.json) prints `command: message`. A traceback
+is left for real bugs.
 """
 
 import os
+import posixpath
 import sys
 
 from absl import app
+import tensorflow as tf
+
+from jazzcnn import errors
 
 
 def run(main, **kwargs):
@@ -23,5 +28,25 @@ def run(main, **kwargs):
     except app.UsageError as e:
       print(f'{name}: {e} (--help for the flags)', file=sys.stderr)
       sys.exit(1)
+    except errors.DataError as e:
+      print(f'{name}: {e}', file=sys.stderr)
+      sys.exit(1)
 
   app.run(wrapped, **kwargs)
+
+
+def makedirs(path, flag):
+  """Creates an output directory, or raises UsageError naming `flag`.
+
+  Before any work starts, so that an existing file or an unwritable place
+  costs one line, not a run.
+  """
+  try:
+    tf.io.gfile.makedirs(path)
+    probe = posixpath.join(path, f'.write-test-{os.getpid()}')
+    with tf.io.gfile.GFile(probe, 'w') as f:
+      f.write('')
+    tf.io.gfile.remove(probe)
+  except (tf.errors.OpError, OSError) as e:
+    reason = getattr(e, 'message', None) or getattr(e, 'strerror', None) or e
+    raise app.UsageError(f'{flag}={path} cannot be written: {reason}')

@@ -23,9 +23,9 @@ from absl import flags
 
 from jazzcnn import baselines
 from jazzcnn import cli
+from jazzcnn import dataset_info
 from jazzcnn import evaluate_lib
 from jazzcnn import export
-from jazzcnn import input_pipeline
 from jazzcnn import models
 
 
@@ -86,7 +86,7 @@ def main(argv):
           f'| {results["best"]["epoch"]} | '
           f'{score(test, "window_balanced_accuracy")} | '
           f'{score(test, "tape_balanced_accuracy")} |', flush=True)
-  info = input_pipeline.read_info(_DATA_DIR.value)
+  info = dataset_info.read(_DATA_DIR.value)
   for name in baselines.BASELINES:
     probs, labels, tapes = baselines.probabilities(_DATA_DIR.value, info, 'test',
                                                    name)

@@ -46,16 +46,17 @@ def main(argv):
     raise app.UsageError('--model_dir and --output are required')
   if len(argv) < 2:
     raise app.UsageError('name at least one audio file or glob')
+  cli.makedirs(_OUTPUT.value, '--output')
   try:
     model, meta = export.load_exported(_MODEL_DIR.value)
-  except ValueError as e:
+    eras = meta['eras']
+    labels = {}
+    if _TRACKLIST.value:
+      era_list = [tracklist_lib.Era(n, *meta['era_years'][n]) for n in eras]
+      labels = {t: tracklist_lib.label(t, y, era_list).status for t, y in
+                tracklist_lib.read_tracklist(_TRACKLIST.value).items()}
+  except (ValueError, OSError) as e:
     raise app.UsageError(str(e))
-  eras = meta['eras']
-  labels = {}
-  if _TRACKLIST.value:
-    era_list = [tracklist_lib.Era(n, *meta['era_years'][n]) for n in eras]
-    labels = {t: tracklist_lib.label(t, y, era_list).status for t, y in
-              tracklist_lib.read_tracklist(_TRACKLIST.value).items()}
   names, paths, vectors, predicted, failed = [], [], [], [], 0
   for path in predict_lib.expand(argv[1:]):
     why = predict_lib.problem(path)
@@ -81,7 +82,6 @@ def main(argv):
   similarity = predict_lib.cosine_similarity(vectors)
   neighbours = predict_lib.nearest(similarity, names, _NEIGHBOURS.value)
   out = _OUTPUT.value
-  tf.io.gfile.makedirs(out)
   with tf.io.gfile.GFile(posixpath.join(out, 'embeddings.npy'), 'wb') as f:
     np.save(f, vectors)
   colour = [labels.get(n, p) for n, p in zip(names, predicted)]

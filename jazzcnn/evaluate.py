@@ -18,16 +18,16 @@ import tensorflow as tf
 
 from jazzcnn import baselines
 from jazzcnn import cli
+from jazzcnn import dataset_info
 from jazzcnn import evaluate_lib
 from jazzcnn import export
-from jazzcnn import input_pipeline
 from jazzcnn import plots
 
 _MODEL_DIR = flags.DEFINE_string('model_dir', None,
                                  'Model dir written by jazzcnn.train.')
 _DATA_DIR = flags.DEFINE_string('data_dir', 'tfrecords/',
                                 'Output of build_records (local or gs://).')
-_SPLIT = flags.DEFINE_enum('split', 'test', ['train', 'validation', 'test'],
+_SPLIT = flags.DEFINE_enum('split', 'test', dataset_info.SPLITS,
                            'Split to evaluate.')
 _BATCH_SIZE = flags.DEFINE_integer('batch_size', 32, 'Windows per batch.')
 _BASELINES = flags.DEFINE_list(
@@ -49,10 +49,13 @@ def main(argv):
   if unknown:
     raise app.UsageError(f'unknown --baselines {sorted(unknown)}; choose from '
                          f'{sorted(baselines.BASELINES)}')
+  out = _OUTPUT_DIR.value or posixpath.join(_MODEL_DIR.value, 'evaluation',
+                                            _SPLIT.value)
+  cli.makedirs(out, '--output_dir')
   try:
     model, meta = export.load_exported(_MODEL_DIR.value)
-    info = input_pipeline.read_info(_DATA_DIR.value)
-    input_pipeline.split_files(_DATA_DIR.value, info, _SPLIT.value)
+    info = dataset_info.read(_DATA_DIR.value)
+    dataset_info.split_files(_DATA_DIR.value, info, _SPLIT.value)
   except ValueError as e:
     raise app.UsageError(str(e))
   if info['eras'] != meta['eras']:
@@ -69,9 +72,6 @@ def main(argv):
         batch_size=_BATCH_SIZE.value)
     metrics['baselines'][name] = evaluate_lib.headline(
         evaluate_lib.split_metrics(probs, labels, tapes, info))
-  out = _OUTPUT_DIR.value or posixpath.join(_MODEL_DIR.value, 'evaluation',
-                                            _SPLIT.value)
-  tf.io.gfile.makedirs(out)
   with tf.io.gfile.GFile(posixpath.join(out, 'metrics.json'), 'w') as f:
     json.dump(metrics, f, indent=1, allow_nan=False)
   plots.confusion_png(metrics['confusion_matrix'], info['eras'],

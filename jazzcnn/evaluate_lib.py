@@ -3,29 +3,41 @@
 import collections
 
 import numpy as np
+import tensorflow as tf
 
+from jazzcnn import dataset_info
 from jazzcnn import features
 from jazzcnn import input_pipeline
 from jazzcnn import metrics
-from jazzcnn import naming
 from jazzcnn import models
+from jazzcnn import naming
+from jazzcnn import records_check
 
 
 def predict_split(model, data_dir, info, split, *, batch_size=32):
-  """Runs the model over a split.
+  """Runs the model over a split: one full pass, checked.
 
   Returns:
     (probs [N, eras] float, labels [N] int, tape_ids [N] str), in the
     pipeline's deterministic order.
+
+  Raises:
+    records_check.CorruptRecords: naming the damaged shard.
+    dataset_info.WindowCountError: when the pass read another number of
+      windows than dataset_info.json lists (a shard cut short).
   """
   ds = input_pipeline.create_dataset(
       data_dir, split, info=info, batch_size=batch_size, training=False,
       keys=(features.WAVEFORM, features.LABEL, features.TAPE_ID))
   probs, labels, tapes = [], [], []
-  for batch in ds:
-    probs.append(models.inference_fn(model)(batch[features.WAVEFORM]).numpy())
-    labels.append(batch[features.LABEL].numpy())
-    tapes.extend(t.decode() for t in batch[features.TAPE_ID].numpy())
+  try:
+    for batch in ds:
+      probs.append(models.inference_fn(model)(batch[features.WAVEFORM]).numpy())
+      labels.append(batch[features.LABEL].numpy())
+      tapes.extend(t.decode() for t in batch[features.TAPE_ID].numpy())
+  except tf.errors.DataLossError:
+    raise records_check.first_corruption(data_dir, info, [split]) from None
+  dataset_info.check_windows(info, split, len(tapes), data_dir)
   return np.concatenate(probs), np.concatenate(labels), np.array(tapes)
 
 

@@ -8,10 +8,9 @@ import tempfile
 import keras
 import tensorflow as tf
 
+from jazzcnn import dataset_info
+
 EXPORT_DIR = 'export'
-# The records' metadata a model needs to read new audio as it was trained.
-META_KEYS = ('eras', 'era_years', 'sample_rate', 'window_samples',
-             'hop_samples', 'trim_seconds')
 
 
 def export(model, model_dir, info, **extra):
@@ -27,7 +26,7 @@ def export(model, model_dir, info, **extra):
   tf.io.gfile.makedirs(out)
   model.save(posixpath.join(out, 'model.keras'))
   model.export(posixpath.join(out, 'saved_model'), verbose=False)
-  meta = dict({k: info[k] for k in META_KEYS}, **extra)
+  meta = dict(dataset_info.model_keys(info), **extra)
   with tf.io.gfile.GFile(posixpath.join(out, 'eras.json'), 'w') as f:
     json.dump(meta, f, indent=1)
 

@@ -1,37 +1,11 @@
 """The tf.data input pipeline over the builder's shards (local or gs://)."""
 
 import functools
-import json
-import posixpath
 
 import tensorflow as tf
 
+from jazzcnn import dataset_info
 from jazzcnn import features
-
-INFO_FILE = 'dataset_info.json'
-
-
-def read_info(data_dir):
-  """Reads `dataset_info.json`, written by the records builder last.
-
-  Raises:
-    ValueError: when `data_dir` holds no finished build.
-  """
-  path = posixpath.join(data_dir, INFO_FILE)
-  if not tf.io.gfile.exists(path):
-    raise ValueError(f'{path} not found: build records into {data_dir} first '
-                     '(python -m beam_pipelines.build_records)')
-  with tf.io.gfile.GFile(path) as f:
-    return json.load(f)
-
-
-def split_files(data_dir, info, split):
-  """The shard paths of `split`; raises ValueError if it has no windows."""
-  entry = info['splits'].get(split)
-  if not entry or not entry['windows'] or not entry['files']:
-    raise ValueError(f'split {split!r} of {data_dir} is empty; rebuild with '
-                     'more tapes or other --split_fractions')
-  return [posixpath.join(data_dir, name) for name in entry['files']]
 
 
 def dataset_options(*, deterministic):
@@ -65,7 +39,7 @@ def create_dataset(data_dir, split, *, info, batch_size, training,
   Args:
     data_dir: the builder's output directory.
     split: 'train', 'validation' or 'test'.
-    info: its dataset_info.json, from `read_info`.
+    info: its dataset_info.json, from `dataset_info.read`.
     batch_size: global batch size.
     training: shuffle, repeat forever, drop the last partial batch and allow
       non-deterministic order; otherwise one deterministic pass.
@@ -88,12 +62,12 @@ def create_dataset(data_dir, split, *, info, batch_size, training,
   Returns:
     A `tf.data.Dataset`.
   """
-  files = split_files(data_dir, info, split)
+  files = dataset_info.split_files(data_dir, info, split)
   window_samples = info['window_samples']
   as_pair = tuple(keys) == (features.WAVEFORM, features.LABEL)
   if training and balanced:
-    counts = info['splits'][split]['windows_per_era']
-    eras = [i for i, era in enumerate(info['eras']) if counts.get(era)]
+    counts = dataset_info.windows_per_era(info, split)
+    eras = [i for i, count in enumerate(counts) if count]
     ds = tf.data.Dataset.sample_from_datasets(
         [_records(files, info, training=True, cycle_length=cycle_length,
                   read_buffer_mb=read_buffer_mb, seed=seed, label=era,
@@ -170,9 +144,9 @@ def mixup(waveform, labels, *, alpha, seed=None):
 
 def steps_per_epoch(info, split, batch_size):
   """Whole batches in one pass over `split` (at least 1)."""
-  return max(1, info['splits'][split]['windows'] // batch_size)
+  return max(1, dataset_info.windows(info, split) // batch_size)
 
 
 def batches_per_pass(info, split, batch_size):
   """Batches in one evaluation pass over `split`, the last one short."""
-  return -(-info['splits'][split]['windows'] // batch_size)
+  return -(-dataset_info.windows(info, split) // batch_size)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from jazzcnn import dataset_info
 from jazzcnn import distribute
 from jazzcnn import features
 from jazzcnn import input_pipeline
@@ -68,7 +69,7 @@ def test_waveforms_match_the_records(tiny_records):
   got = {(t.decode(), int(o)): (w, int(l)) for t, o, w, l in zip(
       *(batch[k].numpy() for k in (features.TAPE_ID, features.OFFSET,
                                    features.WAVEFORM, features.LABEL)))}
-  files = input_pipeline.split_files(data_dir, info, 'validation')
+  files = dataset_info.split_files(data_dir, info, 'validation')
   raw = [features.parse_single(r.numpy()) for r in
          tf.data.TFRecordDataset(files)]
   assert len(got) == len(raw) == info['splits']['validation']['windows']
@@ -80,7 +81,7 @@ def test_waveforms_match_the_records(tiny_records):
 
 def test_missing_data_and_empty_split_fail_clearly(tiny_records, tmp_path):
   with pytest.raises(ValueError, match='build records'):
-    input_pipeline.read_info(str(tmp_path))
+    dataset_info.read(str(tmp_path))
   _, info = tiny_records
   empty = dict(info, splits=dict(info['splits'],
                                  test={'windows': 0, 'files': []}))

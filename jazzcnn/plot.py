@@ -8,8 +8,8 @@ import posixpath
 
 from absl import app
 from absl import flags
-import tensorflow as tf
 
+from jazzcnn import audio
 from jazzcnn import cli
 from jazzcnn import predict_lib
 from jazzcnn import plots
@@ -33,8 +33,11 @@ def main(argv):
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
   if not _MODEL_DIR.value:
     raise app.UsageError('--model_dir is required')
+  if _AUDIO.value and predict_lib.problem(_AUDIO.value):
+    raise app.UsageError(
+        f'--audio={_AUDIO.value}: {predict_lib.problem(_AUDIO.value)}')
   out = _OUTPUT_DIR.value or posixpath.join(_MODEL_DIR.value, 'plots')
-  tf.io.gfile.makedirs(out)
+  cli.makedirs(out, '--output_dir')
   try:
     plots.curves_png(posixpath.join(_MODEL_DIR.value, 'logs'),
                      posixpath.join(out, 'curves.png'))
@@ -56,6 +59,8 @@ def main(argv):
         raise ValueError(f'{_AUDIO.value} has no window {_WINDOW.value}')
   except ValueError as e:
     raise app.UsageError(str(e))
+  except audio.AudioError as e:
+    raise app.UsageError(f'--audio={_AUDIO.value}: {e}')
 
 
 if __name__ == '__main__':

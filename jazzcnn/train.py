@@ -17,6 +17,7 @@ from absl import logging
 from jazzcnn import checkpoints
 from jazzcnn import cli
 from jazzcnn import distribute
+from jazzcnn import errors
 from jazzcnn import models
 from jazzcnn import optimization
 from jazzcnn import train_lib
@@ -125,6 +126,7 @@ def main(argv):
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
   if not _MODEL_DIR.value:
     raise app.UsageError('--model_dir is required')
+  cli.makedirs(_MODEL_DIR.value, '--model_dir')
   # TensorFlow logs a line per checkpoint save at INFO: keep ours, drop those.
   logging.get_absl_handler().addFilter(
       lambda r: r.levelno >= std_logging.WARNING or '/tensorflow/' not in
@@ -160,6 +162,8 @@ def main(argv):
         data_dir=_DATA_DIR.value, model_dir=_MODEL_DIR.value,
         strategy=strategy, config=config,
         verbose=1 if sys.stdout.isatty() else 2)
+  except errors.DataError:
+    raise  # One line too (cli.run), without the pointer to --help.
   except ValueError as e:
     raise app.UsageError(str(e))
   except checkpoints.Diverged as e:

@@ -10,12 +10,14 @@ import tensorflow as tf
 
 from jazzcnn import checkpoints
 from jazzcnn import custom_loop
+from jazzcnn import dataset_info
 from jazzcnn import evaluate_lib
 from jazzcnn import export
 from jazzcnn import input_pipeline
 from jazzcnn import metrics
 from jazzcnn import models
 from jazzcnn import optimization
+from jazzcnn import records_check
 
 PRECISIONS = ('', 'mixed_float16', 'mixed_bfloat16')
 RESULTS_FILE = 'results.json'
@@ -209,9 +211,9 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
       nothing is exported and no non-finite checkpoint is saved.
   """
   config.validate()
-  info = input_pipeline.read_info(data_dir)
-  for split in ('train', 'validation', 'test'):
-    input_pipeline.split_files(data_dir, info, split)
+  info = dataset_info.read(data_dir)
+  for split in dataset_info.SPLITS:
+    dataset_info.split_files(data_dir, info, split)
   replicas = strategy.num_replicas_in_sync
   if config.batch_size % replicas:
     raise ValueError(f'batch_size {config.batch_size} is not divisible by the '
@@ -249,21 +251,22 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
       keras.callbacks.TensorBoard(posixpath.join(out_dir, 'logs'),
                                   update_freq=max(1, min(100, steps))),
   ]
-  train_counts = info['splits']['train']['windows_per_era']
   weights = optimization.class_weights(
-      [train_counts.get(era, 0) for era in info['eras']],
-      config.class_weighting)
+      dataset_info.windows_per_era(info, 'train'), config.class_weighting)
   loop = custom_loop.make_loop(model, strategy, global_batch=config.batch_size,
                                class_weights=weights, preemption=preemption,
                                label_smoothing=config.label_smoothing)
   with preemption:
-    for first, last, leg_steps in plan_epochs(start, steps, config.epochs):
-      loop.fit(train, initial_epoch=first, epochs=last,
-               steps_per_epoch=leg_steps, callbacks=callbacks,
-               class_weight=weights, verbose=verbose)
-      if preemption.requested:
-        raise SystemExit('preempted (SIGTERM); checkpoint saved at step '
-                         f'{int(model.optimizer.iterations.numpy())}')
+    try:
+      for first, last, leg_steps in plan_epochs(start, steps, config.epochs):
+        loop.fit(train, initial_epoch=first, epochs=last,
+                 steps_per_epoch=leg_steps, callbacks=callbacks,
+                 class_weight=weights, verbose=verbose)
+        if preemption.requested:
+          raise SystemExit('preempted (SIGTERM); checkpoint saved at step '
+                           f'{int(model.optimizer.iterations.numpy())}')
+    except tf.errors.DataLossError:  # Names no file; find the shard.
+      raise records_check.first_corruption(data_dir, info, ['train']) from None
 
   step = int(model.optimizer.iterations.numpy())
   best = checkpoints.restore_best(model, best_dir)
@@ -272,7 +275,7 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
              'model': config.architecture(),
              'best': best or {'step': step, 'note': 'no validation score '
                                                     'was kept; last weights'}}
-  for split in ('validation', 'test'):
+  for split in dataset_info.SPLITS[1:]:  # validation, test
     results[split] = evaluate_lib.evaluate_split(
         model, data_dir, info, split, batch_size=config.batch_size)
   if is_chief:

@@ -1,0 +1,139 @@
+"""`dataset_info.json`: the one description of a records directory.
+
+The records builder writes it last (so its presence means a finished build);
+the input pipeline, training, evaluation, the baselines, export, the
+benchmarks and `verify_records` read it. This module owns its name, its
+fields and the questions asked of it, as `features.py` owns the record:
+
+  info = dataset_info.read(data_dir)
+  dataset_info.split_files(data_dir, info, 'train')
+  dataset_info.windows_per_era(info, 'train')   # in era (label) order
+
+Fields: `eras` (label order), `era_years`, `sample_rate`, `window_samples`,
+`hop_samples`, `trim_seconds`, `waveform_encoding`, `compression`,
+`split_by`, `folds`, `splits` (per split: `windows`, `tapes`, `hours`,
+`windows_per_era`, `tapes_per_era`, `tape_ids`, `groups`, `files`),
+`failures`, `failure_counts`, `source`, `created`.
+"""
+
+import json
+import posixpath
+
+import tensorflow as tf
+
+from jazzcnn import errors
+from jazzcnn import naming
+
+FILE = 'dataset_info.json'
+SPLITS = naming.SPLITS
+# What a trained model needs to read new audio as it was trained on.
+MODEL_KEYS = ('eras', 'era_years', 'sample_rate', 'window_samples',
+              'hop_samples', 'trim_seconds')
+
+
+class WindowCountError(errors.DataError):
+  """A full pass read another number of windows than the split lists."""
+
+
+def path(data_dir):
+  return posixpath.join(data_dir, FILE)
+
+
+def read(data_dir):
+  """The dict of `data_dir/dataset_info.json` (local or gs://).
+
+  Raises:
+    ValueError: when `data_dir` holds no finished build.
+  """
+  if not tf.io.gfile.exists(path(data_dir)):
+    raise ValueError(f'{path(data_dir)} not found: build records into '
+                     f'{data_dir} first (python -m beam_pipelines.build_records)')
+  with tf.io.gfile.GFile(path(data_dir)) as f:
+    return json.load(f)
+
+
+def dumps(info):
+  return json.dumps(info, indent=1)
+
+
+def make(*, eras, era_years, sample_rate, window_samples, hop_samples,
+         trim_seconds, splits, compression='', split_by='tape', folds=None,
+         failures=(), source='', created=''):
+  """The dict to write, from its parts (see the module docstring).
+
+  `splits` maps each split to `split_entry(...)`.
+  """
+  failures = sorted(failures, key=lambda f: (f['path'], f['reason']))
+  counts = {}
+  for failure in failures:
+    counts[failure['reason']] = counts.get(failure['reason'], 0) + 1
+  return {
+      'eras': list(eras), 'era_years': era_years, 'sample_rate': sample_rate,
+      'window_samples': window_samples, 'hop_samples': hop_samples,
+      'trim_seconds': trim_seconds, 'waveform_encoding': 'int16le',
+      'compression': compression or '', 'split_by': split_by, 'folds': folds,
+      'splits': splits, 'failures': failures, 'failure_counts': counts,
+      'source': source, 'created': created,
+  }
+
+
+def split_entry(*, eras, files, windows_per_label, tape_labels, group_of,
+                seconds_per_window):
+  """One split's entry.
+
+  Args:
+    eras: era names in label order.
+    files: shard names in the split's order.
+    windows_per_label: {label index: windows}.
+    tape_labels: {tape id: label index} of the split's tapes.
+    group_of: (tape id, era name) → its resampling group.
+    seconds_per_window: window length in seconds.
+  """
+  windows = sum(windows_per_label.values())
+  return {
+      'windows': windows,
+      'tapes': len(tape_labels),
+      'hours': round(windows * seconds_per_window / 3600, 4),
+      'windows_per_era': {n: windows_per_label.get(i, 0)
+                          for i, n in enumerate(eras)},
+      'tapes_per_era': {n: sum(1 for v in tape_labels.values() if v == i)
+                        for i, n in enumerate(eras)},
+      'tape_ids': sorted(tape_labels),
+      'groups': sorted({group_of(t, eras[label])
+                        for t, label in tape_labels.items()}),
+      'files': list(files),
+  }
+
+
+def split_files(data_dir, info, split):
+  """The shard paths of `split`; raises ValueError if it has no windows."""
+  entry = info['splits'].get(split)
+  if not entry or not entry['windows'] or not entry['files']:
+    raise ValueError(f'split {split!r} of {data_dir} is empty; rebuild with '
+                     'more tapes or other --split_fractions')
+  return [posixpath.join(data_dir, name) for name in entry['files']]
+
+
+def windows(info, split):
+  return info['splits'][split]['windows']
+
+
+def windows_per_era(info, split):
+  """The split's window counts as a list in era (label) order."""
+  counts = info['splits'][split]['windows_per_era']
+  return [counts.get(era, 0) for era in info['eras']]
+
+
+def model_keys(info):
+  """The entries an exported model keeps (`MODEL_KEYS`)."""
+  return {k: info[k] for k in MODEL_KEYS}
+
+
+def check_windows(info, split, read_windows, data_dir=''):
+  """Raises WindowCountError unless a full pass read every listed window."""
+  listed = windows(info, split)
+  if read_windows != listed:
+    raise WindowCountError(
+        f'{split} split: read {read_windows} windows where {FILE} lists '
+        f'{listed}: a shard was truncated or replaced after the build; '
+        f'check with python -m jazzcnn.verify_records --data_dir={data_dir}')
