@@ -6,6 +6,7 @@ Re-running fetches only what is missing or corrupt; partial files resume.
 """
 
 import json
+import logging as std_logging
 import sys
 
 from absl import app
@@ -37,6 +38,10 @@ _TRACKLIST = flags.DEFINE_string(
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
+  cli.makedirs(_OUTPUT.value, '--output')
+  # internetarchive logs each failed request before raising it; the one
+  # line below says what failed.
+  std_logging.getLogger('internetarchive').setLevel(std_logging.CRITICAL)
   try:
     summary = scrape_lib.scrape(
         _COLLECTION.value, _OUTPUT.value, base_url=_BASE_URL.value,

@@ -139,8 +139,7 @@ def download(session, base_url, remote, output_dir, *, retries=5,
               f.write(block)
               if progress is not None:
                 progress.update(len(block))
-    except (OSError, IOError, internetarchive.exceptions.ItemLocateError,
-            Exception) as e:  # pylint: disable=broad-except
+    except OSError as e:  # requests' errors are OSErrors too.
       last_error = e
       logging.warning('%s: try %d: %s', remote.local_name, attempt + 1, e)
       continue
@@ -189,16 +188,22 @@ def scrape(collection, output_dir, *, base_url='https://archive.org',
     raise ValueError(f'preference must be one of {sorted(PREFERENCES)}')
   session = session_for(base_url)
   os.makedirs(output_dir, exist_ok=True)
-  identifiers = list_items(session, collection)
-  if limit:
-    identifiers = identifiers[:limit]
   remotes, years = [], {}
-  for identifier in identifiers:
-    item = session.get_item(identifier)
-    chosen = choose_files(identifier, item.files, PREFERENCES[preference])
-    remotes += chosen
-    for remote in chosen:
-      years[os.path.splitext(remote.local_name)[0]] = tape_year(item.metadata)
+  try:
+    identifiers = list_items(session, collection)
+    if limit:
+      identifiers = identifiers[:limit]
+    for identifier in identifiers:
+      item = session.get_item(identifier)
+      chosen = choose_files(identifier, item.files, PREFERENCES[preference])
+      remotes += chosen
+      for remote in chosen:
+        years[os.path.splitext(remote.local_name)[0]] = tape_year(
+            item.metadata)
+  except (OSError, internetarchive.exceptions.ItemLocateError) as e:
+    raise ValueError(f'cannot list {collection!r} at {base_url} '
+                     f'({type(e).__name__}); check the network and '
+                     '--base_url') from None
   progress = None
   if show_progress:
     import tqdm  # pylint: disable=g-import-not-at-top

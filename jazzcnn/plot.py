@@ -39,29 +39,33 @@ def main(argv):
   out = _OUTPUT_DIR.value or posixpath.join(_MODEL_DIR.value, 'plots')
   cli.makedirs(out, '--output_dir')
   try:
+    # The audio first: a bad file is reported before anything is written.
+    melspec = _melspec(_AUDIO.value) if _AUDIO.value else None
     plots.curves_png(posixpath.join(_MODEL_DIR.value, 'logs'),
                      posixpath.join(out, 'curves.png'))
     print(f'wrote {out}/curves.png')
-    if _AUDIO.value:
-      model, meta = export.load_exported(_MODEL_DIR.value)
-      w = predict_lib.windowing(meta, trim_seconds=_TRIM_SECONDS.value)
-      for i, (offsets, windows) in enumerate(
-          predict_lib.batched_windows(_AUDIO.value, w, batch_size=1)):
-        if i == _WINDOW.value:
-          plots.melspec_png(
-              plots.model_melspec(model, windows[0]),
-              posixpath.join(out, 'melspec.png'), sample_rate=w.sample_rate,
-              title=f'{posixpath.basename(_AUDIO.value)} at '
-              f'{offsets[0] / w.sample_rate:.0f} s, as the model sees it')
-          print(f'wrote {out}/melspec.png')
-          break
-      else:
-        raise ValueError(f'{_AUDIO.value} has no window {_WINDOW.value}')
+    if melspec:
+      spectrogram, rate, title = melspec
+      plots.melspec_png(spectrogram, posixpath.join(out, 'melspec.png'),
+                        sample_rate=rate, title=title)
+      print(f'wrote {out}/melspec.png')
   except ValueError as e:
     raise app.UsageError(str(e))
   except audio.AudioError as e:
     raise app.UsageError(f'--audio={_AUDIO.value}: {e}')
 
+
+def _melspec(path):
+  """(spectrogram, sample rate, title) of the tape's --window."""
+  model, meta = export.load_exported(_MODEL_DIR.value)
+  w = predict_lib.windowing(meta, trim_seconds=_TRIM_SECONDS.value)
+  for i, (offsets, windows) in enumerate(
+      predict_lib.batched_windows(path, w, batch_size=1)):
+    if i == _WINDOW.value:
+      return (plots.model_melspec(model, windows[0]), w.sample_rate,
+              f'{posixpath.basename(path)} at '
+              f'{offsets[0] / w.sample_rate:.0f} s, as the model sees it')
+  raise ValueError(f'{path} has no window {_WINDOW.value}')
 
 if __name__ == '__main__':
   cli.run(main)

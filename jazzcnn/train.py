@@ -13,6 +13,7 @@ import sys
 from absl import app
 from absl import flags
 from absl import logging
+import tensorflow as tf
 
 from jazzcnn import checkpoints
 from jazzcnn import cli
@@ -127,6 +128,9 @@ def main(argv):
   if not _MODEL_DIR.value:
     raise app.UsageError('--model_dir is required')
   cli.makedirs(_MODEL_DIR.value, '--model_dir')
+  # TensorFlow's own Python logger prints INFO lines ("Using MirroredStrategy
+  # ..."): ours say the same.
+  tf.get_logger().setLevel(std_logging.WARNING)
   # TensorFlow logs a line per checkpoint save at INFO: keep ours, drop those.
   logging.get_absl_handler().addFilter(
       lambda r: r.levelno >= std_logging.WARNING or '/tensorflow/' not in

@@ -1,0 +1,130 @@
+"""Every command against the bad input a user gives it: one line, exit 1.
+
+One table: (command, arguments, what stderr must say). Each case runs the
+real command and checks the exit status, that stderr is one line naming the
+problem (the per-file lines of predict/embed are one line per file), that
+there is no traceback, and that nothing was written under a final name.
+"""
+
+import os
+import re
+import shutil
+import sys
+
+import pytest
+
+import conftest
+
+# Placeholders filled per test: {tmp} a fresh directory holding `afile`
+# (text), `latin1.csv` (a non-UTF-8 track list), `empty/` (a directory);
+# {records} the tiny records; {damaged} a copy with a flipped byte in a
+# train shard; {model} the smoke run's model dir; {tape} one tiny tape.
+CASES = [
+    ('beam_pipelines.build_records', ['--input={tmp}/none/*.mp3'],
+     'no MP3/FLAC/OGG/WAV files in --input='),
+    ('beam_pipelines.build_records',
+     ['--input={tapes}', '--tracklist={tapes}/tracklist.csv',
+      '--output_dir={tmp}/afile'],
+     'cannot write to --output_dir={tmp}/afile'),
+    ('beam_pipelines.build_records',
+     ['--input={tapes}', '--tracklist={tmp}/latin1.csv',
+      '--output_dir={tmp}/out'], '{tmp}/latin1.csv: not UTF-8 text'),
+    ('beam_pipelines.build_records',
+     ['--input={tapes}', '--tracklist={tapes}/tracklist.csv', '--folds=2',
+      '--output_dir={tmp}/out'], 'need --folds >= 3'),
+    ('beam_pipelines.tracklist', ['--tracklist={tmp}/latin1.csv'],
+     '{tmp}/latin1.csv: not UTF-8 text'),
+    ('beam_pipelines.scrape', ['--output={tmp}/afile'],
+     '--output={tmp}/afile cannot be written'),
+    ('beam_pipelines.scrape',
+     ['--output={tmp}/out', '--base_url=http://127.0.0.1:9', '--retries=1'],
+     "cannot list 'davidwnivenjazz' at http://127.0.0.1:9"),
+    ('jazzcnn.train', ['--data_dir={tmp}/empty', '--model_dir={tmp}/run'],
+     '{tmp}/empty/dataset_info.json not found'),
+    ('jazzcnn.train', ['--data_dir={records}', '--model_dir={tmp}/afile'],
+     '--model_dir={tmp}/afile cannot be written'),
+    ('jazzcnn.train', ['--data_dir={damaged}', '--model_dir={tmp}/run',
+                       '--flagfile=flags/cpu_smoke.cfg', '--epochs=1'],
+     '{shard}: unreadable (corrupted record at '),
+    ('jazzcnn.evaluate', ['--model_dir={tmp}/empty', '--data_dir={records}'],
+     '{tmp}/empty/export/model.keras not found'),
+    ('jazzcnn.evaluate', ['--model_dir={model}', '--data_dir={damaged}',
+                          '--split=train', '--output_dir={tmp}/eval'],
+     '{shard}: unreadable (corrupted record at '),
+    ('jazzcnn.evaluate', ['--model_dir={model}', '--data_dir={records}',
+                          '--output_dir={tmp}/afile'],
+     '--output_dir={tmp}/afile cannot be written'),
+    ('jazzcnn.predict', ['--model_dir={model}', '{tmp}/empty'],
+     '{tmp}/empty: ERROR is a directory'),
+    ('jazzcnn.predict', ['--model_dir={model}', '{tmp}/none/*.mp3'],
+     '{tmp}/none/*.mp3: ERROR matched no files'),
+    ('jazzcnn.embed', ['--model_dir={model}', '--output={tmp}/afile',
+                       '{tape}'], '--output={tmp}/afile cannot be written'),
+    ('jazzcnn.embed', ['--model_dir={model}', '--output={tmp}/emb',
+                       '--tracklist={tmp}/latin1.csv', '{tape}'],
+     '{tmp}/latin1.csv: not UTF-8 text'),
+    ('jazzcnn.plot', ['--model_dir={model}', '--audio={tmp}/afile',
+                      '--output_dir={tmp}/plots'],
+     '--audio={tmp}/afile: unreadable'),
+    ('jazzcnn.plot', ['--model_dir={model}', '--audio={tmp}/missing.wav',
+                      '--output_dir={tmp}/plots'],
+     '--audio={tmp}/missing.wav: no such file'),
+    ('jazzcnn.verify_records', ['--data_dir={tmp}/empty'],
+     '{tmp}/empty/dataset_info.json not found'),
+    ('jazzcnn.verify_records', ['--data_dir={damaged}'],
+     'train: {shard}: unreadable (corrupted record at '),
+    ('jazzcnn.benchmark', ['nosuch'], "unknown suite 'nosuch'"),
+]
+
+
+@pytest.fixture(scope='module')
+def damaged(tiny_records, tmp_path_factory):
+  """(copy of the tiny records with one train shard's byte flipped, shard)."""
+  data_dir, info = tiny_records
+  copy = str(tmp_path_factory.mktemp('damaged') / 'records')
+  shutil.copytree(data_dir, copy)
+  shard = info['splits']['train']['files'][0]
+  data = bytearray(open(os.path.join(copy, shard), 'rb').read())
+  data[len(data) // 2] ^= 0xFF
+  open(os.path.join(copy, shard), 'wb').write(bytes(data))
+  return copy, shard
+
+
+def _files(root):
+  return sorted(os.path.relpath(os.path.join(d, f), root)
+                for d, _, files in os.walk(root) for f in files)
+
+
+@pytest.mark.parametrize('command,args,says', CASES,
+                         ids=[f'{c[0].split(".")[1]}-{i}'
+                              for i, c in enumerate(CASES)])
+def test_bad_input_is_one_line(command, args, says, tmp_path, tiny_records,
+                               tiny_tapes, smoke_run, damaged):
+  (tmp_path / 'afile').write_text('not a directory, not audio\n')
+  (tmp_path / 'latin1.csv').write_bytes(b'title,year\nCaf\xe9_Tape_1925,1925\n')
+  (tmp_path / 'empty').mkdir()
+  tape = sorted(p for p in os.listdir(tiny_tapes) if p.endswith('.wav'))[0]
+  values = dict(tmp=tmp_path, records=tiny_records[0], damaged=damaged[0],
+                shard=damaged[1], model=smoke_run[2], tapes=tiny_tapes,
+                tape=os.path.join(tiny_tapes, tape))
+  before = _files(tmp_path)
+  result = conftest.run(
+      [sys.executable, '-m', command, *(a.format(**values) for a in args)],
+      timeout=300, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3'))
+  # absl's INFO lines (on by default; --verbosity=-1 hides them) are
+  # progress, not the report.
+  lines = [l for l in result.stderr.splitlines()
+           if l.strip() and not re.match(r'I\d{4} ', l)]
+  assert result.returncode == 1, result.stderr[-3000:]
+  assert 'Traceback' not in result.stderr, result.stderr[-3000:]
+  if command == 'jazzcnn.verify_records' and lines[-1].endswith('problems'):
+    # Its report: a line per problem on stdout, the count on stderr.
+    assert says.format(**values) in result.stdout, result.stdout
+  else:
+    assert lines and says.format(**values) in lines[-1], lines
+  if command not in ('jazzcnn.predict', 'jazzcnn.verify_records'):
+    assert len(lines) == 1, lines
+  # Nothing new under a final name. A training run that started records
+  # what it trains (model.json, for resuming), never results or an export.
+  started = ['run/model.json'] if command == 'jazzcnn.train' else []
+  assert [f for f in _files(tmp_path) if f not in started] == before
