@@ -4,6 +4,7 @@ import collections
 import datetime
 import logging
 import os
+import posixpath
 import uuid
 
 import apache_beam as beam
@@ -221,15 +222,18 @@ class _WriteShards(beam.DoFn):
 
 def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
               windowing, compression, source, split_by, folds):
-  """Renames the shards into place and writes dataset_info.json, last."""
-  suffix = '.tfrecord' + ('.gz' if compression == 'GZIP' else '')
+  """Moves the shards into place, then switches dataset_info.json to them.
+
+  The new shards' names carry this build's id, so an earlier build's shards
+  and dataset_info.json stay whole and readable until the new
+  dataset_info.json replaces the old one in one rename; the earlier shards
+  are deleted after that. A crash at any point leaves one complete result.
+  """
+  build = posixpath.basename(tmp_dir)[len(_TMP_PREFIX):][:8]
+  suffix = f'-{build}.tfrecord' + ('.gz' if compression == 'GZIP' else '')
   info_path = fileio.join(output_dir, INFO_FILE)
-  # An earlier run's output goes first, so windows are never duplicated.
-  if fileio.exists(info_path):
-    fileio.delete([info_path])
-  for split in SPLITS:
-    fileio.delete(fileio.glob(fileio.join(output_dir,
-                                          f'{split}-*-of-*.tfrecord*')))
+  earlier = [p for split in SPLITS for p in fileio.glob(
+      fileio.join(output_dir, f'{split}-*-of-*.tfrecord*'))]
   names = [e.name for e in eras]
   splits = {}
   for split in SPLITS:
@@ -260,7 +264,8 @@ def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
           timespec='seconds'))
   tmp_info = fileio.join(tmp_dir, INFO_FILE)
   fileio.write_text(tmp_info, dataset_info.dumps(info))
-  fileio.rename(tmp_info, info_path)
+  fileio.rename(tmp_info, info_path)  # The switch.
+  fileio.delete(earlier)
   fileio.delete_tree(tmp_dir)
   return info
 

@@ -333,3 +333,26 @@ def test_bad_folds_are_rejected(corpus, tmp_path):
     _build(corpus_dir, str(tmp_path / 'r'), IN_PROCESS, folds=2)
   with pytest.raises(ValueError, match='split_by'):
     _build(corpus_dir, str(tmp_path / 'r'), IN_PROCESS, split_by='band')
+
+
+def test_a_rebuild_that_dies_before_the_switch_leaves_the_old_result(
+    corpus, tmp_path, monkeypatch):
+  """Until dataset_info.json is replaced, the earlier build stays whole."""
+  corpus_dir, _, _ = corpus
+  out = str(tmp_path / 'records')
+  first = _build(corpus_dir, out, IN_PROCESS)
+  rename = lib.fileio.rename
+
+  def dies_at_the_switch(source, destination):
+    if destination.endswith(lib.INFO_FILE):
+      raise OSError('power cut')
+    rename(source, destination)
+
+  monkeypatch.setattr(lib.fileio, 'rename', dies_at_the_switch)
+  with pytest.raises(Exception, match='power cut'):
+    _build(corpus_dir, out, IN_PROCESS)
+  monkeypatch.undo()
+  info = json.load(open(os.path.join(out, lib.INFO_FILE)))
+  assert info == first  # The old description, and the shards it lists:
+  for split in lib.SPLITS:
+    assert len(_read_split(out, info, split)) == info['splits'][split]['windows']

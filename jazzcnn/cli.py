@@ -4,14 +4,16 @@ Every binary ends with `cli.run(main)`. Raising `app.UsageError` (bad flags,
 missing files, unusable input) prints `command: message` and a pointer to
 --help, not absl's whole module docstring; `errors.DataError` (records that
 differ from their dataset_info.json) prints `command: message`. A traceback
-is left for real bugs.
+is left for real bugs, and printed before the line with --verbosity=1.
 """
 
 import os
 import posixpath
 import sys
+import traceback
 
 from absl import app
+from absl import logging
 import tensorflow as tf
 
 from jazzcnn import errors
@@ -26,13 +28,21 @@ def run(main, **kwargs):
     try:
       return main(argv)
     except app.UsageError as e:
+      _explain()
       print(f'{name}: {e} (--help for the flags)', file=sys.stderr)
       sys.exit(1)
     except errors.DataError as e:
+      _explain()
       print(f'{name}: {e}', file=sys.stderr)
       sys.exit(1)
 
   app.run(wrapped, **kwargs)
+
+
+def _explain():
+  """With --verbosity=1 or more, the traceback too (for reporting a bug)."""
+  if logging.get_verbosity() >= 1:
+    traceback.print_exc()
 
 
 def makedirs(path, flag):

@@ -128,3 +128,12 @@ def test_bad_input_is_one_line(command, args, says, tmp_path, tiny_records,
   # what it trains (model.json, for resuming), never results or an export.
   started = ['run/model.json'] if command == 'jazzcnn.train' else []
   assert [f for f in _files(tmp_path) if f not in started] == before
+
+
+def test_verbosity_1_adds_the_traceback(tmp_path):
+  result = conftest.run([sys.executable, '-m', 'jazzcnn.verify_records',
+                         f'--data_dir={tmp_path}', '--verbosity=1'])
+  assert result.returncode == 1
+  assert 'Traceback' in result.stderr
+  assert result.stderr.strip().splitlines()[-1].startswith(
+      f'jazzcnn.verify_records: {tmp_path}/dataset_info.json not found')
