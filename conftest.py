@@ -35,15 +35,15 @@ def tiny_tapes(tmp_path_factory):
 def tiny_records(tiny_tapes, tmp_path_factory):
   """(data_dir, dataset_info) built from `tiny_tapes` with 1 s windows."""
   from beam_pipelines import build_records_lib
-  from beam_pipelines import tracklist_lib
+  from jazzcnn import naming
   from jazzcnn import audio
   tapes = tiny_tapes
   out = str(tmp_path_factory.mktemp('tiny_records'))
   info = build_records_lib.build_records(
       build_records_lib.list_audio(tapes), out,
-      tracklist=tracklist_lib.read_tracklist(
+      tracklist=naming.read_tracklist(
           os.path.join(tapes, 'tracklist.csv')),
-      eras=tracklist_lib.parse_eras(tracklist_lib.DEFAULT_ERAS),
+      eras=naming.parse_eras(naming.DEFAULT_ERAS),
       windowing=audio.Windowing(sample_rate=16000, window=TINY_WINDOW,
                                 hop=TINY_WINDOW, trim=16000),
       shard_mb=0.05, pipeline_options=['--direct_num_workers=1'])

@@ -32,7 +32,7 @@ _TRACKLIST = flags.DEFINE_string(
 _OUTPUT_DIR = flags.DEFINE_string(
     'output_dir', 'tfrecords/', 'Where shards and dataset_info.json go.')
 _ERAS = flags.DEFINE_string(
-    'eras', tracklist_lib.DEFAULT_ERAS,
+    'eras', naming.DEFAULT_ERAS,
     'Comma-separated name:first-last year ranges (inclusive), in label order.')
 _TRIM_SECONDS = flags.DEFINE_float(
     'trim_seconds', 300.0,
@@ -76,8 +76,8 @@ def main(argv):
   # Driver-side reads (gs:// too) use the pipeline's credentials options.
   fileio.set_options(build_records_lib.local_pipeline_options(argv[1:]))
   try:
-    eras = tracklist_lib.parse_eras(_ERAS.value)
-    tracklist = tracklist_lib.read_tracklist(_TRACKLIST.value,
+    eras = naming.parse_eras(_ERAS.value)
+    tracklist = naming.read_tracklist(_TRACKLIST.value,
                                              read_text=fileio.read_text)
     windowing = audio.Windowing.from_seconds(
         sample_rate=_SAMPLE_RATE.value, window_seconds=_WINDOW_SECONDS.value,

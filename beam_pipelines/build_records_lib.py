@@ -15,7 +15,6 @@ import numpy as np
 
 from beam_pipelines import build_lock
 from beam_pipelines import fileio
-from beam_pipelines import tracklist_lib
 from jazzcnn import audio
 from jazzcnn import dataset_info
 from jazzcnn import features
@@ -81,7 +80,7 @@ def _label(path, *, tracklist, eras, split_by):
     _count(UNLISTED)
     yield beam.pvalue.TaggedOutput('failures', _failure(path, UNLISTED))
     return
-  label = tracklist_lib.label(tape, tracklist[tape], eras)
+  label = naming.label(tape, tracklist[tape], eras)
   if label.era_index is None:
     _count(label.status)
     yield beam.pvalue.TaggedOutput(
@@ -276,7 +275,7 @@ def _group_eras(paths, tracklist, eras, split_by):
   for path in paths:
     tape = tape_id(path)
     if tape in tracklist:
-      label = tracklist_lib.label(tape, tracklist[tape], eras)
+      label = naming.label(tape, tracklist[tape], eras)
       if label.era_index is not None:
         out[naming.split_key(tape, label.status, split_by)] = label.status
   return out
@@ -317,8 +316,8 @@ def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
   Args:
     audio_paths: audio files (local or gs://), e.g. from `list_audio`.
     output_dir: where the shards and dataset_info.json go.
-    tracklist: {title: year text}, from `tracklist_lib.read_tracklist`.
-    eras: `Era`s in label order, from `tracklist_lib.parse_eras`.
+    tracklist: {title: year text}, from `naming.read_tracklist`.
+    eras: `Era`s in label order, from `naming.parse_eras`.
     windowing: an `audio.Windowing`.
     split_fractions: train, validation, test fractions of the groups.
     split_by: how tapes are grouped, one group per split

@@ -13,12 +13,11 @@ import tensorflow as tf
 
 from beam_pipelines import build_records_lib as lib
 from beam_pipelines import demo_tapes_lib
-from beam_pipelines import tracklist_lib
 from jazzcnn import audio
 from jazzcnn import features
 from jazzcnn import naming
 
-ERAS = tracklist_lib.parse_eras(tracklist_lib.DEFAULT_ERAS)
+ERAS = naming.parse_eras(naming.DEFAULT_ERAS)
 # One-second windows keep the tapes tiny; the code paths are the real ones.
 WINDOWING = audio.Windowing(sample_rate=16000, window=16000, hop=16000,
                             trim=16000)
@@ -134,7 +133,7 @@ def _build(corpus_dir, output_dir, options, **kwargs):
   kwargs.setdefault('shard_mb', 0.1)
   return lib.build_records(
       lib.list_audio(corpus_dir), output_dir,
-      tracklist=tracklist_lib.read_tracklist(
+      tracklist=naming.read_tracklist(
           os.path.join(corpus_dir, 'tracklist.csv')),
       eras=ERAS, windowing=WINDOWING, pipeline_options=options,
       source=corpus_dir, **kwargs)
@@ -315,7 +314,7 @@ def test_no_group_crosses_splits(corpus, tmp_path, kwargs):
   if 'folds' in kwargs:  # The folds of every labelled tape, as dealt.
     chosen, _ = lib.select_files(lib.list_audio(corpus_dir))
     dealt = naming.fold_splits(lib._group_eras(  # pylint: disable=protected-access
-        chosen, tracklist_lib.read_tracklist(
+        chosen, naming.read_tracklist(
             os.path.join(corpus_dir, 'tracklist.csv')), ERAS, split_by), 3, 1)
     for split in lib.SPLITS:
       assert set(info['splits'][split]['groups']) == {

@@ -5,7 +5,6 @@ and the bandwidth and noise of the recording. Tapes open and close with
 speech-like "commentary", as Niven's tapes do.
 """
 
-import csv
 import dataclasses
 import os
 
@@ -144,10 +143,8 @@ def make_demo_tapes(output_dir, *, tapes_per_era=4, tape_seconds=180.0,
       f.write(b'this is not audio\n' * 64)
     rows.append((broken, '1927'))
     expected[broken] = 'unreadable'
-  with open(os.path.join(output_dir, 'tracklist.csv'), 'w', newline='') as f:
-    writer = csv.writer(f)
-    writer.writerow(['title', 'year'])
-    writer.writerows(rows)
+  naming.write_tracklist(os.path.join(output_dir, 'tracklist.csv'),
+                         dict(rows))
   return expected
 
 

@@ -16,12 +16,13 @@ import urllib.parse
 
 import internetarchive
 
+from jazzcnn import naming
+
 # archive.org formats of audio files, by preference.
 ORIGINAL_FORMATS = ('Flac', '24bit Flac', 'WAVE', 'Ogg Vorbis', 'VBR MP3',
                     '128Kbps MP3', 'MP3')
 MP3_FORMATS = ('VBR MP3', '128Kbps MP3', 'MP3', 'Ogg Vorbis', 'Flac', 'WAVE')
 PREFERENCES = {'original': ORIGINAL_FORMATS, 'mp3': MP3_FORMATS}
-_AUDIO_EXTENSIONS = ('.flac', '.wav', '.ogg', '.mp3')
 _SAFE = re.compile(r"[^A-Za-z0-9._,'&+()\-]")
 
 
@@ -80,7 +81,7 @@ def choose_files(identifier, files, preference):
   for f in files:
     name = f.get('name', '')
     if f.get('format') not in preference or not name.lower().endswith(
-        _AUDIO_EXTENSIONS):
+        naming.AUDIO_EXTENSIONS):
       continue
     if '..' in name.replace('\\', '/').split('/'):
       logging.warning('%s: skipping unsafe file name %r', identifier, name)
@@ -230,15 +231,7 @@ def scrape(collection, output_dir, *, base_url='https://archive.org',
 
 def write_tracklist(path, years):
   """Merges {title: year} into a `title,year` CSV (existing rows kept)."""
-  rows = {}
-  if os.path.exists(path):
-    with open(path, newline='') as f:
-      rows = {r['title']: r.get('year', '') for r in csv.DictReader(f)}
+  rows = naming.read_tracklist(path) if os.path.exists(path) else {}
   for title, year in years.items():
     rows[title] = year or rows.get(title, '')
-  tmp = path + '.tmp'
-  with open(tmp, 'w', newline='') as f:
-    writer = csv.writer(f)
-    writer.writerow(['title', 'year'])
-    writer.writerows(sorted(rows.items()))
-  os.replace(tmp, path)
+  naming.write_tracklist(path, rows)

@@ -24,7 +24,7 @@ _TRACKLIST = flags.DEFINE_string(
     'CSV file (local or gs://) with a "title,year" header. Default: the Niven '
     'collection\'s track list shipped with the package.')
 _ERAS = flags.DEFINE_string(
-    'eras', tracklist_lib.DEFAULT_ERAS,
+    'eras', naming.DEFAULT_ERAS,
     'Comma-separated name:first-last year ranges (inclusive), in label order.')
 _SPLIT_BY = flags.DEFINE_enum(
     'split_by', None, list(naming.SPLIT_BY),
@@ -40,8 +40,8 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
   try:
-    eras = tracklist_lib.parse_eras(_ERAS.value)
-    tracklist = tracklist_lib.read_tracklist(_TRACKLIST.value,
+    eras = naming.parse_eras(_ERAS.value)
+    tracklist = naming.read_tracklist(_TRACKLIST.value,
                                              read_text=fileio.read_text)
   except (ValueError, OSError) as e:
     raise app.UsageError(str(e))

@@ -7,8 +7,9 @@ import sys
 import pytest
 
 from beam_pipelines import tracklist_lib
+from jazzcnn import naming
 
-ERAS = tracklist_lib.parse_eras(tracklist_lib.DEFAULT_ERAS)
+ERAS = naming.parse_eras(naming.DEFAULT_ERAS)
 
 
 @pytest.mark.parametrize('title,year,status', [
@@ -30,7 +31,7 @@ ERAS = tracklist_lib.parse_eras(tracklist_lib.DEFAULT_ERAS)
     ('Tape_12345_no_year', 'abcd', 'unlabelled'),  # 12345 is no 19xx year.
 ])
 def test_label_rule(title, year, status):
-  label = tracklist_lib.label(title, year, ERAS)
+  label = naming.label(title, year, ERAS)
   assert label.status == status
   names = [e.name for e in ERAS]
   assert label.era_index == (names.index(status) if status in names else None)
@@ -43,21 +44,21 @@ def test_parse_eras():
               'a:1920-1930,b:1930-1940', 'a:1920-1930,a:1931-1940',
               'a:1920-30,b:1931-1940', 'ambiguous:1920-1930,b:1931-1940']:
     with pytest.raises(ValueError):
-      tracklist_lib.parse_eras(bad)
+      naming.parse_eras(bad)
 
 
 def test_read_tracklist_handles_quotes_blanks_and_conflicts(tmp_path):
   path = tmp_path / 't.csv'
   path.write_text('title,year\n"A_Tape_1,_1935",1935\nB_Tape_,\n\n'
                   'A_Tape_2_1940,1940\nA_Tape_2_1940,1940\n')
-  assert tracklist_lib.read_tracklist(str(path)) == {
+  assert naming.read_tracklist(str(path)) == {
       'A_Tape_1,_1935': '1935', 'B_Tape_': '', 'A_Tape_2_1940': '1940'}
   path.write_text('title,year\nA,1935\nA,1936\n')
   with pytest.raises(ValueError, match='twice'):
-    tracklist_lib.read_tracklist(str(path))
+    naming.read_tracklist(str(path))
   path.write_text('name,when\nA,1935\n')
   with pytest.raises(ValueError, match='title'):
-    tracklist_lib.read_tracklist(str(path))
+    naming.read_tracklist(str(path))
 
 
 SHIPPED_COUNTS = {'early': 56, 'swing': 149, 'bop': 41, 'cool': 45,
@@ -65,7 +66,7 @@ SHIPPED_COUNTS = {'early': 56, 'swing': 149, 'bop': 41, 'cool': 45,
 
 
 def test_shipped_tracklist_counts():
-  tracklist = tracklist_lib.read_tracklist(tracklist_lib.DEFAULT_TRACKLIST)
+  tracklist = naming.read_tracklist(tracklist_lib.DEFAULT_TRACKLIST)
   assert len(tracklist) == 625
   assert tracklist_lib.summarize(tracklist, ERAS) == SHIPPED_COUNTS
 
@@ -82,7 +83,7 @@ def test_tracklist_command_prints_json():
 
 
 def test_shipped_list_split_by_artist_era_tests_every_era():
-  tracklist = tracklist_lib.read_tracklist(tracklist_lib.DEFAULT_TRACKLIST)
+  tracklist = naming.read_tracklist(tracklist_lib.DEFAULT_TRACKLIST)
   splits, warnings = tracklist_lib.split_summary(tracklist, ERAS,
                                                  split_by='artist_era')
   assert not warnings

@@ -8,7 +8,6 @@ the same run; the exit status is 3 when a goal is missed. BENCHMARKS.md keeps
 the latest table.
 """
 
-import csv
 import json
 import os
 import platform
@@ -28,6 +27,7 @@ from jazzcnn import cli
 from jazzcnn import dataset_info
 from jazzcnn import input_pipeline
 from jazzcnn import models
+from jazzcnn import naming
 
 SUITES = ('input', 'build', 'train')
 GOAL_MISSED = 3  # Exit status when a figure misses its goal.
@@ -157,8 +157,7 @@ def build_suite(work):
     lib.write_tone_tape(os.path.join(tapes, title + '.mp3'),
                         _BUILD_MINUTES.value * 60)
   tracklist = os.path.join(work, 'tracklist.csv')
-  with open(tracklist, 'w', newline='') as f:
-    csv.writer(f).writerows([('title', 'year')] + [(t, '1925') for t in titles])
+  naming.write_tracklist(tracklist, {t: '1925' for t in titles})
   paths = sorted(os.path.join(tapes, t + '.mp3') for t in titles)
   tiny = os.path.join(work, 'tiny_tape')
   os.makedirs(tiny, exist_ok=True)

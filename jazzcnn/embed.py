@@ -18,7 +18,6 @@ from absl import flags
 import numpy as np
 import tensorflow as tf
 
-from beam_pipelines import tracklist_lib
 from jazzcnn import audio
 from jazzcnn import cli
 from jazzcnn import metrics
@@ -52,9 +51,9 @@ def main(argv):
     eras = meta['eras']
     labels = {}
     if _TRACKLIST.value:
-      era_list = [tracklist_lib.Era(n, *meta['era_years'][n]) for n in eras]
-      labels = {t: tracklist_lib.label(t, y, era_list).status for t, y in
-                tracklist_lib.read_tracklist(_TRACKLIST.value).items()}
+      era_list = [naming.Era(n, *meta['era_years'][n]) for n in eras]
+      labels = {t: naming.label(t, y, era_list).status for t, y in
+                naming.read_tracklist(_TRACKLIST.value).items()}
   except (ValueError, OSError) as e:
     raise app.UsageError(str(e))
   names, paths, vectors, predicted, failed = [], [], [], [], 0
@@ -96,7 +95,7 @@ def main(argv):
     for name, row in zip(names, similarity):
       writer.writerow([name] + [f'{v:.4f}' for v in row])
   plots.projection_png(predict_lib.project_2d(vectors), names, colour,
-                       eras + [s for s in tracklist_lib.NOT_LABELLED],
+                       eras + [s for s in naming.NOT_LABELLED],
                        posixpath.join(out, 'projection.png'))
   for name in names:
     near = ', '.join(f'{n} ({s:.3f})' for n, s in neighbours[name])
