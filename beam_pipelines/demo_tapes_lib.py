@@ -87,7 +87,8 @@ def write_audio(path, x, sample_rate, channels, *, block=8192):
 
 def make_demo_tapes(output_dir, *, tapes_per_era=4, tape_seconds=180.0,
                     commentary_seconds=5.0, split_fractions=(0.8, 0.1, 0.1),
-                    split_by='artist_era', extras=True, seed=0):
+                    split_by='artist_era', extras=True, seed=0,
+                    progress=None):
   """Writes tapes and a matching `tracklist.csv` into `output_dir`.
 
   Tape numbers are chosen so that every era has tapes in every split (at
@@ -104,6 +105,8 @@ def make_demo_tapes(output_dir, *, tapes_per_era=4, tape_seconds=180.0,
       ambiguous (1929-1933), one outside the eras (1962) and one that is not
       audio.
     seed: random seed; the same seed writes the same corpus.
+    progress: optional callable, called with each tape's title once it is
+      written (a progress bar's update).
 
   Returns:
     {tape id: era name or skip reason}.
@@ -126,6 +129,8 @@ def make_demo_tapes(output_dir, *, tapes_per_era=4, tape_seconds=180.0,
                   channels)
       rows.append((title, str(last)))
       expected[title] = era.name
+      if progress:
+        progress(title)
   if extras:
     for title, era, listed, reason in (
         ('Demo_Mound_City_Tape_98_1930', ERA_SOUNDS[0], False, 'unlisted'),

@@ -7,6 +7,7 @@ import json
 
 from absl import app
 from absl import flags
+import tqdm
 
 from beam_pipelines import demo_tapes_lib
 from jazzcnn import cli
@@ -29,11 +30,14 @@ _SEED = flags.DEFINE_integer('seed', 0, 'Random seed.')
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
-  expected = demo_tapes_lib.make_demo_tapes(
-      _OUTPUT.value, tapes_per_era=_TAPES_PER_ERA.value,
-      tape_seconds=_TAPE_SECONDS.value,
-      commentary_seconds=_COMMENTARY_SECONDS.value, extras=_EXTRAS.value,
-      seed=_SEED.value)
+  # A bar on a terminal only (disable=None): logs stay one line per stage.
+  with tqdm.tqdm(total=4 * _TAPES_PER_ERA.value, unit='tape',
+                 desc='make_demo_tapes', disable=None) as bar:
+    expected = demo_tapes_lib.make_demo_tapes(
+        _OUTPUT.value, tapes_per_era=_TAPES_PER_ERA.value,
+        tape_seconds=_TAPE_SECONDS.value,
+        commentary_seconds=_COMMENTARY_SECONDS.value, extras=_EXTRAS.value,
+        seed=_SEED.value, progress=lambda _: bar.update())
   print(json.dumps({'output': _OUTPUT.value, 'tapes': expected}, indent=1))
 
 

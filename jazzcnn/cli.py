@@ -15,6 +15,8 @@ import traceback
 from absl import app
 from absl import logging
 import tensorflow as tf
+import tqdm
+import tqdm.contrib
 
 from jazzcnn import errors
 
@@ -43,6 +45,25 @@ def _explain():
   """With --verbosity=1 or more, the traceback too (for reporting a bug)."""
   if logging.get_verbosity() >= 1:
     traceback.print_exc()
+
+
+def progress(items, **tqdm_args):
+  """Yields `items` under a progress bar on a terminal, for more than one.
+
+  The bar is drawn on stderr only when it is a terminal (logs stay clean),
+  and lines printed meanwhile go above it instead of through it.
+  """
+  items = list(items)
+  if len(items) < 2 or not sys.stderr.isatty():
+    yield from items
+    return
+  streams = sys.stdout, sys.stderr
+  sys.stdout, sys.stderr = map(tqdm.contrib.DummyTqdmFile, streams)
+  try:
+    yield from tqdm.tqdm(items, file=streams[1], dynamic_ncols=True,
+                         leave=False, **tqdm_args)
+  finally:
+    sys.stdout, sys.stderr = streams
 
 
 def makedirs(path, flag):

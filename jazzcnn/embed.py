@@ -57,7 +57,7 @@ def main(argv):
   except (ValueError, OSError) as e:
     raise app.UsageError(str(e))
   names, paths, vectors, predicted, failed = [], [], [], [], 0
-  for path in predict_lib.expand(argv[1:]):
+  for path in cli.progress(predict_lib.expand(argv[1:]), unit='file'):
     why = predict_lib.problem(path)
     if why:
       print(f'{path}: ERROR {why}', file=sys.stderr)

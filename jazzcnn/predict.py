@@ -41,7 +41,7 @@ def main(argv):
   except ValueError as e:
     raise app.UsageError(str(e))
   failed = 0
-  for path in predict_lib.expand(argv[1:]):
+  for path in cli.progress(predict_lib.expand(argv[1:]), unit='file'):
     why = predict_lib.problem(path)
     if why:
       failed += 1
