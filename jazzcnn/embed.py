@@ -83,19 +83,19 @@ def main(argv):
   out = _OUTPUT.value
   with tf.io.gfile.GFile(posixpath.join(out, 'embeddings.npy'), 'wb') as f:
     np.save(f, vectors)
-  colour = [labels.get(n, p) for n, p in zip(names, predicted)]
   with tf.io.gfile.GFile(posixpath.join(out, 'tapes.json'), 'w') as f:
-    json.dump([{'tape': n, 'path': p, 'predicted_era': e, 'era': c,
-                'neighbours': neighbours[n]}
-               for n, p, e, c in zip(names, paths, predicted, colour)], f,
-              indent=1)
+    # `era`: the track list's label (an era, or why it has none); null
+    # without --tracklist or for an unlisted tape.
+    json.dump([{'tape': n, 'path': p, 'predicted_era': e,
+                'era': labels.get(n), 'neighbours': neighbours[n]}
+               for n, p, e in zip(names, paths, predicted)], f, indent=1)
   with tf.io.gfile.GFile(posixpath.join(out, 'similarity.csv'), 'w') as f:
     writer = csv.writer(f)
     writer.writerow([''] + names)
     for name, row in zip(names, similarity):
       writer.writerow([name] + [f'{v:.4f}' for v in row])
-  plots.projection_png(predict_lib.project_2d(vectors), names, colour,
-                       eras + [s for s in naming.NOT_LABELLED],
+  plots.projection_png(predict_lib.project_2d(vectors), names,
+                       [labels.get(n) for n in names], predicted, eras,
                        posixpath.join(out, 'projection.png'))
   for name in names:
     near = ', '.join(f'{n} ({s:.3f})' for n, s in neighbours[name])

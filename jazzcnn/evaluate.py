@@ -76,7 +76,8 @@ def main(argv):
     json.dump(metrics, f, indent=1, allow_nan=False)
   plots.confusion_png(metrics['confusion_matrix'], info['eras'],
                       posixpath.join(out, 'confusion.png'),
-                      title=f'{_SPLIT.value}: windows')
+                      title=f'{_SPLIT.value} windows: balanced accuracy '
+                      f"{metrics['window_balanced_accuracy']:.3f}")
   print(evaluate_lib.format_report(metrics))
   if metrics['baselines']:
     print('\nbaselines (fitted on the train split):')

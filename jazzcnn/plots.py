@@ -12,14 +12,16 @@ import tensorflow as tf
 from tensorflow.core.util import event_pb2
 
 
-def confusion_png(matrix, eras, path, *, title='confusion'):
+def confusion_png(matrix, eras, path, *, title='confusion', unit='windows'):
+  """Counts of true (rows) by predicted (columns) era, each cell labelled."""
   matrix = np.asarray(matrix)
-  fig, ax = plt.subplots(figsize=(1.3 * len(eras) + 2, 1.2 * len(eras) + 1.5))
-  ax.imshow(matrix, cmap='Blues')
+  fig, ax = plt.subplots(figsize=(1.3 * len(eras) + 3, 1.2 * len(eras) + 1.5))
+  im = ax.imshow(matrix, cmap='Blues')
+  fig.colorbar(im, ax=ax, label=unit)
   ax.set_xticks(range(len(eras)), eras)
   ax.set_yticks(range(len(eras)), eras)
-  ax.set_xlabel('predicted')
-  ax.set_ylabel('true')
+  ax.set_xlabel('predicted era')
+  ax.set_ylabel('true era')
   ax.set_title(title)
   for (i, j), v in np.ndenumerate(matrix):
     ax.text(j, i, str(v), ha='center', va='center',
@@ -51,10 +53,10 @@ def melspec_png(melspec, path, *, sample_rate, hop_length=256, title=''):
   seconds = melspec.shape[1] * hop_length / sample_rate
   im = ax.imshow(melspec, origin='lower', aspect='auto', cmap='magma',
                  extent=(0, seconds, 0, melspec.shape[0]))
-  ax.set_xlabel('seconds')
-  ax.set_ylabel('mel bin')
+  ax.set_xlabel('seconds into the window')
+  ax.set_ylabel('mel band (low to high)')
   ax.set_title(title or 'melspectrogram (normalised, as the model sees it)')
-  fig.colorbar(im, ax=ax)
+  fig.colorbar(im, ax=ax, label='normalised log power')
   _save(fig, path)
 
 
@@ -80,35 +82,87 @@ def read_scalars(log_dir):
 
 
 def curves_png(log_dir, path):
-  """Loss and accuracy per epoch from a model dir's logs/."""
+  """Loss and accuracy per epoch from a model dir's logs/.
+
+  Validation's balanced accuracy (what picks the exported epoch) is drawn
+  beside the plain accuracies.
+  """
   scalars = read_scalars(log_dir)
-  tags = ('epoch_loss', 'epoch_accuracy')
-  if not any(t in run for run in scalars.values() for t in tags):
+  panels = ((('epoch_loss',), 'cross-entropy'),
+            (('epoch_accuracy', 'epoch_balanced_accuracy'), 'accuracy'))
+  if not any(t in run for run in scalars.values() for tags, _ in panels
+             for t in tags):
     raise ValueError(f'no epoch scalars under {log_dir}')
   fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-  for ax, tag in zip(axes, tags):
+  for ax, (tags, ylabel) in zip(axes, panels):
     for run, series in scalars.items():
-      if tag in series:
-        steps, values = zip(*sorted(series[tag]))
-        ax.plot(np.array(steps) + 1, values, marker='o', label=run)
+      for tag in tags:
+        if tag in series:
+          steps, values = zip(*sorted(series[tag]))
+          ax.plot(np.array(steps) + 1, values, marker='o',
+                  label=f"{run} {tag.replace('epoch_', '').replace('_', ' ')}")
     ax.set_xlabel('epoch')
-    ax.set_title(tag.replace('epoch_', ''))
+    ax.set_ylabel(ylabel)
     ax.legend()
   _save(fig, path)
 
 
-def projection_png(xy, names, eras_of, era_names, path):
-  fig, ax = plt.subplots(figsize=(8, 6))
-  colours = plt.get_cmap('tab10')
-  for i, era in enumerate(era_names):
-    mine = [k for k, e in enumerate(eras_of) if e == era]
+def projection_png(xy, names, true_eras, predicted, era_names, path):
+  """Tapes in the plane of the embeddings' first two principal components.
+
+  Filled by true era where it is known (`true_eras[i]` in `era_names`),
+  ringed by the predicted era; tapes without a true era (not in the track
+  list, or skipped by the label rule) are hollow grey circles ringed by the
+  prediction. Names are placed so they do not overlap.
+  """
+  fig, ax = plt.subplots(figsize=(9, 6.5))
+  colour = dict(zip(era_names, plt.get_cmap('tab10').colors))
+  known = [e in colour for e in true_eras]
+  for era in era_names:
+    mine = [k for k, e in enumerate(true_eras) if e == era]
     if mine:
-      ax.scatter(xy[mine, 0], xy[mine, 1], color=colours(i), label=era, s=40)
-  for (x, y), name in zip(xy, names):
-    ax.annotate(name, (x, y), fontsize=6, alpha=0.7)
-  ax.set_title('style embeddings (PCA), coloured by era')
-  ax.legend()
+      ax.scatter(xy[mine, 0], xy[mine, 1], color=colour[era], s=70,
+                 label=f'true {era}', zorder=2)
+  unknown = [k for k, ok in enumerate(known) if not ok]
+  if unknown:
+    ax.scatter(xy[unknown, 0], xy[unknown, 1], facecolors='none',
+               edgecolors='0.6', s=70, label='era unknown or skipped',
+               zorder=2)
+  ax.scatter(xy[:, 0], xy[:, 1], s=170, facecolors='none', linewidths=1.6,
+             edgecolors=[colour.get(p, '0.3') for p in predicted], zorder=1)
+  ax.set_xlabel('principal component 1')
+  ax.set_ylabel('principal component 2')
+  ax.set_title('style embeddings: fill = true era, ring = predicted era'
+               if any(known) else
+               'style embeddings: ring = predicted era (no track list)')
+  ax.legend(fontsize=8, loc='best')
+  _label_points(fig, ax, xy, names)
   _save(fig, path)
+
+
+def _label_points(fig, ax, xy, names):
+  """Names beside their points, each moved until it overlaps no other."""
+  ax.margins(0.12)
+  renderer = fig.canvas.get_renderer()
+  placed = []
+  right = [(6, 4), (6, -10), (6, 14), (6, -20), (6, 24), (6, -30)]
+  left = [(-dx, dy) for dx, dy in right]
+  middle = np.median(xy[:, 0])
+  for (x, y), name in zip(xy, names):
+    offsets = right + left if x <= middle else left + right  # Inwards first.
+    for dx, dy in offsets:
+      text = ax.annotate(name, (x, y), xytext=(dx, dy),
+                         textcoords='offset points', fontsize=6,
+                         ha='left' if dx > 0 else 'right')
+      box = text.get_window_extent(renderer)
+      if not any(box.overlaps(other) for other in placed):
+        break
+      text.remove()
+    else:
+      text = ax.annotate(name, (x, y), xytext=offsets[0],
+                         textcoords='offset points', fontsize=6, alpha=0.6)
+      box = text.get_window_extent(renderer)
+    placed.append(box)
 
 
 def _save(fig, path):
