@@ -72,8 +72,12 @@ took
 
 stage "4/7 Evaluating on the held-out test split, beside baselines" \
       "(runs/demo/evaluation/test/)"
+# The headline scores and the baselines here; per-era scores, the confusion
+# matrix and confidences are in metrics.json and confusion.png.
 $PY -m jazzcnn.evaluate --model_dir=runs/demo --data_dir=tfrecords/ --split=test \
-    "${QUIET[@]}" | sed 's/^/   /'
+    "${QUIET[@]}" \
+  | awk '/^$/ {show = 0} /^(baselines|wrote)/ {show = 1} NR == 1 {show = 1} show' \
+  | sed 's/^/   /'
 took
 
 stage "5/7 Predicting the test tapes (their names carry their true era)"
