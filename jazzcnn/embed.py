@@ -40,24 +40,13 @@ _TRACKLIST = flags.DEFINE_string(
 _BATCH_SIZE = flags.DEFINE_integer('batch_size', 16, 'Windows per batch.')
 
 
-def main(argv):
-  if not _MODEL_DIR.value or not _OUTPUT.value:
-    raise app.UsageError('--model_dir and --output are required')
-  if len(argv) < 2:
-    raise app.UsageError('name at least one audio file or glob')
-  cli.makedirs(_OUTPUT.value, '--output')
-  try:
-    model, meta = export.load_exported(_MODEL_DIR.value)
-    eras = meta['eras']
-    labels = {}
-    if _TRACKLIST.value:
-      era_list = [naming.Era(n, *meta['era_years'][n]) for n in eras]
-      labels = {t: naming.label(t, y, era_list).status for t, y in
-                naming.read_tracklist(_TRACKLIST.value).items()}
-  except (ValueError, OSError) as e:
-    raise app.UsageError(str(e))
+def _embed_files(model, meta, files):
+  """(names, paths, vectors, predicted eras, failures) of the usable files.
+
+  A file that cannot be used gets an error line on stderr; the rest run.
+  """
   names, paths, vectors, predicted, failed = [], [], [], [], 0
-  for path in cli.progress(predict_lib.expand(argv[1:]), unit='file'):
+  for path in cli.progress(files, unit='file'):
     why = predict_lib.problem(path)
     if why:
       print(f'{path}: ERROR {why}', file=sys.stderr)
@@ -74,7 +63,28 @@ def main(argv):
     names.append(naming.tape_id(path))
     paths.append(path)
     vectors.append(vector)
-    predicted.append(eras[int(probs.argmax())])
+    predicted.append(meta['eras'][int(probs.argmax())])
+  return names, paths, vectors, predicted, failed
+
+
+def main(argv):
+  if not _MODEL_DIR.value or not _OUTPUT.value:
+    raise app.UsageError('--model_dir and --output are required')
+  if len(argv) < 2:
+    raise app.UsageError('name at least one audio file or glob')
+  cli.makedirs(_OUTPUT.value, '--output')
+  try:
+    model, meta = export.load_exported(_MODEL_DIR.value)
+    eras = meta['eras']
+    labels = {}
+    if _TRACKLIST.value:
+      era_list = [naming.Era(n, *meta['era_years'][n]) for n in eras]
+      labels = {t: naming.label(t, y, era_list).status for t, y in
+                naming.read_tracklist(_TRACKLIST.value).items()}
+  except (ValueError, OSError) as e:
+    raise app.UsageError(str(e))
+  names, paths, vectors, predicted, failed = _embed_files(
+      model, meta, predict_lib.expand(argv[1:]))
   if not vectors:
     raise app.UsageError('no file could be embedded')
   vectors = np.stack(vectors)

@@ -185,6 +185,60 @@ def _build(config, info, total_steps, strategy):
   return model
 
 
+def _start(data_dir, model_dir, strategy, config):
+  """Checks the run, builds the model and restores its last checkpoint.
+
+  Returns:
+    (info, write dir, is chief, steps per epoch, model, checkpoint manager).
+  """
+  config.validate()
+  info = dataset_info.read(data_dir)
+  for split in dataset_info.SPLITS:
+    dataset_info.split_files(data_dir, info, split)
+  replicas = strategy.num_replicas_in_sync
+  if config.batch_size % replicas:
+    raise ValueError(f'batch_size {config.batch_size} is not divisible by the '
+                     f'{replicas} replicas of the strategy')
+  out_dir, is_chief = write_dir(model_dir, strategy)
+  if is_chief:
+    check_architecture(model_dir, config)
+  steps = config.steps_per_epoch or input_pipeline.steps_per_epoch(
+      info, 'train', config.batch_size)
+  total_steps = steps * config.epochs
+  model = _build(config, info, total_steps, strategy)
+  with strategy.scope():
+    checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer)
+  manager = tf.train.CheckpointManager(
+      checkpoint, posixpath.join(out_dir, 'checkpoints'),
+      max_to_keep=config.keep_checkpoints)
+  restored = manager.restore_or_initialize()
+  if restored:
+    logging.info('resumed from %s at step %d of %d', restored,
+                 int(model.optimizer.iterations.numpy()), total_steps)
+  return info, out_dir, is_chief, steps, model, manager
+
+
+
+def _finish(model, data_dir, model_dir, info, config, *, start, best_dir,
+            is_chief):
+  """Restores the best epoch, scores it, and (chief) exports it."""
+  step = int(model.optimizer.iterations.numpy())
+  best = checkpoints.restore_best(model, best_dir)
+  results = {'step': step, 'steps_this_run': step - start,
+             'resumed_from_step': start, 'eras': info['eras'],
+             'model': config.architecture(),
+             'best': best or {'step': step, 'note': 'no validation score '
+                                                    'was kept; last weights'}}
+  for split in dataset_info.SPLITS[1:]:  # validation, test
+    results[split] = evaluate_lib.evaluate_split(
+        model, data_dir, info, split, batch_size=config.batch_size)
+  if is_chief:
+    export.export(model, model_dir, info, architecture=config.architecture())
+    with tf.io.gfile.GFile(posixpath.join(model_dir, RESULTS_FILE), 'w') as f:
+      json.dump(results, f, indent=1, allow_nan=False)
+  return results
+
+
 def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto'):
   """Trains (resuming from model_dir's checkpoints), evaluates and exports.
 
@@ -210,32 +264,9 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
     checkpoints.Diverged: when the loss or weights stop being finite;
       nothing is exported and no non-finite checkpoint is saved.
   """
-  config.validate()
-  info = dataset_info.read(data_dir)
-  for split in dataset_info.SPLITS:
-    dataset_info.split_files(data_dir, info, split)
-  replicas = strategy.num_replicas_in_sync
-  if config.batch_size % replicas:
-    raise ValueError(f'batch_size {config.batch_size} is not divisible by the '
-                     f'{replicas} replicas of the strategy')
-  out_dir, is_chief = write_dir(model_dir, strategy)
-  if is_chief:
-    check_architecture(model_dir, config)
-  steps = config.steps_per_epoch or input_pipeline.steps_per_epoch(
-      info, 'train', config.batch_size)
-  total_steps = steps * config.epochs
-  model = _build(config, info, total_steps, strategy)
-  with strategy.scope():
-    checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer)
-  manager = tf.train.CheckpointManager(
-      checkpoint, posixpath.join(out_dir, 'checkpoints'),
-      max_to_keep=config.keep_checkpoints)
-  restored = manager.restore_or_initialize()
+  info, out_dir, is_chief, steps, model, manager = _start(
+      data_dir, model_dir, strategy, config)
   start = int(model.optimizer.iterations.numpy())
-  if restored:
-    logging.info('resumed from %s at step %d of %d', restored, start,
-                 total_steps)
-
   train = input_pipeline.create_dataset(
       data_dir, 'train', info=info, batch_size=config.batch_size,
       training=True, shuffle_buffer=config.shuffle_buffer,
@@ -268,18 +299,5 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
     except tf.errors.DataLossError:  # Names no file; find the shard.
       raise records_check.first_corruption(data_dir, info, ['train']) from None
 
-  step = int(model.optimizer.iterations.numpy())
-  best = checkpoints.restore_best(model, best_dir)
-  results = {'step': step, 'steps_this_run': step - start,
-             'resumed_from_step': start, 'eras': info['eras'],
-             'model': config.architecture(),
-             'best': best or {'step': step, 'note': 'no validation score '
-                                                    'was kept; last weights'}}
-  for split in dataset_info.SPLITS[1:]:  # validation, test
-    results[split] = evaluate_lib.evaluate_split(
-        model, data_dir, info, split, batch_size=config.batch_size)
-  if is_chief:
-    export.export(model, model_dir, info, architecture=config.architecture())
-    with tf.io.gfile.GFile(posixpath.join(model_dir, RESULTS_FILE), 'w') as f:
-      json.dump(results, f, indent=1, allow_nan=False)
-  return results
+  return _finish(model, data_dir, model_dir, info, config, start=start,
+                 best_dir=best_dir, is_chief=is_chief)
