@@ -104,14 +104,17 @@ def test_srcs_exist_and_imports_are_declared(package):
       if not src.startswith('//'):
         assert os.path.exists(os.path.join(ROOT, package, src)), (name, src)
     deps = {_absolute(package, d) for d in kwargs.get('deps', [])}
-    for dep in deps:
+    # Binaries a test runs (`python -m pkg.module`) are data, not deps.
+    runs = {_absolute(package, d) for d in kwargs.get('data', [])
+            if d.startswith((':', '//')) and not d.startswith('//:')}
+    for dep in deps | runs:
       if dep.startswith('//') and dep.split(':')[0][2:] in PACKAGES:
         assert dep in all_labels, f'//{package}:{name} depends on {dep}'
     for src in kwargs.get('srcs', []):
       if src.endswith('.py') and not src.startswith('//'):
         wanted = _first_party_imports(os.path.join(ROOT, package, src))
         wanted.discard(f'//{package}:{name}')
-        missing = wanted - deps
+        missing = wanted - deps - runs
         # A binary may lean on its own library, a test on what it tests.
         assert not missing, f'//{package}:{name} lacks deps {sorted(missing)}'
 

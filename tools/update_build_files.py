@@ -50,17 +50,19 @@ def label(dotted):
 
 
 def imports(path):
-  """First-party labels and PyPI names a module needs.
+  """(first-party imports, first-party modules run, PyPI names) of a module.
 
-  First party includes the modules it runs as `python -m pkg.module`.
+  Modules run as `python -m pkg.module` (a string naming one) are needed at
+  run time, not imported: they become `data`, so a test depends on the
+  libraries it imports and only carries the binaries it runs.
   """
-  first, third = set(), set()
+  first, run, third = set(), set(), set()
   tops = '|'.join(p for p in PACKAGES if '/' not in p)
   for node in ast.walk(ast.parse(open(path).read())):
     if (isinstance(node, ast.Constant) and isinstance(node.value, str) and
         re.fullmatch(r'(%s)(\.\w+)+' % tops, node.value) and
         label(node.value)):
-      first.add(label(node.value))
+      run.add(label(node.value))
     if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
       if node.module.replace('.', '/') in PACKAGES:
         first |= {label(f'{node.module}.{a.name}') for a in node.names}
@@ -73,7 +75,7 @@ def imports(path):
         top = alias.name.split('.')[0]
         if top in THIRD_PARTY:
           third.add(THIRD_PARTY[top])
-  return first, third
+  return first, run - first, third
 
 
 def target(package, path):
@@ -86,18 +88,25 @@ def target(package, path):
     kind = 'py_binary'
   else:
     kind = 'py_library'
-  first, third = imports(path)
-  deps = sorted(d.replace(f'//{package}:', ':') for d in first
-                if d != f'//{package}:{name}')
+  first, run, third = imports(path)
+  local = lambda labels: sorted(d.replace(f'//{package}:', ':') for d in labels
+                                if d != f'//{package}:{name}')
+  deps, runs = local(first), local(run)
   lines = [f'{kind}(', f'    name = "{name}",', f'    srcs = ["{src}"],']
   if package == 'tests' and kind == 'py_library':
     lines.append('    testonly = True,')
-  if package == 'beam_pipelines' and name == 'tracklist_lib':
-    lines.append('    data = glob(["data/*"]),')
+  data = [f'"{d}"' for d in runs]
+  data_glob = None
+  if (package, name) in (('beam_pipelines', 'tracklist_lib'),
+                         ('tests', 'musicnn_oracle_test')):
+    data_glob = 'glob(["data/*"])'
   if package == 'tests' and name == 'setup_test':
-    lines.append('    data = ["//:setup.py"],')
-  if package == 'tests' and name == 'musicnn_oracle_test':
-    lines.append('    data = glob(["data/*"]),')
+    data.insert(0, '"//:setup.py"')
+  if data_glob and not data:
+    lines.append(f'    data = {data_glob},')
+  elif data:
+    lines += [f'    data = {data_glob + " + " if data_glob else ""}['] + [
+        f'        {d},' for d in data] + ['    ],']
   if kind == 'pytest_test':
     size = 'large' if any(t in src for t in LARGE_TESTS) else 'medium'
     lines.append(f'    size = "{size}",')
