@@ -9,31 +9,20 @@ import uuid
 
 import apache_beam as beam
 from apache_beam.options import pipeline_options as beam_options
-from apache_beam.transforms import window as beam_window
-from apache_beam.utils import windowed_value
-import numpy as np
 
 from beam_pipelines import build_lock
+from beam_pipelines import build_steps as steps
 from beam_pipelines import fileio
-from jazzcnn import audio
 from jazzcnn import dataset_info
-from jazzcnn import features
 from jazzcnn import naming
 
 SPLITS = dataset_info.SPLITS
 AUDIO_EXTENSIONS = naming.AUDIO_EXTENSIONS
 tape_id = naming.tape_id
 INFO_FILE = dataset_info.FILE
-DUPLICATE = 'duplicate'  # Same tape in another format, which was used.
-UNLISTED = 'unlisted'  # Not in the track list.
-ERROR = 'error'  # Anything unexpected; the job goes on.
+DUPLICATE = steps.DUPLICATE
 
 _TMP_PREFIX = '.build-tmp-'
-_COUNTER_NAMESPACE = 'build_records'
-
-
-def _count(name, value=1):
-  beam.metrics.Metrics.counter(_COUNTER_NAMESPACE, name).inc(value)
 
 
 def list_audio(input_pattern):
@@ -62,161 +51,9 @@ def select_files(paths):
   for tape in sorted(by_tape):
     first, *rest = sorted(by_tape[tape], key=lambda p: (rank(p), p))
     chosen.append(first)
-    failures += [_failure(p, DUPLICATE, f'same tape as {first}') for p in rest]
+    failures += [steps.failure(p, DUPLICATE, f'same tape as {first}')
+                 for p in rest]
   return chosen, failures
-
-
-def _failure(path, reason, detail=''):
-  return {'path': path, 'reason': reason, 'detail': detail}
-
-
-# Pipeline steps: small module functions, each one step and one counter.
-
-
-def _label(path, *, tracklist, eras, split_by):
-  """path → tape dict, or a failure for unlisted and unlabelled tapes."""
-  tape = tape_id(path)
-  if tape not in tracklist:
-    _count(UNLISTED)
-    yield beam.pvalue.TaggedOutput('failures', _failure(path, UNLISTED))
-    return
-  label = naming.label(tape, tracklist[tape], eras)
-  if label.era_index is None:
-    _count(label.status)
-    yield beam.pvalue.TaggedOutput(
-        'failures', _failure(path, label.status, f'years {label.years}'))
-    return
-  _count('labelled_tapes')
-  yield {'path': path, 'tape_id': tape, 'era': label.status,
-         'label': label.era_index,
-         'group': naming.split_key(tape, label.status, split_by)}
-
-
-def _probe(tape, *, windowing):
-  """Checks that a tape is whole audio long enough for a window."""
-  try:
-    with fileio.open_read(tape['path']) as f:
-      info = audio.probe(f)
-    if windowing.num_windows(info) == 0:
-      raise audio.AudioError(audio.TOO_SHORT, f'{info.seconds:.1f} s')
-  except audio.AudioError as e:
-    _count(e.reason)
-    yield beam.pvalue.TaggedOutput('failures',
-                                   _failure(tape['path'], e.reason, str(e)))
-    return
-  except Exception as e:  # pylint: disable=broad-except
-    _count(ERROR)
-    yield beam.pvalue.TaggedOutput('failures',
-                                   _failure(tape['path'], ERROR, repr(e)))
-    return
-  _count('probed_tapes')
-  yield dict(tape, seconds=info.seconds)
-
-
-def _decode(tape, *, windowing):
-  """tape → (tape, offset, int16 window), streamed block by block."""
-  try:
-    with fileio.open_read(tape['path']) as f:
-      for offset, window in audio.stream_windows(f, windowing):
-        _count('decoded_windows')
-        yield tape, offset, window
-  except audio.AudioError as e:
-    _count(e.reason)
-    yield beam.pvalue.TaggedOutput('failures',
-                                   _failure(tape['path'], e.reason, str(e)))
-  except Exception as e:  # pylint: disable=broad-except
-    _count(ERROR)
-    yield beam.pvalue.TaggedOutput('failures',
-                                   _failure(tape['path'], ERROR, repr(e)))
-
-
-def _is_sound(item, *, silence_peak):
-  """False for digital silence: no sample beyond ±silence_peak."""
-  _, _, window = item
-  if int(np.abs(window).max()) <= silence_peak:
-    _count('silent_windows')
-    return False
-  return True
-
-
-def _to_example(item, *, fractions, split_of):
-  """(tape, offset, window) → (split, tape id, era index, serialized example).
-
-  The split is `split_of[group]` when given (folds), else a hash of the group.
-  """
-  tape, offset, window = item
-  _count('examples')
-  split = (split_of[tape['group']] if split_of else
-           naming.assign_split(tape['group'], fractions))
-  return (split, tape['tape_id'],
-          tape['label'],
-          features.make_example(window, label=tape['label'], era=tape['era'],
-                                tape_id=tape['tape_id'], offset=offset))
-
-
-class _WriteShards(beam.DoFn):
-  """Writes examples to temporary shards of at most `shard_bytes` per split.
-
-  A train shard would otherwise hold one tape's windows in order (a 128 MB
-  shard is about 270 windows of 15 s; a tape has about 360), so a reader
-  mixing a few shards would fill each batch from a few tapes. Train windows
-  therefore go round-robin to `train_shards_open` shards at once: each tape is
-  spread over that many shards, and each shard mixes that many times more
-  tapes. Validation and test keep one shard open (their order is irrelevant).
-
-  Shards get their final names only in `_finalize`, after every shard is
-  whole, so a failed run never leaves a partial shard under a final name.
-  """
-
-  def __init__(self, tmp_dir, *, shard_bytes, compression,
-               train_shards_open=1):
-    self._tmp_dir = tmp_dir
-    self._shard_bytes = shard_bytes
-    self._compression = compression
-    self._train_shards_open = train_shards_open
-
-  def start_bundle(self):
-    self._open = {}  # (split, slot) → (writer, shard dict)
-    self._written = {}  # split → examples so far in this bundle
-    self._done = []
-
-  def process(self, item):
-    split, tape, label, example = item
-    written = self._written.get(split, 0)
-    self._written[split] = written + 1
-    slot = written % (self._train_shards_open if split == 'train' else 1)
-    writer, shard = self._open.get((split, slot)) or self._new_shard(
-        split, slot)
-    writer.write(example)
-    shard['bytes'] += len(example)
-    shard['windows_per_label'][label] = (
-        shard['windows_per_label'].get(label, 0) + 1)
-    shard['tapes'][tape] = label
-    shard['first'] = min(shard['first'] or tape, tape)
-    if shard['bytes'] >= self._shard_bytes:
-      self._close((split, slot))
-
-  def finish_bundle(self):
-    for split in list(self._open):
-      self._close(split)
-    for shard in self._done:
-      yield windowed_value.WindowedValue(
-          shard, beam_window.GlobalWindow().max_timestamp(),
-          [beam_window.GlobalWindow()])
-
-  def _new_shard(self, split, slot):
-    path = fileio.join(self._tmp_dir, f'{split}-{uuid.uuid4().hex}')
-    writer = fileio.TFRecordWriter(path, self._compression)
-    shard = {'split': split, 'path': path, 'bytes': 0,
-             'windows_per_label': {}, 'tapes': {}, 'first': None}
-    self._open[split, slot] = writer, shard
-    return writer, shard
-
-  def _close(self, key):
-    writer, shard = self._open.pop(key)
-    writer.close()
-    _count('shards')
-    self._done.append(shard)
 
 
 def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
@@ -327,7 +164,8 @@ def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
     fold: the test fold, 0 <= fold < folds.
     shard_mb: a shard is closed once it holds this many MB of examples.
     train_shards_open: train shards each worker writes at once, round-robin,
-      so that every shard mixes tapes (see `_WriteShards`). Each open shard
+      so that every shard mixes tapes (see `build_steps.WriteShards`). Each
+      open shard
       costs a writer buffer (16 MB on gs://).
     compression: None or 'GZIP'.
     silence_peak: windows whose samples all lie within ±this (int16) are
@@ -385,24 +223,26 @@ def _build_locked(audio_paths, output_dir, options, *, tracklist, eras,
     labelled = (
         p
         | 'ListFiles' >> beam.Create(chosen)
-        | 'Label' >> beam.FlatMap(_label, tracklist=tracklist, eras=eras,
+        | 'Label' >> beam.FlatMap(steps.label_tape, tracklist=tracklist,
+                                  eras=eras,
                                   split_by=split_by
                                   ).with_outputs('failures', main='tapes'))
     probed = (
         labelled.tapes
         | 'SpreadTapes' >> beam.Reshuffle()
-        | 'Probe' >> beam.FlatMap(_probe, windowing=windowing
+        | 'Probe' >> beam.FlatMap(steps.probe, windowing=windowing
                                   ).with_outputs('failures', main='tapes'))
     decoded = (
         probed.tapes
-        | 'Decode' >> beam.FlatMap(_decode, windowing=windowing
+        | 'Decode' >> beam.FlatMap(steps.decode, windowing=windowing
                                    ).with_outputs('failures', main='windows'))
     shards = (
         decoded.windows
-        | 'DropSilence' >> beam.Filter(_is_sound, silence_peak=silence_peak)
-        | 'ToExample' >> beam.Map(_to_example, fractions=split_fractions,
+        | 'DropSilence' >> beam.Filter(steps.is_sound,
+                                       silence_peak=silence_peak)
+        | 'ToExample' >> beam.Map(steps.to_example, fractions=split_fractions,
                                   split_of=split_of)
-        | 'WriteShards' >> beam.ParDo(_WriteShards(
+        | 'WriteShards' >> beam.ParDo(steps.WriteShards(
             tmp_dir, shard_bytes=int(shard_mb * 2**20),
             compression=compression, train_shards_open=train_shards_open)))
     failures = (

@@ -12,6 +12,7 @@ import soundfile
 import tensorflow as tf
 
 from beam_pipelines import build_records_lib as lib
+from beam_pipelines import build_steps as steps
 from beam_pipelines import demo_tapes_lib
 from jazzcnn import audio
 from jazzcnn import features
@@ -30,7 +31,7 @@ def test_label_step_tags_unlisted_and_unlabelled():
            '/x/D_Tape_9_1925.wav']
   with test_pipeline.TestPipeline() as p:
     out = (p | beam.Create(paths)
-           | beam.FlatMap(lib._label, tracklist=tracklist, eras=ERAS,
+           | beam.FlatMap(steps.label_tape, tracklist=tracklist, eras=ERAS,
                           split_by='artist_era'
                           ).with_outputs('failures', main='tapes'))
     beam_util.assert_that(out.tapes, beam_util.equal_to([
@@ -55,7 +56,7 @@ def test_probe_and_decode_steps(tmp_path):
             'label': 0} for p in (good, short, str(junk))]
   with test_pipeline.TestPipeline() as p:
     probed = (p | beam.Create(tapes)
-              | beam.FlatMap(lib._probe, windowing=WINDOWING
+              | beam.FlatMap(steps.probe, windowing=WINDOWING
                              ).with_outputs('failures', main='tapes'))
     beam_util.assert_that(
         probed.failures | beam.Map(lambda f: (os.path.basename(f['path']),
@@ -63,7 +64,7 @@ def test_probe_and_decode_steps(tmp_path):
         beam_util.equal_to([('short.wav', 'too_short'),
                             ('junk.flac', 'unreadable')]), label='failures')
     windows = (probed.tapes
-               | beam.FlatMap(lib._decode, windowing=WINDOWING)
+               | beam.FlatMap(steps.decode, windowing=WINDOWING)
                | beam.Map(lambda item: (item[0]['tape_id'], item[1],
                                         item[2].shape, int(item[2][0]))))
     # 5 s minus 1 s trims: 3 windows at offsets 1, 2, 3 s.
@@ -79,8 +80,8 @@ def test_silence_and_example_steps():
   quiet = np.ones(16000, np.int16)  # ±1 LSB: digital silence.
   with test_pipeline.TestPipeline() as p:
     out = (p | beam.Create([(tape, 0, loud), (tape, 16000, quiet)])
-           | beam.Filter(lib._is_sound, silence_peak=1)
-           | beam.Map(lib._to_example, fractions=(1.0, 0.0, 0.0),
+           | beam.Filter(steps.is_sound, silence_peak=1)
+           | beam.Map(steps.to_example, fractions=(1.0, 0.0, 0.0),
                       split_of=None)
            | beam.Map(lambda r: (r[0], r[1], r[2],
                                  features.parse_single(r[3])[features.OFFSET])))
@@ -193,7 +194,7 @@ def test_end_to_end_on_the_local_runner(corpus, tmp_path):
 
 
 def test_train_shards_mix_tapes_round_robin(tmp_path):
-  writer = lib._WriteShards(str(tmp_path), shard_bytes=10**9,  # pylint: disable=protected-access
+  writer = steps.WriteShards(str(tmp_path), shard_bytes=10**9,  # pylint: disable=protected-access
                             compression=None, train_shards_open=3)
   writer.start_bundle()
   items = []
@@ -248,7 +249,7 @@ def test_rerun_replaces_output_and_failed_run_leaves_no_final_shards(
   def broken(item, *, fractions, split_of):
     raise RuntimeError('disk on fire')
 
-  monkeypatch.setattr(lib, '_to_example', broken)
+  monkeypatch.setattr(steps, 'to_example', broken)
   with pytest.raises(Exception, match='disk on fire'):
     _build(corpus_dir, out, IN_PROCESS)
   monkeypatch.undo()
