@@ -11,23 +11,20 @@ the latest table.
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
-import time
 
 from absl import app
 from absl import flags
 import keras
 import tensorflow as tf
 
-from jazzcnn import audio
+from jazzcnn import benchmark_build
 from jazzcnn import benchmark_lib as lib
 from jazzcnn import cli
 from jazzcnn import dataset_info
 from jazzcnn import input_pipeline
 from jazzcnn import models
-from jazzcnn import naming
 
 SUITES = ('input', 'build', 'train')
 GOAL_MISSED = 3  # Exit status when a figure misses its goal.
@@ -131,104 +128,31 @@ def input_suite(work):
                             'windows/s', 'no tf.Example, no CRC: comparison'))
   figures.append(lib.figure('input', 'bare_pcm_vs_seed', n / t_pcm / seed,
                             'x', 'the most another format could give'))
+  return figures + _h100_figures(pipe)
+
+
+def _h100_figures(pipe):
+  """What an H100 would need, from the seed's FLOPs and the pipeline's rate."""
   flops = lib.model_flops_per_window()
   gpu = lib.H100_BF16_FLOPS * lib.GPU_UTILISATION / (3 * flops)
-  cores = os.cpu_count()
-  needed = gpu / (pipe / cores)
-  figures += [
+  needed = gpu / (pipe / os.cpu_count())
+  return [
       lib.figure('input', 'model_forward_flops', flops / 1e9, 'GFLOP/window'),
       lib.figure('input', 'h100_training_estimate', gpu, 'windows/s',
                  '40% of 989 TFLOP/s bf16, train = 3x forward'),
       lib.figure('input', 'host_cores_to_feed_h100', needed, 'cores', '<= 8',
                  needed <= 8),
   ]
-  return figures
 
 
 def build_suite(work):
   if _BUILD_TAPES.value * _BUILD_MINUTES.value <= 1:
     raise app.UsageError('the build suite needs more than 1 minute of tapes '
                          '(marginal rates against a 30 s tape)')
-  figures = []
-  tapes = os.path.join(work, 'mp3_tapes')
-  os.makedirs(tapes, exist_ok=True)
-  titles = [f'Bench_Band_Tape_{i}_1925' for i in range(_BUILD_TAPES.value)]
-  for title in titles:
-    lib.write_tone_tape(os.path.join(tapes, title + '.mp3'),
-                        _BUILD_MINUTES.value * 60)
-  tracklist = os.path.join(work, 'tracklist.csv')
-  naming.write_tracklist(tracklist, {t: '1925' for t in titles})
-  paths = sorted(os.path.join(tapes, t + '.mp3') for t in titles)
-  tiny = os.path.join(work, 'tiny_tape')
-  os.makedirs(tiny, exist_ok=True)
-  tiny_paths = [os.path.join(tiny, titles[0] + '.mp3')]
-  lib.write_tone_tape(tiny_paths[0], 30)
-  lib.raw_read(paths + tiny_paths)
-  cores = os.cpu_count()
-  windowing = audio.Windowing()
-
-  def run_build(input_dir, out):
-    start = time.perf_counter()
-    subprocess.run(lib.build_command(input_dir, tracklist, out,
-                                     '--runner=DirectRunner'),
-                   check=True, capture_output=True)
-    return time.perf_counter() - start
-
-  # Decoding on warm worker processes (imports done): its steady rate. The
-  # job's rate is marginal: a 30 s tape and the full corpus, subtracted.
-  with lib.decode_pool(cores) as pool:
-    lib.decode_all(pool, tiny_paths, windowing)
-    seconds, t_decode = lib.timed(
-        lambda: lib.decode_all(pool, paths, windowing), repeats=2)
-  tiny_seconds = lib.decode_seconds(tiny_paths[0], windowing)
-  decode = seconds / t_decode
-  t_build_tiny = run_build(tiny, os.path.join(work, 'built_tiny'))
-  t_build = run_build(tapes, os.path.join(work, 'built'))
-  built = (seconds - tiny_seconds) / max(t_build - t_build_tiny, 1e-9)
-  figures += [
-      lib.figure('build', 'decode_only', decode, 'x real time',
-                 f'{cores} warm processes'),
-      lib.figure('build', 'build_records', built, 'x real time',
-                 f'DirectRunner, {cores} workers, marginal'),
-      lib.figure('build', 'build_records_hours_per_minute', built / 60,
-                 'h/min', 'marginal'),
-      lib.figure('build', 'build_vs_decode_only', built / decode, 'x', '>= 0.5',
-                 built / decode >= 0.5),
-      lib.figure('build', 'build_per_core', built / cores, 'x real time',
-                 '>= 100', built / cores >= 100),
-      lib.figure('build', 'build_records_fixed_cost', t_build_tiny, 's',
-                 'one 30 s tape: processes, imports'),
-      lib.figure('build', 'build_whole_run', seconds / t_build,
-                 'x real time', f'{_BUILD_TAPES.value} x '
-                 f'{_BUILD_MINUTES.value:g} min, fixed cost included'),
-  ]
-  if _RUNNER_STARTUP.value:
-    prism = lib.runner_startup_seconds('DirectRunner')
-    fnapi = lib.runner_startup_seconds('FnApiRunner')
-    figures += [
-        lib.figure('build', 'trivial_pipeline_DirectRunner', prism, 's',
-                   'tries PrismRunner first (downloads, fails offline)'),
-        lib.figure('build', 'trivial_pipeline_FnApiRunner', fnapi, 's',
-                   'what --runner=DirectRunner runs here'),
-    ]
-  short, long_ = (float(m) for m in _MEMORY_MINUTES.value)
-  rss = []
-  for minutes in (short, long_):
-    tape_dir = os.path.join(work, f'memory_{minutes:g}')
-    os.makedirs(tape_dir, exist_ok=True)
-    lib.write_tone_tape(os.path.join(tape_dir, 'Bench_Band_Tape_0_1925.flac'),
-                        minutes * 60)
-    rss.append(lib.peak_rss_of(lib.build_command(
-        tape_dir, tracklist, os.path.join(work, f'memory_out_{minutes:g}'),
-        '--direct_num_workers=1')))
-  figures += [
-      lib.figure('build', f'peak_rss_{short:g}min_tape', rss[0] / 2**20, 'MiB',
-                 'one process: FnApiRunner in-process'),
-      lib.figure('build', f'peak_rss_{long_:g}min_tape', rss[1] / 2**20, 'MiB'),
-      lib.figure('build', 'peak_rss_long_vs_short', rss[1] / rss[0], 'x',
-                 '< 1.2', rss[1] / rss[0] < 1.2),
-  ]
-  return figures
+  return benchmark_build.build_suite(
+      work, tape_count=_BUILD_TAPES.value, minutes=_BUILD_MINUTES.value,
+      memory_minutes=[float(m) for m in _MEMORY_MINUTES.value],
+      runner_startup=_RUNNER_STARTUP.value)
 
 
 def train_suite(work):

@@ -1,4 +1,6 @@
-"""Distribution strategies by name."""
+"""Distribution strategies by name, and where each worker writes."""
+
+import posixpath
 
 import tensorflow as tf
 
@@ -52,3 +54,20 @@ def get_strategy(name, *, tpu_address='', virtual_cpus=0):
   tf.config.experimental_connect_to_cluster(resolver)
   tf.tpu.experimental.initialize_tpu_system(resolver)
   return tf.distribute.TPUStrategy(resolver)
+
+
+def write_dir(model_dir, strategy):
+  """Where this worker writes: (dir, is_chief).
+
+  Under MultiWorkerMirroredStrategy every worker must save (the save is
+  collective) but only the chief's copy is kept; the others write into
+  model_dir/workers/TYPE_ID.
+  """
+  resolver = getattr(strategy, 'cluster_resolver', None)
+  task_type = getattr(resolver, 'task_type', None)
+  task_id = getattr(resolver, 'task_id', 0)
+  if task_type in (None, 'chief') or (task_type == 'worker' and task_id == 0
+                                      and 'chief' not in (
+                                          resolver.cluster_spec().jobs)):
+    return model_dir, True
+  return posixpath.join(model_dir, 'workers', f'{task_type}_{task_id}'), False

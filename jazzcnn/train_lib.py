@@ -11,6 +11,7 @@ import tensorflow as tf
 from jazzcnn import checkpoints
 from jazzcnn import custom_loop
 from jazzcnn import dataset_info
+from jazzcnn import distribute
 from jazzcnn import evaluate_lib
 from jazzcnn import export
 from jazzcnn import input_pipeline
@@ -91,23 +92,6 @@ class TrainConfig:
     """The entries that fix the model's weights (checked on resume)."""
     return {'model': self.model, 'width': self.width, 'depth': self.depth,
             'chunk_seconds': self.chunk_seconds, 'freeze': self.freeze}
-
-
-def write_dir(model_dir, strategy):
-  """Where this worker writes: (dir, is_chief).
-
-  Under MultiWorkerMirroredStrategy every worker must save (the save is
-  collective) but only the chief's copy is kept; the others write into
-  model_dir/workers/TYPE_ID.
-  """
-  resolver = getattr(strategy, 'cluster_resolver', None)
-  task_type = getattr(resolver, 'task_type', None)
-  task_id = getattr(resolver, 'task_id', 0)
-  if task_type in (None, 'chief') or (task_type == 'worker' and task_id == 0
-                                      and 'chief' not in (
-                                          resolver.cluster_spec().jobs)):
-    return model_dir, True
-  return posixpath.join(model_dir, 'workers', f'{task_type}_{task_id}'), False
 
 
 def plan_epochs(start_step, steps_per_epoch, epochs):
@@ -199,7 +183,7 @@ def _start(data_dir, model_dir, strategy, config):
   if config.batch_size % replicas:
     raise ValueError(f'batch_size {config.batch_size} is not divisible by the '
                      f'{replicas} replicas of the strategy')
-  out_dir, is_chief = write_dir(model_dir, strategy)
+  out_dir, is_chief = distribute.write_dir(model_dir, strategy)
   if is_chief:
     check_architecture(model_dir, config)
   steps = config.steps_per_epoch or input_pipeline.steps_per_epoch(
@@ -239,6 +223,7 @@ def _finish(model, data_dir, model_dir, info, config, *, start, best_dir,
   return results
 
 
+# Over 60 lines only with its docstring (every argument documented).
 def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto'):
   """Trains (resuming from model_dir's checkpoints), evaluates and exports.
 

@@ -16,6 +16,7 @@ import tensorflow as tf
 
 import conftest
 from jazzcnn import checkpoints
+from jazzcnn import distribute
 from jazzcnn import export
 from jazzcnn import plots
 from jazzcnn import train_lib
@@ -271,4 +272,4 @@ class _Strategy:
     (_Resolver('worker', 1, ['worker']), ('m/workers/worker_1', False)),
 ])
 def test_only_the_chief_writes_into_the_model_dir(resolver, expected):
-  assert train_lib.write_dir('m', _Strategy(resolver)) == expected
+  assert distribute.write_dir('m', _Strategy(resolver)) == expected
