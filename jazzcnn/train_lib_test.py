@@ -35,7 +35,7 @@ def test_smoke_run_trains_evaluates_and_exports(smoke_run):
   data_dir, info, model_dir, result = smoke_run
   assert 'with 2 replicas' in result.stderr  # mirrored on 2 virtual CPUs.
   results = json.load(open(os.path.join(model_dir, 'results.json')))
-  steps = info['splits']['train']['windows'] // 8  # cpu_smoke: batch 8.
+  steps = conftest.SMOKE_STEPS
   epochs = 4  # cpu_smoke.
   assert results['step'] == epochs * steps == results['steps_this_run']
   assert results['resumed_from_step'] == 0
