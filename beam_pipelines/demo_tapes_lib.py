@@ -9,9 +9,9 @@ import dataclasses
 import os
 
 import numpy as np
-import soundfile
 import soxr
 
+from jazzcnn import audio
 from jazzcnn import naming
 
 
@@ -69,22 +69,6 @@ def synthesize(era, seconds, sample_rate, *, commentary_seconds, rng):
   return x.astype(np.float32)
 
 
-def write_audio(path, x, sample_rate, channels, *, block=8192):
-  """Writes mono `x` as `channels` channels, block by block.
-
-  libsndfile's Vorbis encoder crashes on large single writes; small blocks
-  are safe for every format.
-  """
-  if channels == 2:  # A slightly different second channel, as from tape.
-    x = np.stack([x, np.roll(x, 7) * 0.95], axis=1)
-  fmt = os.path.splitext(path)[1][1:].upper()
-  subtype = 'PCM_16' if fmt == 'WAV' else None
-  with soundfile.SoundFile(path, 'w', sample_rate, channels, format=fmt,
-                           subtype=subtype) as f:
-    for i in range(0, len(x), block):
-      f.write(x[i:i + block])
-
-
 # Over 60 lines only with its docstring (every argument documented).
 def make_demo_tapes(output_dir, *, tapes_per_era=4, tape_seconds=180.0,
                     commentary_seconds=5.0, split_fractions=(0.8, 0.1, 0.1),
@@ -126,7 +110,7 @@ def make_demo_tapes(output_dir, *, tapes_per_era=4, tape_seconds=180.0,
       k += 1
       x = synthesize(era, tape_seconds, rate,
                      commentary_seconds=commentary_seconds, rng=rng)
-      write_audio(os.path.join(output_dir, f'{title}.{ext}'), x, rate,
+      audio.write_audio(os.path.join(output_dir, f'{title}.{ext}'), x, rate,
                   channels)
       rows.append((title, str(last)))
       expected[title] = era.name
@@ -140,7 +124,7 @@ def make_demo_tapes(output_dir, *, tapes_per_era=4, tape_seconds=180.0,
         ('Demo_Night_Owls_Tape_97_1962', ERA_SOUNDS[3], True, 'outside')):
       x = synthesize(era, tape_seconds / 2, 22050,
                      commentary_seconds=commentary_seconds, rng=rng)
-      write_audio(os.path.join(output_dir, f'{title}.wav'), x, 22050, 1)
+      audio.write_audio(os.path.join(output_dir, f'{title}.wav'), x, 22050, 1)
       if listed:
         rows.append((title, ''))
       expected[title] = reason

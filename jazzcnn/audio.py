@@ -6,6 +6,7 @@ whatever the tape's length.
 """
 
 import dataclasses
+import os
 
 import numpy as np
 import soundfile
@@ -185,3 +186,19 @@ def _to_int16(x):
   # libsndfile reads int16 PCM as value / 32768: this scale is its inverse,
   # so 16-bit sources come through bit-exact.
   return np.clip(np.rint(x * 32768.0), -32768, 32767).astype(np.int16)
+
+
+def write_audio(path, x, sample_rate, channels, *, block=8192):
+  """Writes mono `x` as `channels` channels, block by block.
+
+  libsndfile's Vorbis encoder crashes on large single writes; small blocks
+  are safe for every format.
+  """
+  if channels == 2:  # A slightly different second channel, as from tape.
+    x = np.stack([x, np.roll(x, 7) * 0.95], axis=1)
+  fmt = os.path.splitext(path)[1][1:].upper()
+  subtype = 'PCM_16' if fmt == 'WAV' else None
+  with soundfile.SoundFile(path, 'w', sample_rate, channels, format=fmt,
+                           subtype=subtype) as f:
+    for i in range(0, len(x), block):
+      f.write(x[i:i + block])

@@ -7,12 +7,11 @@ import numpy as np
 import pytest
 import soundfile
 
-from beam_pipelines import demo_tapes_lib
 from jazzcnn import audio
 
 
 def _write(path, x, rate, channels=1):
-  demo_tapes_lib.write_audio(str(path), np.asarray(x, np.float32), rate,
+  audio.write_audio(str(path), np.asarray(x, np.float32), rate,
                              channels)
   return str(path)
 

@@ -30,8 +30,13 @@ def test_every_suite_runs_and_reports_its_figures(tmp_path):
                ('build', 'peak_rss_long_vs_short'),
                ('train', 'real_vs_in_memory')]:
     assert name in names
+  units = {'MB/s', 'windows/s', 'x', 'GFLOP/window', 'cores', 'x real time',
+           'h/min', 's', 'MiB', 'TFLOP/s'}
   for f in figures:
     assert f['value'] > 0, f
+    assert f['unit'] in units, f
+    if '_vs_' in f['figure']:  # A ratio of two figures of one run.
+      assert f['unit'] == 'x', f
     assert f['ok'] in (None, True, False)
     assert (f['ok'] is None) == (not f['goal'].startswith(('>', '<'))), f
   assert '| suite | figure |' in result.stdout

@@ -1,7 +1,7 @@
 """Trains recipes on one records directory and tabulates what they reach.
 
   python -m jazzcnn.compare --data_dir=check_records/ --output=runs/compare/ \
-      flags/cpu.cfg 'flags/seed.cfg --width=0.25'
+      flags/cpu.cfg flags/cpu_shortres.cfg 'flags/seed.cfg --width=0.25'
 
 Each argument is a flagfile, optionally followed by flags that override it.
 One `python -m jazzcnn.train` per recipe, one after another (so the wall
