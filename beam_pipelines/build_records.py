@@ -14,6 +14,7 @@ from absl import flags
 from absl import logging
 
 from beam_pipelines import build_lock
+from beam_pipelines import build_progress
 from beam_pipelines import build_records_lib
 from beam_pipelines import fileio
 from beam_pipelines import tracklist_lib
@@ -94,14 +95,15 @@ def main(argv):
     raise app.UsageError(f'no MP3/FLAC/OGG/WAV files in --input={_INPUT.value}')
   logging.info('%d audio files in %s', len(paths), _INPUT.value)
   try:
-    info = build_records_lib.build_records(
-        paths, _OUTPUT_DIR.value, tracklist=tracklist, eras=eras,
-        windowing=windowing, split_fractions=fractions,
-        split_by=_SPLIT_BY.value, folds=_FOLDS.value, fold=_FOLD.value,
-        shard_mb=_SHARD_MB.value, train_shards_open=_TRAIN_SHARDS_OPEN.value,
-        compression=_COMPRESSION.value or None,
-        silence_peak=_SILENCE_PEAK.value, pipeline_options=argv[1:],
-        source=_INPUT.value)
+    with build_progress.watch(_OUTPUT_DIR.value):
+      info = build_records_lib.build_records(
+          paths, _OUTPUT_DIR.value, tracklist=tracklist, eras=eras,
+          windowing=windowing, split_fractions=fractions,
+          split_by=_SPLIT_BY.value, folds=_FOLDS.value, fold=_FOLD.value,
+          shard_mb=_SHARD_MB.value, train_shards_open=_TRAIN_SHARDS_OPEN.value,
+          compression=_COMPRESSION.value or None,
+          silence_peak=_SILENCE_PEAK.value, pipeline_options=argv[1:],
+          source=_INPUT.value)
   except build_lock.Unavailable as e:
     raise app.UsageError(str(e))
   summary = {split: {k: v[k] for k in ('windows', 'tapes', 'hours',

@@ -22,7 +22,7 @@ tape_id = naming.tape_id
 INFO_FILE = dataset_info.FILE
 DUPLICATE = steps.DUPLICATE
 
-_TMP_PREFIX = '.build-tmp-'
+TMP_PREFIX = '.build-tmp-'
 
 
 def list_audio(input_pattern):
@@ -65,7 +65,7 @@ def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
   dataset_info.json replaces the old one in one rename; the earlier shards
   are deleted after that. A crash at any point leaves one complete result.
   """
-  build = posixpath.basename(tmp_dir)[len(_TMP_PREFIX):][:8]
+  build = posixpath.basename(tmp_dir)[len(TMP_PREFIX):][:8]
   suffix = f'-{build}.tfrecord' + ('.gz' if compression == 'GZIP' else '')
   info_path = fileio.join(output_dir, INFO_FILE)
   earlier = [p for split in SPLITS for p in fileio.glob(
@@ -209,9 +209,9 @@ def _build_locked(audio_paths, output_dir, options, *, tracklist, eras,
   """`build_records` once it holds output_dir's lock."""
   # Under the lock no other build is running: any temporary directory here
   # was left by an interrupted one.
-  for stale in fileio.glob_dirs(fileio.join(output_dir, _TMP_PREFIX + '*')):
+  for stale in fileio.glob_dirs(fileio.join(output_dir, TMP_PREFIX + '*')):
     fileio.delete_tree(stale)
-  tmp_dir = fileio.join(output_dir, _TMP_PREFIX + uuid.uuid4().hex)
+  tmp_dir = fileio.join(output_dir, TMP_PREFIX + uuid.uuid4().hex)
   fileio.makedirs(tmp_dir)
   chosen, duplicates = select_files(audio_paths)
   split_of = None

@@ -5,7 +5,6 @@ files are fetched here with Range resume, MD5 verification and retries.
 """
 
 import concurrent.futures
-import csv
 import dataclasses
 import hashlib
 import logging
