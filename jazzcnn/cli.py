@@ -4,9 +4,11 @@ Every binary ends with `cli.run(main)`. Raising `app.UsageError` (bad flags,
 missing files, unusable input) prints `command: message` and a pointer to
 --help, not absl's whole module docstring; `errors.DataError` (records that
 differ from their dataset_info.json) prints `command: message`. A traceback
-is left for real bugs, and printed before the line with --verbosity=1.
+is left for real bugs, and printed before the line with --verbosity=1,
+which also turns Beam's INFO logging on.
 """
 
+import logging as std_logging
 import os
 import posixpath
 import sys
@@ -27,6 +29,8 @@ def run(main, **kwargs):
   name = spec.name if spec else os.path.basename(sys.argv[0])
 
   def wrapped(argv):
+    if logging.get_verbosity() < 1:  # Beam's INFO only on request.
+      std_logging.getLogger('apache_beam').setLevel(std_logging.WARNING)
     try:
       return main(argv)
     except app.UsageError as e:
