@@ -52,9 +52,11 @@ def tiny_records(tiny_tapes, tmp_path_factory):
 
 
 def train_command(data_dir, model_dir, *extra):
-  """`python -m jazzcnn.train` with the cpu_smoke flagfile."""
+  """`python -m jazzcnn.train` with the cpu_smoke flagfile, INFO lines on
+  (the tests read "with 2 replicas", "resumed from")."""
   return [sys.executable, '-m', 'jazzcnn.train', '--flagfile=flags/cpu_smoke.cfg',
-          f'--data_dir={data_dir}', f'--model_dir={model_dir}', *extra]
+          '--verbosity=0', f'--data_dir={data_dir}', f'--model_dir={model_dir}',
+          *extra]
 
 
 def run(command, timeout=600, *, cwd=ROOT, env=None):

@@ -42,7 +42,11 @@ def run(main, **kwargs):
       print(f'{name}: {e}', file=sys.stderr)
       sys.exit(1)
 
-  app.run(wrapped, **kwargs)
+  # Quiet by default: warnings and errors only; --verbosity=0 for our INFO
+  # lines, 1 for Beam's too and tracebacks. First, so that any later
+  # --verbosity (a flagfile's too) wins.
+  app.run(wrapped, argv=[sys.argv[0], '--verbosity=-1', *sys.argv[1:]],
+          **kwargs)
 
 
 def _explain():

@@ -111,7 +111,7 @@ def test_bad_input_is_one_line(command, args, says, tmp_path, tiny_records,
   result = conftest.run(
       [sys.executable, '-m', command, *(a.format(**values) for a in args)],
       timeout=300, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3'))
-  # absl's INFO lines (on by default; --verbosity=-1 hides them) are
+  # absl's INFO lines (off by default; a flagfile may turn them on) are
   # progress, not the report.
   lines = [l for l in result.stderr.splitlines()
            if l.strip() and not re.match(r'I\d{4} ', l)]
