@@ -55,8 +55,8 @@ def melspec_png(melspec, path, *, sample_rate, hop_length=256, title=''):
                  extent=(0, seconds, 0, melspec.shape[0]))
   ax.set_xlabel('seconds into the window')
   ax.set_ylabel('mel band (low to high)')
-  ax.set_title(title or 'melspectrogram (normalised, as the model sees it)')
-  fig.colorbar(im, ax=ax, label='normalised log power')
+  ax.set_title(title or 'melspectrogram, as the model sees it')
+  fig.colorbar(im, ax=ax, label='log power, scaled as the front end does')
   _save(fig, path)
 
 
@@ -135,7 +135,7 @@ def projection_png(xy, names, true_eras, predicted, era_names, path):
   ax.set_title('style embeddings: fill = true era, ring = predicted era'
                if any(known) else
                'style embeddings: ring = predicted era (no track list)')
-  ax.legend(fontsize=8, loc='best')
+  ax.legend(fontsize=8, loc='upper left', bbox_to_anchor=(1.01, 1))
   _label_points(fig, ax, xy, names)
   _save(fig, path)
 
