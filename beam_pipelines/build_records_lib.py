@@ -16,11 +16,6 @@ from beam_pipelines import fileio
 from jazzcnn import dataset_info
 from jazzcnn import naming
 
-SPLITS = dataset_info.SPLITS
-AUDIO_EXTENSIONS = naming.AUDIO_EXTENSIONS
-tape_id = naming.tape_id
-INFO_FILE = dataset_info.FILE
-DUPLICATE = steps.DUPLICATE
 
 TMP_PREFIX = '.build-tmp-'
 
@@ -31,7 +26,7 @@ def list_audio(input_pattern):
     paths = fileio.list_tree(input_pattern)
   else:
     paths = fileio.glob(input_pattern)
-  return sorted(p for p in paths if p.lower().endswith(AUDIO_EXTENSIONS))
+  return sorted(p for p in paths if naming.is_audio(p))
 
 
 def select_files(paths):
@@ -45,13 +40,14 @@ def select_files(paths):
   """
   by_tape = collections.defaultdict(list)
   for path in paths:
-    by_tape[tape_id(path)].append(path)
-  rank = lambda p: AUDIO_EXTENSIONS.index(os.path.splitext(p)[1].lower())
+    by_tape[naming.tape_id(path)].append(path)
+  rank = lambda p: naming.AUDIO_EXTENSIONS.index(
+      os.path.splitext(p)[1].lower())
   chosen, failures = [], []
   for tape in sorted(by_tape):
     first, *rest = sorted(by_tape[tape], key=lambda p: (rank(p), p))
     chosen.append(first)
-    failures += [steps.failure(p, DUPLICATE, f'same tape as {first}')
+    failures += [steps.failure(p, steps.DUPLICATE, f'same tape as {first}')
                  for p in rest]
   return chosen, failures
 
@@ -67,12 +63,12 @@ def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
   """
   build = posixpath.basename(tmp_dir)[len(TMP_PREFIX):][:8]
   suffix = f'-{build}.tfrecord' + ('.gz' if compression == 'GZIP' else '')
-  info_path = fileio.join(output_dir, INFO_FILE)
-  earlier = [p for split in SPLITS for p in fileio.glob(
+  info_path = fileio.join(output_dir, dataset_info.FILE)
+  earlier = [p for split in dataset_info.SPLITS for p in fileio.glob(
       fileio.join(output_dir, f'{split}-*-of-*.tfrecord*'))]
   names = [e.name for e in eras]
   splits = {}
-  for split in SPLITS:
+  for split in dataset_info.SPLITS:
     mine = sorted((s for s in shards if s['split'] == split),
                   key=lambda s: (s['first'], s['path']))
     files, tapes = [], {}
@@ -98,7 +94,7 @@ def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
       failures=failures, source=source,
       created=datetime.datetime.now(datetime.timezone.utc).isoformat(
           timespec='seconds'))
-  tmp_info = fileio.join(tmp_dir, INFO_FILE)
+  tmp_info = fileio.join(tmp_dir, dataset_info.FILE)
   fileio.write_text(tmp_info, dataset_info.dumps(info))
   fileio.rename(tmp_info, info_path)  # The switch.
   fileio.delete(earlier)
@@ -110,7 +106,7 @@ def _group_eras(paths, tracklist, eras, split_by):
   """{group key: era} of the labelled tapes among `paths` (for folds)."""
   out = {}
   for path in paths:
-    tape = tape_id(path)
+    tape = naming.tape_id(path)
     if tape in tracklist:
       label = naming.label(tape, tracklist[tape], eras)
       if label.era_index is not None:
@@ -258,6 +254,6 @@ def _build_locked(audio_paths, output_dir, options, *, tracklist, eras,
             tmp_dir=tmp_dir, eras=eras, windowing=windowing,
             compression=compression, source=source, split_by=split_by,
             folds={'folds': folds, 'fold': fold} if folds else None))
-  info = fileio.read_json(fileio.join(output_dir, INFO_FILE))
+  info = fileio.read_json(fileio.join(output_dir, dataset_info.FILE))
   logging.info('wrote %s', {s: v['windows'] for s, v in info['splits'].items()})
   return info

@@ -15,6 +15,7 @@ from beam_pipelines import build_records_lib as lib
 from beam_pipelines import build_steps as steps
 from beam_pipelines import demo_tapes_lib
 from jazzcnn import audio
+from jazzcnn import dataset_info
 from jazzcnn import features
 from jazzcnn import naming
 
@@ -156,7 +157,7 @@ def test_end_to_end_on_the_local_runner(corpus, tmp_path):
   labelled = {t: e for t, e in expected.items() if e in info['eras']}
   labelled['Quiet_Tape_1940'] = 'swing'
   seen = {}
-  for split in lib.SPLITS:
+  for split in dataset_info.SPLITS:
     records = _read_split(out, info, split)
     assert len(records) == info['splits'][split]['windows'] > 0
     for r in records:
@@ -175,7 +176,7 @@ def test_end_to_end_on_the_local_runner(corpus, tmp_path):
     assert era_counts == info['splits'][split]['windows_per_era']
   # 7 s demo tapes with 1 s trims: 5 windows each; the quiet tape keeps 1.
   windows = {}
-  for split in lib.SPLITS:
+  for split in dataset_info.SPLITS:
     for r in _read_split(out, info, split):
       windows[r[features.TAPE_ID]] = windows.get(r[features.TAPE_ID], 0) + 1
   assert windows == {t: (1 if t == 'Quiet_Tape_1940' else 5) for t in labelled}
@@ -186,7 +187,7 @@ def test_end_to_end_on_the_local_runner(corpus, tmp_path):
   assert reasons == {**want, **extra}
   # Nothing else is left in the output directory.
   files = sorted(f for s in info['splits'].values() for f in s['files'])
-  assert sorted(os.listdir(out)) == sorted(files + [lib.INFO_FILE])
+  assert sorted(os.listdir(out)) == sorted(files + [dataset_info.FILE])
   # Sharded by size: a shard closes once it passes shard_mb (0.1 MB here).
   assert len(info['splits']['train']['files']) > 1
   for f in files:
@@ -194,7 +195,7 @@ def test_end_to_end_on_the_local_runner(corpus, tmp_path):
 
 
 def test_train_shards_mix_tapes_round_robin(tmp_path):
-  writer = steps.WriteShards(str(tmp_path), shard_bytes=10**9,  # pylint: disable=protected-access
+  writer = steps.WriteShards(str(tmp_path), shard_bytes=10**9,
                             compression=None, train_shards_open=3)
   writer.start_bundle()
   items = []
@@ -258,9 +259,9 @@ def test_rerun_replaces_output_and_failed_run_leaves_no_final_shards(
   assert visible == before
   second = _build(corpus_dir, out, IN_PROCESS)
   assert sorted(os.listdir(out)) == sorted(
-      [lib.INFO_FILE] + [f for s in second['splits'].values()
+      [dataset_info.FILE] + [f for s in second['splits'].values()
                          for f in s['files']])
-  for split in lib.SPLITS:
+  for split in dataset_info.SPLITS:
     assert second['splits'][split]['windows'] == \
         first['splits'][split]['windows']
     records = _read_split(out, second, split)
@@ -306,7 +307,7 @@ def test_no_group_crosses_splits(corpus, tmp_path, kwargs):
   assert info['folds'] == ({'folds': 3, 'fold': 1} if 'folds' in kwargs
                            else None)
   seen = {}
-  for split in lib.SPLITS:
+  for split in dataset_info.SPLITS:
     groups = {naming.split_key(t, e, split_by)
               for t, e in _tape_eras(str(tmp_path / 'records'), info, split)}
     assert groups == set(info['splits'][split]['groups'])
@@ -317,7 +318,7 @@ def test_no_group_crosses_splits(corpus, tmp_path, kwargs):
     dealt = naming.fold_splits(lib._group_eras(  # pylint: disable=protected-access
         chosen, naming.read_tracklist(
             os.path.join(corpus_dir, 'tracklist.csv')), ERAS, split_by), 3, 1)
-    for split in lib.SPLITS:
+    for split in dataset_info.SPLITS:
       assert set(info['splits'][split]['groups']) == {
           g for g, s in dealt.items() if s == split} & set(seen)
 
@@ -344,7 +345,7 @@ def test_a_rebuild_that_dies_before_the_switch_leaves_the_old_result(
   rename = lib.fileio.rename
 
   def dies_at_the_switch(source, destination):
-    if destination.endswith(lib.INFO_FILE):
+    if destination.endswith(dataset_info.FILE):
       raise OSError('power cut')
     rename(source, destination)
 
@@ -352,7 +353,8 @@ def test_a_rebuild_that_dies_before_the_switch_leaves_the_old_result(
   with pytest.raises(Exception, match='power cut'):
     _build(corpus_dir, out, IN_PROCESS)
   monkeypatch.undo()
-  info = json.load(open(os.path.join(out, lib.INFO_FILE)))
+  info = json.load(open(os.path.join(out, dataset_info.FILE)))
   assert info == first  # The old description, and the shards it lists:
-  for split in lib.SPLITS:
-    assert len(_read_split(out, info, split)) == info['splits'][split]['windows']
+  for split in dataset_info.SPLITS:
+    windows = info['splits'][split]['windows']
+    assert len(_read_split(out, info, split)) == windows

@@ -16,6 +16,7 @@ Fields: `eras` (label order), `era_years`, `sample_rate`, `window_samples`,
 `failures`, `failure_counts`, `source`, `created`.
 """
 
+import collections
 import json
 import posixpath
 
@@ -64,9 +65,7 @@ def make(*, eras, era_years, sample_rate, window_samples, hop_samples,
   `splits` maps each split to `split_entry(...)`.
   """
   failures = sorted(failures, key=lambda f: (f['path'], f['reason']))
-  counts = {}
-  for failure in failures:
-    counts[failure['reason']] = counts.get(failure['reason'], 0) + 1
+  counts = dict(collections.Counter(f['reason'] for f in failures))
   return {
       'eras': list(eras), 'era_years': era_years, 'sample_rate': sample_rate,
       'window_samples': window_samples, 'hop_samples': hop_samples,

@@ -28,6 +28,16 @@ class CorruptRecords(errors.DataError):
 
 def shard_problems(path, info, split, counts):
   """Problems of one shard (strings); adds its windows to `counts` by era."""
+  problems, broken = _scan(path, info, split, counts)
+  if broken:
+    return problems + [broken]
+  if not problems and not info.get('compression'):
+    problems += _framing_problems(path, posixpath.basename(path))
+  return problems
+
+
+def _scan(path, info, split, counts):
+  """(problems of its records, why the shard cannot be read on, or None)."""
   spec = {k: features.FEATURES[k] for k in _KEYS}
   ds = tf.data.TFRecordDataset(path, info.get('compression') or None)
   ds = ds.map(lambda s: tf.io.parse_single_example(s, spec)).batch(64)
@@ -52,13 +62,11 @@ def shard_problems(path, info, split, counts):
           counts[era] += 1
         record += 1
   except tf.errors.DataLossError as e:
-    problems.append(f'{name}: unreadable ({_first_line(e)})')
+    return problems, f'{name}: unreadable ({_first_line(e)})'
   except tf.errors.InvalidArgumentError as e:
-    problems.append(f'{name}: record {record} onwards is not a window '
-                    f'record ({_first_line(e)})')
-  if not problems and not info.get('compression'):
-    problems += _framing_problems(path, name)
-  return problems
+    return problems, (f'{name}: record {record} onwards is not a window '
+                      f'record ({_first_line(e)})')
+  return problems, None
 
 
 def _framing_problems(path, name):
@@ -119,12 +127,10 @@ def first_corruption(data_dir, info, splits):
   for split in splits:
     for name in info['splits'][split]['files']:
       path = posixpath.join(data_dir, name)
-      unreadable = [p for p in shard_problems(path, info, split,
-                                              collections.Counter())
-                    if 'unreadable' in p or 'not a window record' in p]
-      if unreadable:
+      _, broken = _scan(path, info, split, collections.Counter())
+      if broken:
         return CorruptRecords(
-            f'{unreadable[0]}: the shard is damaged; python -m '
+            f'{broken}: the shard is damaged; python -m '
             f'jazzcnn.verify_records --data_dir={data_dir} checks them all')
   return CorruptRecords(f'records in {data_dir} could not be read; python -m '
                         f'jazzcnn.verify_records --data_dir={data_dir}')
