@@ -66,21 +66,25 @@ class Crops(keras.layers.Layer):
   window, so every epoch sees other chunks), and [batch * n, chunk] at
   inference: n = ceil(window / chunk) chunks evenly spaced from the first
   sample to the last, covering the whole window. `CropMean` folds the n
-  back into one row per window.
+  back into one row per window. With `every_chunk`, training also gives n
+  chunks per window, each at its own uniform random start ([batch * n,
+  chunk]), for layers that pool over a window's chunks (`CropStats`).
   """
 
-  def __init__(self, window, chunk, **kwargs):
+  def __init__(self, window, chunk, every_chunk=False, **kwargs):
     super().__init__(**kwargs)
     if not 0 < chunk < window:
       raise ValueError(f'chunk must be in (0, {window}), got {chunk}')
     self.window, self.chunk = window, chunk
     self.count = -(-window // chunk)
+    self.every_chunk = every_chunk
 
   def call(self, pcm, training=None):
     if training:
-      batch = tf.shape(pcm)[0]
-      start = tf.random.uniform([batch, 1], 0, self.window - self.chunk + 1,
-                                dtype=tf.int32)
+      rows = self.count if self.every_chunk else 1
+      pcm = tf.repeat(pcm, rows, axis=0) if rows > 1 else pcm
+      start = tf.random.uniform([tf.shape(pcm)[0], 1], 0,
+                                self.window - self.chunk + 1, dtype=tf.int32)
       return tf.gather(pcm, start + tf.range(self.chunk)[None], batch_dims=1)
     starts = [round(i * (self.window - self.chunk) / max(1, self.count - 1))
               for i in range(self.count)]
@@ -91,7 +95,8 @@ class Crops(keras.layers.Layer):
     return (input_shape[0], self.chunk)
 
   def get_config(self):
-    return dict(super().get_config(), window=self.window, chunk=self.chunk)
+    return dict(super().get_config(), window=self.window, chunk=self.chunk,
+                every_chunk=self.every_chunk)
 
 
 @keras.saving.register_keras_serializable(package='jazzcnn')
@@ -111,6 +116,33 @@ class CropMean(keras.layers.Layer):
 
   def compute_output_shape(self, input_shape):
     return input_shape
+
+  def get_config(self):
+    return dict(super().get_config(), count=self.count)
+
+
+@keras.saving.register_keras_serializable(package='jazzcnn')
+class CropStats(keras.layers.Layer):
+  """Each window's chunk rows → their mean and standard deviation.
+
+  [batch * count, D] → [batch, 2D] (means, then standard deviations), in
+  training and at inference alike (`Crops(every_chunk=True)` gives `count`
+  rows per window in both): statistics pooling, as x-vectors pool frames.
+  The spread says how a window's texture changes over its 15 s, which a
+  mean of chunks cannot.
+  """
+
+  def __init__(self, count, **kwargs):
+    super().__init__(**kwargs)
+    self.count = count
+
+  def call(self, x):
+    rows = tf.reshape(x, [-1, self.count, x.shape[-1]])
+    return tf.concat([tf.reduce_mean(rows, axis=1),
+                      tf.math.reduce_std(rows, axis=1)], axis=1)
+
+  def compute_output_shape(self, input_shape):
+    return (None, 2 * input_shape[-1])
 
   def get_config(self):
     return dict(super().get_config(), count=self.count)

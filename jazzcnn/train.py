@@ -43,7 +43,10 @@ _MODEL = flags.DEFINE_enum(
     'model', _DEFAULTS.model, sorted(models.ARCHITECTURES),
     'Architecture: seed (the seed\'s exact table), seed_bn (its convs with '
     'BatchNorm and a global-pooling head), shortres (Won et al. 2020\'s '
-    'short-chunk ResNet).')
+    'short-chunk ResNet), musicnn_msd (musicnn pretrained on the Million '
+    'Song Dataset, a window the mean of its 3 s chunks), musicnn_msd_stats '
+    '(its front and mid end per chunk, a new back end on the mean and '
+    'standard deviation of a window\'s chunks).')
 _WIDTH = flags.DEFINE_float(
     'width', _DEFAULTS.width, 'Scales the architecture\'s layer widths; 1.0: '
     'as published.')
@@ -56,13 +59,14 @@ _CHUNK_SECONDS = flags.DEFINE_float(
     'chunk_seconds', _DEFAULTS.chunk_seconds,
     'Train on one random chunk of this many seconds per window, predict a '
     'window by the mean over its chunks; 0: whole windows; < 0: the '
-    'architecture\'s default (shortres: 3.69 s).')
+    'architecture\'s default (shortres: 3.69 s; musicnn: 3.01 s). '
+    'musicnn_msd_stats sees every chunk, at random starts in training.')
 _SPEC_MASK = flags.DEFINE_bool(
     'spec_mask', _DEFAULTS.spec_mask,
     'SpecAugment-style frequency/time masking on the device, training only.')
 _FREEZE = flags.DEFINE_bool(
     'freeze', _DEFAULTS.freeze,
-    'Pretrained models (musicnn_msd): keep the convolutional layers as '
+    'Pretrained models (musicnn_msd*): keep the convolutional layers as '
     'pretrained and train the dense back end and the new head (about 20x '
     'faster on a CPU than fine-tuning everything).')
 _EPOCHS = flags.DEFINE_integer('epochs', _DEFAULTS.epochs, 'Training epochs.')

@@ -32,6 +32,9 @@ class Architecture:
   chunk_samples: int  # Default chunk at 16 kHz; 0: the whole window.
   load_pretrained: callable = None  # (model) → layers set, for pretrained.
   frozen: callable = None  # (layer name) → bool: what `freeze` fixes.
+  # build pools a window's chunks itself (gets `chunks`, every chunk in
+  # training too) instead of a mean of chunk embeddings at inference.
+  pools_chunks: bool = False
 
 
 ARCHITECTURES = {
@@ -41,6 +44,10 @@ ARCHITECTURES = {
     'musicnn_msd': Architecture(musicnn.musicnn_msd, 0, musicnn.CHUNK_SAMPLES,
                                 musicnn.load_pretrained,
                                 musicnn.is_front_or_mid_end),
+    'musicnn_msd_stats': Architecture(
+        musicnn.musicnn_msd_stats, 0, musicnn.CHUNK_SAMPLES,
+        musicnn.load_pretrained, musicnn.is_front_or_mid_end,
+        pools_chunks=True),
 }
 
 
@@ -62,9 +69,11 @@ def build_model(num_classes, window_samples, *, architecture='seed',
       architecture's own Dropout layers).
     spec_mask: SpecAugment-style masking of the spectrogram, training only.
     chunk_seconds: train on one random chunk of this length per window and
-      predict a window by the mean over all its chunks; 0: whole windows;
+      predict a window by the mean over all its chunks (architectures that
+      pool chunks themselves see every chunk, at random starts in
+      training); 0: whole windows;
       < 0: the architecture's default (shortres: 59049 samples at 16 kHz,
-      musicnn_msd: 48128, its 3 s patch).
+      musicnn_msd(_stats): 48128, its 3 s patch).
     freeze: keep the pretrained convolutional layers fixed (musicnn_msd:
       its front and mid end; its dense back end and the head still train).
       20x faster to train on a CPU than fine-tuning everything.
@@ -84,13 +93,20 @@ def build_model(num_classes, window_samples, *, architecture='seed',
   chunk = (round(arch.chunk_samples * sample_rate / 16000)
            if chunk_seconds < 0 else round(chunk_seconds * sample_rate))
   chunked = 0 < chunk < window_samples
+  if arch.pools_chunks and not chunked:
+    raise ValueError(f'{architecture} pools chunks: --chunk_seconds must be '
+                     f'shorter than the window')
   pcm = keras.Input((window_samples,), dtype='int16', name='waveform')
-  x = layers.Crops(window_samples, chunk, name='chunks')(pcm) if chunked else pcm
+  x = layers.Crops(window_samples, chunk, every_chunk=arch.pools_chunks,
+                   name='chunks')(pcm) if chunked else pcm
+  pooled = chunked and not arch.pools_chunks  # Here, by CropMean.
+  kwargs = {'chunks': -(-window_samples // chunk)} if arch.pools_chunks else {}
   x = arch.build(x, sample_rate=sample_rate, width=width,
                  depth=depth or arch.depth, dropout=dropout,
                  spec_mask=spec_mask,
-                 embedding_name='chunk_embedding' if chunked else EMBEDDING)
-  if chunked:
+                 embedding_name='chunk_embedding' if pooled else EMBEDDING,
+                 **kwargs)
+  if pooled:
     x = layers.CropMean(-(-window_samples // chunk), name=EMBEDDING)(x)
   x = keras.layers.Dropout(dropout, name='embedding_dropout')(x)
   probs = keras.layers.Dense(num_classes, activation='softmax',

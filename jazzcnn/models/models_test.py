@@ -148,6 +148,49 @@ def test_chunks_cover_the_window_and_vary_in_training():
                              [[2, 3], [8, 9]])
 
 
+def test_crop_stats_pool_each_windows_chunks_in_training_too():
+  crop = layers.Crops(10, 4, every_chunk=True)  # 3 chunks a window.
+  x = np.arange(20, dtype=np.int16).reshape(2, 10)
+  train = crop(x, training=True).numpy()
+  assert train.shape == (6, 4)
+  assert (train[:3] < 10).all() and (train[3:] >= 10).all()  # Own window's.
+  assert (np.diff(train, axis=1) == 1).all()
+  rows = np.array([[0, 1], [2, 1], [4, 1], [10, 5], [10, 7], [10, 9]],
+                  np.float32)
+  np.testing.assert_allclose(
+      layers.CropStats(3)(rows),
+      [[2, 1, np.std([0, 2, 4]), 0], [10, 7, 0, np.std([5, 7, 9])]],
+      rtol=1e-6)
+
+
+def test_musicnn_stats_freezes_the_pretrained_layers_only():
+  model = models.build_model(4, 64000, architecture='musicnn_msd_stats',
+                             freeze=True)
+  assert model.get_layer('chunks').count == 2  # 3 s chunks of 4 s.
+  assert model.get_layer('chunk_stats').output.shape[1:] == (2 * 1506,)
+  trainable = {w.path.split('/')[0] for w in model.trainable_weights}
+  assert trainable == {'stats_batch_normalization', 'stats_dense',
+                       'stats_penultimate', 'era'}
+  frozen = [l for l in model.layers if l.name.startswith('musicnn_')]
+  assert len(frozen) == 17 and not any(l.trainable for l in frozen)
+  assert models.embedding_model(model).output.shape[1:] == (200,)
+
+
+def test_frozen_musicnn_stats_learns_a_separable_toy_set():
+  x, y = _toy_set(n=32, samples=52000)  # Two 3 s chunks a window.
+  keras.utils.set_random_seed(0)
+  model = models.build_model(2, x.shape[1], architecture='musicnn_msd_stats',
+                             dropout=0.1, freeze=True)
+  model.compile(keras.optimizers.Adam(3e-3),
+                'sparse_categorical_crossentropy')
+  before = model.evaluate(x, y, verbose=0)
+  model.fit(x, y, batch_size=16, epochs=6, verbose=0)
+  after = model.evaluate(x, y, verbose=0)
+  predicted = models.inference_fn(model)(x).numpy().argmax(1)
+  assert after < before
+  assert (predicted == y).mean() >= 0.9, (predicted == y).mean()
+
+
 def test_width_does_not_shrink_the_bottleneck():
   model = models.build_model(4, 16000, width=0.0625)
   assert model.get_layer('dense1').units == 32
@@ -176,12 +219,13 @@ def test_forward_flops_count_every_chunk(seed_model):
 @pytest.mark.parametrize('architecture', sorted(models.ARCHITECTURES))
 def test_every_architecture_saves_and_loads_in_keras_safe_mode(architecture,
                                                                 tmp_path):
-  kwargs = {} if architecture == 'musicnn_msd' else {'width': 0.0625,
-                                                      'depth': 1}
-  model = models.build_model(3, 16000, architecture=architecture, **kwargs)
+  pretrained = architecture.startswith('musicnn')
+  kwargs = {} if pretrained else {'width': 0.0625, 'depth': 1}
+  window = 64000 if architecture == 'musicnn_msd_stats' else 16000
+  model = models.build_model(3, window, architecture=architecture, **kwargs)
   path = str(tmp_path / 'model.keras')
   model.save(path)
   loaded = keras.saving.load_model(path)  # safe_mode: no Lambda layers.
-  x = np.random.default_rng(0).integers(-2000, 2000, (2, 16000), np.int16)
+  x = np.random.default_rng(0).integers(-2000, 2000, (2, window), np.int16)
   np.testing.assert_allclose(loaded(x, training=False),
                              model(x, training=False), rtol=1e-5, atol=1e-6)

@@ -103,6 +103,20 @@ def network(spectrogram, *, dropout=0.5):
      'pooled': [batch, 1506] (max and mean over time, interleaved per
      feature as the original flattens them)}.
   """
+  pooled = pooled_features(spectrogram)
+  x = _bn(pooled, 'batch_normalization_9')
+  x = keras.layers.Dropout(dropout, name='musicnn_dropout')(x)
+  x = keras.layers.Dense(BACKEND_UNITS, activation='relu',
+                         name=_PREFIX + 'dense')(x)
+  penultimate = _bn(x, 'batch_normalization_10')
+  x = keras.layers.Dropout(dropout, name='musicnn_penultimate_dropout')(
+      penultimate)
+  logits = keras.layers.Dense(TAGS, name=_PREFIX + 'dense_1')(x)
+  return {'logits': logits, 'penultimate': penultimate, 'pooled': pooled}
+
+
+def pooled_features(spectrogram):
+  """The front and mid end: [batch, 187, 96, 1] → `pooled` [batch, 1506]."""
   x = _bn(spectrogram, 'batch_normalization')
   padded = keras.layers.ZeroPadding2D(((3, 3), (0, 0)), name='timbral_pad')(x)
   front = []
@@ -132,16 +146,7 @@ def network(spectrogram, *, dropout=0.5):
   x = keras.layers.Reshape((-1, x.shape[2]), name='midend_squeeze')(x)
   max_pool = layers.Reduce('max', 1, name='max_pool')(x)
   mean_pool = layers.Reduce('mean', 1, name='mean_pool')(x)
-  pooled = layers.Interleave(name='pooled')([max_pool, mean_pool])
-  x = _bn(pooled, 'batch_normalization_9')
-  x = keras.layers.Dropout(dropout, name='musicnn_dropout')(x)
-  x = keras.layers.Dense(BACKEND_UNITS, activation='relu',
-                         name=_PREFIX + 'dense')(x)
-  penultimate = _bn(x, 'batch_normalization_10')
-  x = keras.layers.Dropout(dropout, name='musicnn_penultimate_dropout')(
-      penultimate)
-  logits = keras.layers.Dense(TAGS, name=_PREFIX + 'dense_1')(x)
-  return {'logits': logits, 'penultimate': penultimate, 'pooled': pooled}
+  return layers.Interleave(name='pooled')([max_pool, mean_pool])
 
 
 # The back end: what `--freeze` still trains (the dense layers after pooling).
@@ -183,13 +188,7 @@ def load_pretrained(model, prefix=None):
   return count
 
 
-def musicnn_msd(pcm, *, sample_rate, width=1.0, depth=0, dropout=0.5,
-                spec_mask=False, embedding_name='embedding'):
-  """The pretrained network from an int16 3 s chunk to its `penultimate`.
-
-  The weights are loaded by `models.build_model` (`load_pretrained`) once
-  the model exists. width and depth must be the published ones (1, 0).
-  """
+def _spectrogram(pcm, sample_rate, width, depth, spec_mask):
   if width != 1.0 or depth:
     raise ValueError('musicnn_msd is pretrained: --width must be 1 and '
                      '--depth 0')
@@ -197,5 +196,42 @@ def musicnn_msd(pcm, *, sample_rate, width=1.0, depth=0, dropout=0.5,
   if spec_mask:  # SpecMask masks axis 1 by max_freq: here that is time.
     x = layers.SpecMask(max_freq=24, max_time=12, name='spec_mask',
                         dtype='float32')(x)
+  return x
+
+
+def musicnn_msd(pcm, *, sample_rate, width=1.0, depth=0, dropout=0.5,
+                spec_mask=False, embedding_name='embedding'):
+  """The pretrained network from an int16 3 s chunk to its `penultimate`.
+
+  The weights are loaded by `models.build_model` (`load_pretrained`) once
+  the model exists. width and depth must be the published ones (1, 0).
+  """
+  x = _spectrogram(pcm, sample_rate, width, depth, spec_mask)
   out = network(x, dropout=dropout)
   return keras.layers.Identity(name=embedding_name)(out['penultimate'])
+
+
+def musicnn_msd_stats(pcm, *, sample_rate, chunks, width=1.0, depth=0,
+                      dropout=0.5, spec_mask=False,
+                      embedding_name='embedding'):
+  """Pretrained front and mid end per 3 s chunk, statistics over a window.
+
+  pcm holds `chunks` rows per window (`layers.Crops(every_chunk=True)`).
+  Each chunk's `pooled` features (1506) are pooled over the window into
+  their mean and standard deviation (`layers.CropStats`), and a new back
+  end of musicnn's shape (BatchNorm → Dense 200 → BatchNorm) learns from
+  the 3012. Its layers have no `musicnn_` prefix: they start from random
+  weights and `--freeze` leaves them trainable.
+  """
+  x = _spectrogram(pcm, sample_rate, width, depth, spec_mask)
+  x = layers.CropStats(chunks, name='chunk_stats')(pooled_features(x))
+  # Momentum 0.9, not Keras' 0.99: a few hundred steps on a few hundred
+  # windows must be enough for the moving statistics used at inference.
+  x = keras.layers.BatchNormalization(epsilon=_EPSILON, momentum=0.9,
+                                      name='stats_batch_normalization')(x)
+  x = keras.layers.Dropout(dropout, name='stats_dropout')(x)
+  x = keras.layers.Dense(BACKEND_UNITS, activation='relu',
+                         name='stats_dense')(x)
+  x = keras.layers.BatchNormalization(epsilon=_EPSILON, momentum=0.9,
+                                      name='stats_penultimate')(x)
+  return keras.layers.Identity(name=embedding_name)(x)
