@@ -12,6 +12,8 @@ train split alone, as the CNN is (validation picks its best epoch):
 - `musicnn_msd`: the pooled features (1506) of musicnn pretrained on the
   Million Song Dataset, averaged over the window's 3 s patches: the
   reference a music-ML engineer tries first on a few hundred labelled tapes.
+- `musicnn_stats`: the same features' mean and standard deviation over the
+  patches (3012), the statistics `--model=musicnn_msd_stats` learns from.
 
 Features are computed once per records directory and cached beside it, in
 `baselines-HASH/` (HASH: of dataset_info.json, so a rebuild invalidates it).
@@ -61,23 +63,29 @@ def mel_stats_model(window_samples, sample_rate):
 
 
 @functools.lru_cache(maxsize=4)
-def musicnn_model(window_samples, sample_rate):
-  """int16 windows → [batch, 1506]: musicnn's pooled features, mean of patches."""
+def musicnn_model(window_samples, sample_rate, stats=False):
+  """int16 windows → musicnn's pooled features: [batch, 1506], the mean of
+  the window's 3 s patches, or with `stats` [batch, 3012], their mean and
+  standard deviation (`layers.CropStats`)."""
   pcm = keras.Input((window_samples,), dtype='int16', name='waveform')
   chunk = musicnn.CHUNK_SAMPLES
   chunked = chunk < window_samples  # Shorter windows: one short patch.
   x = layers.Crops(window_samples, chunk, name='chunks')(pcm) if chunked else pcm
-  pooled = musicnn.network(musicnn.frontend(x, sample_rate=sample_rate))[
-      'pooled']
-  if chunked:
-    pooled = layers.CropMean(-(-window_samples // chunk),
-                             name='pooled_mean')(pooled)
+  pooled = musicnn.pooled_features(musicnn.frontend(x,
+                                                    sample_rate=sample_rate))
+  count = -(-window_samples // chunk) if chunked else 1
+  pooled = (layers.CropStats(count, name='pooled_stats') if stats else
+            layers.CropMean(count, name='pooled_mean'))(pooled)
   model = keras.Model(pcm, pooled, name='musicnn_msd_features')
   musicnn.load_pretrained(model)
   return model
 
 
-BASELINES = {'mel_stats': mel_stats_model, 'musicnn_msd': musicnn_model}
+BASELINES = {
+    'mel_stats': mel_stats_model,
+    'musicnn_msd': musicnn_model,
+    'musicnn_stats': functools.partial(musicnn_model, stats=True),
+}
 
 
 def split_features(data_dir, info, split, name, *, batch_size=32):

@@ -36,3 +36,17 @@ def test_fit_takes_the_c_with_the_best_validation_balanced_accuracy():
   assert scores[classifier[-1].C] == best
   assert classifier[-1].C == min(c for c, s in scores.items() if s == best)
   assert len(set(scores.values())) > 1  # The choice mattered here.
+
+
+def test_musicnn_stats_features_are_the_mean_and_spread_of_the_patches():
+  window = 2 * 48128  # Two whole 3 s patches.
+  x = np.random.default_rng(4).integers(-3000, 3000, (2, window), np.int16)
+  stats = baselines.BASELINES['musicnn_stats'](window, 16000)(x).numpy()
+  mean = baselines.BASELINES['musicnn_msd'](window, 16000)(x).numpy()
+  patch = baselines.BASELINES['musicnn_msd'](48128, 16000)
+  first, second = patch(x[:, :48128]).numpy(), patch(x[:, 48128:]).numpy()
+  assert stats.shape == (2, 2 * 1506)
+  np.testing.assert_allclose(stats[:, :1506], mean, rtol=1e-4, atol=1e-4)
+  np.testing.assert_allclose(mean, (first + second) / 2, rtol=1e-4, atol=1e-4)
+  np.testing.assert_allclose(stats[:, 1506:], np.abs(first - second) / 2,
+                             rtol=1e-3, atol=1e-3)

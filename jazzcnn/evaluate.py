@@ -34,7 +34,8 @@ _BASELINES = flags.DEFINE_list(
     'baselines', ['mel_stats', 'musicnn_msd'],
     'Baselines fitted on the train split and scored beside the model: '
     'mel_stats (log-mel band statistics), musicnn_msd (pretrained musicnn '
-    'features); empty: none. Their features are cached beside the records.')
+    'features), musicnn_stats (their mean and spread over a window); '
+    'empty: none. Their features are cached beside the records.')
 _OUTPUT_DIR = flags.DEFINE_string(
     'output_dir', '', 'Where metrics.json and confusion.png go; empty: '
     'MODEL_DIR/evaluation/SPLIT.')
