@@ -32,7 +32,8 @@ _SPLIT = flags.DEFINE_enum('split', 'test', dataset_info.SPLITS,
 _BATCH_SIZE = flags.DEFINE_integer('batch_size', 32, 'Windows per batch.')
 _BASELINES = flags.DEFINE_list(
     'baselines', ['mel_stats', 'musicnn_msd'],
-    'Baselines fitted on the train split and scored beside the model: '
+    'Baselines fitted on the train split (C chosen on validation) and '
+    'scored beside the model: '
     'mel_stats (log-mel band statistics), musicnn_msd (pretrained musicnn '
     'features), musicnn_stats (their mean and spread over a window); '
     'empty: none. Their features are cached beside the records.')
@@ -81,7 +82,7 @@ def main(argv):
                       f"{metrics['window_balanced_accuracy']:.3f}")
   print(evaluate_lib.format_report(metrics))
   if metrics['baselines']:
-    print('\nbaselines (fitted on the train split):')
+    print('\nbaselines (fitted on the train split, C chosen on validation):')
     print('\n'.join(evaluate_lib.compare(metrics, metrics['baselines'])))
   print(f'\nwrote {out}/metrics.json and confusion.png')
 
