@@ -97,17 +97,18 @@ def build_model(num_classes, window_samples, *, architecture='seed',
     raise ValueError(f'{architecture} pools chunks: --chunk_seconds must be '
                      f'shorter than the window')
   pcm = keras.Input((window_samples,), dtype='int16', name='waveform')
-  x = layers.Crops(window_samples, chunk, every_chunk=arch.pools_chunks,
-                   name='chunks')(pcm) if chunked else pcm
+  crops = layers.Crops(window_samples, chunk, every_chunk=arch.pools_chunks,
+                       name='chunks') if chunked else None
+  x = crops(pcm) if chunked else pcm
   pooled = chunked and not arch.pools_chunks  # Here, by CropMean.
-  kwargs = {'chunks': -(-window_samples // chunk)} if arch.pools_chunks else {}
+  kwargs = {'chunks': crops.count} if arch.pools_chunks else {}
   x = arch.build(x, sample_rate=sample_rate, width=width,
                  depth=depth or arch.depth, dropout=dropout,
                  spec_mask=spec_mask,
                  embedding_name='chunk_embedding' if pooled else EMBEDDING,
                  **kwargs)
   if pooled:
-    x = layers.CropMean(-(-window_samples // chunk), name=EMBEDDING)(x)
+    x = layers.CropMean(crops.count, name=EMBEDDING)(x)
   x = keras.layers.Dropout(dropout, name='embedding_dropout')(x)
   probs = keras.layers.Dense(num_classes, activation='softmax',
                              dtype='float32', name='era')(x)
