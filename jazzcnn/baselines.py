@@ -70,10 +70,11 @@ def musicnn_model(window_samples, sample_rate, stats=False):
   pcm = keras.Input((window_samples,), dtype='int16', name='waveform')
   chunk = musicnn.CHUNK_SAMPLES
   chunked = chunk < window_samples  # Shorter windows: one short patch.
-  x = layers.Crops(window_samples, chunk, name='chunks')(pcm) if chunked else pcm
+  crops = layers.Crops(window_samples, chunk, name='chunks') if chunked else None
+  x = crops(pcm) if chunked else pcm
   pooled = musicnn.pooled_features(musicnn.frontend(x,
                                                     sample_rate=sample_rate))
-  count = -(-window_samples // chunk) if chunked else 1
+  count = crops.count if chunked else 1
   pooled = (layers.CropStats(count, name='pooled_stats') if stats else
             layers.CropMean(count, name='pooled_mean'))(pooled)
   model = keras.Model(pcm, pooled, name='musicnn_msd_features')
