@@ -69,6 +69,10 @@ _FREEZE = flags.DEFINE_bool(
     'Pretrained models (musicnn_msd*): keep the convolutional layers as '
     'pretrained and train the dense back end and the new head (about 20x '
     'faster on a CPU than fine-tuning everything).')
+_TRAIN_MID_END = flags.DEFINE_bool(
+    'train_mid_end', _DEFAULTS.train_mid_end,
+    'With --freeze: musicnn\'s mid-end convolutions train too; its front '
+    'end and every BatchNorm before pooling stay as pretrained.')
 _EPOCHS = flags.DEFINE_integer('epochs', _DEFAULTS.epochs, 'Training epochs.')
 _STEPS_PER_EPOCH = flags.DEFINE_integer(
     'steps_per_epoch', _DEFAULTS.steps_per_epoch,
@@ -142,7 +146,8 @@ def main(argv):
   config = train_lib.TrainConfig(
       model=_MODEL.value, width=_WIDTH.value, depth=_DEPTH.value,
       dropout=_DROPOUT.value, chunk_seconds=_CHUNK_SECONDS.value,
-      spec_mask=_SPEC_MASK.value, freeze=_FREEZE.value, epochs=_EPOCHS.value,
+      spec_mask=_SPEC_MASK.value, freeze=_FREEZE.value,
+      train_mid_end=_TRAIN_MID_END.value, epochs=_EPOCHS.value,
       steps_per_epoch=_STEPS_PER_EPOCH.value, batch_size=_BATCH_SIZE.value,
       learning_rate=_LEARNING_RATE.value, optimizer=_OPTIMIZER.value,
       weight_decay=_WEIGHT_DECAY.value, clipnorm=_CLIPNORM.value,

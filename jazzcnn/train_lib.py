@@ -35,6 +35,7 @@ class TrainConfig:
   chunk_seconds: float = -1.0  # < 0: the architecture's default.
   spec_mask: bool = False
   freeze: bool = False  # Pretrained models: keep the conv layers fixed.
+  train_mid_end: bool = False  # With freeze: the mid end's convs train.
   epochs: int = 30
   steps_per_epoch: int = 0  # 0: one pass over the train split.
   batch_size: int = 32  # Global, split across replicas.
@@ -64,6 +65,8 @@ class TrainConfig:
         (0 < self.width <= 4, 'width must be in (0, 4]'),
         (self.depth >= 0, 'depth must be >= 0'),
         (0 <= self.dropout < 1, 'dropout must be in [0, 1)'),
+        (self.freeze or not self.train_mid_end,
+         'train_mid_end needs freeze'),
         (self.epochs >= 1, 'epochs must be >= 1'),
         (self.steps_per_epoch >= 0, 'steps_per_epoch must be >= 0'),
         (self.batch_size >= 1, 'batch_size must be >= 1'),
@@ -91,7 +94,8 @@ class TrainConfig:
   def architecture(self):
     """The entries that fix the model's weights (checked on resume)."""
     return {'model': self.model, 'width': self.width, 'depth': self.depth,
-            'chunk_seconds': self.chunk_seconds, 'freeze': self.freeze}
+            'chunk_seconds': self.chunk_seconds, 'freeze': self.freeze,
+            'train_mid_end': self.train_mid_end}
 
 
 def plan_epochs(start_step, steps_per_epoch, epochs):
@@ -123,8 +127,10 @@ def check_architecture(model_dir, config):
   if tf.io.gfile.exists(path):
     with tf.io.gfile.GFile(path) as f:
       held = json.load(f)
-    changed = [f'{k} {held.get(k)}, now {v}' for k, v in wanted.items()
-               if held.get(k) != v]
+    # A key added since the record was written holds its default there.
+    held = {**TrainConfig().architecture(), **held}
+    changed = [f'{k} {held[k]}, now {v}' for k, v in wanted.items()
+               if held[k] != v]
     if changed:
       raise ValueError(f'{model_dir} holds a checkpoint of another model '
                        f'({"; ".join(changed)}): use a new --model_dir')
@@ -153,7 +159,7 @@ def _build(config, info, total_steps, strategy):
         sample_rate=info['sample_rate'], width=config.width,
         depth=config.depth, dropout=config.dropout,
         spec_mask=config.spec_mask, chunk_seconds=config.chunk_seconds,
-        freeze=config.freeze)
+        freeze=config.freeze, train_mid_end=config.train_mid_end)
     lr = optimization.learning_rate(
         config.learning_rate, schedule=config.lr_schedule,
         total_steps=total_steps, warmup_steps=config.warmup_steps)

@@ -1,5 +1,6 @@
 """The trainer, run as a user runs it: the command, flagfiles, real records."""
 
+import dataclasses
 import glob
 import json
 import os
@@ -203,6 +204,17 @@ def test_resuming_with_another_width_is_one_clear_line(smoke_run, tmp_path):
   assert 'holds a checkpoint of another model (width 0.125, now 0.25)' in \
       result.stderr
   assert 'Traceback' not in result.stderr
+
+
+def test_a_model_record_older_than_a_key_holds_its_default(tmp_path):
+  config = train_lib.TrainConfig(model='musicnn_msd', freeze=True)
+  held = config.architecture()
+  del held['train_mid_end']  # As written before the flag existed.
+  (tmp_path / train_lib.MODEL_FILE).write_text(json.dumps(held))
+  train_lib.check_architecture(str(tmp_path), config)  # Resumes.
+  with pytest.raises(ValueError, match='train_mid_end False, now True'):
+    train_lib.check_architecture(
+        str(tmp_path), dataclasses.replace(config, train_mid_end=True))
 
 
 def test_the_best_epoch_is_kept_and_restored_not_the_last(tmp_path):

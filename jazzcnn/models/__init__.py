@@ -32,6 +32,8 @@ class Architecture:
   chunk_samples: int  # Default chunk at 16 kHz; 0: the whole window.
   load_pretrained: callable = None  # (model) → layers set, for pretrained.
   frozen: callable = None  # (layer name) → bool: what `freeze` fixes.
+  # (layer name) → bool: what `freeze` fixes under `train_mid_end`.
+  frozen_front: callable = None
   # build pools a window's chunks itself (gets `chunks`, every chunk in
   # training too) instead of a mean of chunk embeddings at inference.
   pools_chunks: bool = False
@@ -43,11 +45,12 @@ ARCHITECTURES = {
     'shortres': Architecture(shortres.shortres, 7, shortres.CHUNK_SAMPLES),
     'musicnn_msd': Architecture(musicnn.musicnn_msd, 0, musicnn.CHUNK_SAMPLES,
                                 musicnn.load_pretrained,
-                                musicnn.is_front_or_mid_end),
+                                musicnn.is_front_or_mid_end,
+                                musicnn.is_fixed_under_mid_end_training),
     'musicnn_msd_stats': Architecture(
         musicnn.musicnn_msd_stats, 0, musicnn.CHUNK_SAMPLES,
         musicnn.load_pretrained, musicnn.is_front_or_mid_end,
-        pools_chunks=True),
+        musicnn.is_fixed_under_mid_end_training, pools_chunks=True),
 }
 
 
@@ -55,7 +58,7 @@ ARCHITECTURES = {
 def build_model(num_classes, window_samples, *, architecture='seed',
                 sample_rate=16000, width=1.0, depth=0, dropout=0.25,
                 spec_mask=False, chunk_seconds=-1.0, freeze=False,
-                name='jazzcnn'):
+                train_mid_end=False, name='jazzcnn'):
   """Builds the classifier for int16 waveforms of `window_samples`.
 
   Args:
@@ -77,6 +80,9 @@ def build_model(num_classes, window_samples, *, architecture='seed',
     freeze: keep the pretrained convolutional layers fixed (musicnn_msd:
       its front and mid end; its dense back end and the head still train).
       20x faster to train on a CPU than fine-tuning everything.
+    train_mid_end: with freeze, the pretrained mid end's convolutions train
+      too (musicnn: its three 7-frame convolutions; every BatchNorm before
+      pooling stays fixed).
     name: the model's name.
 
   Returns:
@@ -84,7 +90,8 @@ def build_model(num_classes, window_samples, *, architecture='seed',
     probabilities (float32, also under a mixed-precision policy).
 
   Raises:
-    ValueError: for an unknown architecture or a bad depth.
+    ValueError: for an unknown architecture, a bad depth, or freezing
+      what is not pretrained.
   """
   if architecture not in ARCHITECTURES:
     raise ValueError(f'unknown architecture {architecture!r}; choose from '
@@ -115,12 +122,16 @@ def build_model(num_classes, window_samples, *, architecture='seed',
   model = keras.Model(pcm, probs, name=name)
   if arch.load_pretrained:
     arch.load_pretrained(model)
+  if train_mid_end and not freeze:
+    raise ValueError('train_mid_end needs freeze (without it every layer '
+                     'trains)')
   if freeze:
     if not arch.frozen:
       raise ValueError(f'freeze needs a pretrained architecture; '
                        f'{architecture} starts from random weights')
+    fixed = arch.frozen_front if train_mid_end else arch.frozen
     for layer in model.layers:
-      if arch.frozen(layer.name):
+      if fixed(layer.name):
         layer.trainable = False
   return model
 

@@ -180,6 +180,19 @@ def test_musicnn_stats_freezes_the_pretrained_layers_only():
   assert models.embedding_model(model).output.shape[1:] == (200,)
 
 
+def test_train_mid_end_unfreezes_the_mid_end_convolutions_only():
+  model = models.build_model(4, 64000, architecture='musicnn_msd',
+                             freeze=True, train_mid_end=True)
+  trainable = {w.path.split('/')[0] for w in model.trainable_weights}
+  assert trainable == {
+      'musicnn_conv2d_5', 'musicnn_conv2d_6', 'musicnn_conv2d_7',
+      'musicnn_batch_normalization_9', 'musicnn_dense',
+      'musicnn_batch_normalization_10', 'era'}
+  with pytest.raises(ValueError, match='train_mid_end needs freeze'):
+    models.build_model(4, 64000, architecture='musicnn_msd',
+                       train_mid_end=True)
+
+
 def test_width_does_not_shrink_the_bottleneck():
   model = models.build_model(4, 16000, width=0.0625)
   assert model.get_layer('dense1').units == 32

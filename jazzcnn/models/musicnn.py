@@ -31,6 +31,9 @@ PATCH_FRAMES = 187  # 3 s: musicnn's input patch.
 CHUNK_SAMPLES = (PATCH_FRAMES - 1) * HOP + N_FFT  # 48128 samples → 187 frames.
 TAGS = 50
 MIDEND_FILTERS, BACKEND_UNITS = 64, 200
+# `pooled`: max and mean over time of the front end's 2 x 204 timbral and
+# 3 x 51 temporal features and the mid end's 3 x 64.
+POOLED_FEATURES = 2 * (2 * 204 + 3 * 51 + 3 * MIDEND_FILTERS)  # 1506.
 _EPSILON = 1e-3  # tf.compat.v1.layers.batch_normalization's.
 _PREFIX = 'musicnn_'  # Keras layer name = _PREFIX + the checkpoint's scope.
 
@@ -153,10 +156,24 @@ def pooled_features(spectrogram):
 BACK_END = ('batch_normalization_9', 'dense', 'batch_normalization_10')
 
 
+# The mid end's convolutions: what `--train_mid_end` leaves trainable.
+MID_END_CONVS = ('conv2d_5', 'conv2d_6', 'conv2d_7')
+
+
 def is_front_or_mid_end(layer_name):
   """True for the pretrained convolutional layers (and their BatchNorms)."""
   return (layer_name.startswith(_PREFIX)
           and layer_name[len(_PREFIX):] not in BACK_END)
+
+
+def is_fixed_under_mid_end_training(layer_name):
+  """Front end, and every BatchNorm before pooling (kept in inference mode).
+
+  The mid end's three 7-frame convolutions train; its BatchNorms keep
+  their pretrained statistics, as fine-tuning under small batches should.
+  """
+  return (is_front_or_mid_end(layer_name)
+          and layer_name[len(_PREFIX):] not in MID_END_CONVS)
 
 
 def load_pretrained(model, prefix=None):
