@@ -16,9 +16,12 @@ train split alone, as the CNN is (validation picks its best epoch):
   patches (3012), the statistics `--model=musicnn_msd_stats` learns from.
 
 Features are computed once per records directory and cached beside it, in
-`baselines-HASH/` (HASH: of dataset_info.json, so a rebuild invalidates it).
+`baselines-HASH/` (HASH: of dataset_info.json, so a rebuild invalidates it);
+`musicnn_msd` takes the first half of `musicnn_stats`' features, so the two
+share one forward pass and one cache.
 """
 
+import dataclasses
 import functools
 import hashlib
 import io
@@ -38,7 +41,6 @@ from jazzcnn import evaluate_lib
 from jazzcnn import layers
 from jazzcnn.models import frontends
 from jazzcnn.models import musicnn
-
 
 
 def cache_dir(data_dir):
@@ -63,10 +65,10 @@ def mel_stats_model(window_samples, sample_rate):
 
 
 @functools.lru_cache(maxsize=4)
-def musicnn_model(window_samples, sample_rate, stats=False):
-  """int16 windows → musicnn's pooled features: [batch, 1506], the mean of
-  the window's 3 s patches, or with `stats` [batch, 3012], their mean and
-  standard deviation (`layers.CropStats`)."""
+def musicnn_model(window_samples, sample_rate):
+  """int16 windows → [batch, 3012]: the mean, then the standard deviation,
+  of musicnn's pooled features over the window's 3 s patches
+  (`layers.CropStats`)."""
   pcm = keras.Input((window_samples,), dtype='int16', name='waveform')
   chunk = musicnn.CHUNK_SAMPLES
   chunked = chunk < window_samples  # Shorter windows: one short patch.
@@ -74,18 +76,28 @@ def musicnn_model(window_samples, sample_rate, stats=False):
   x = crops(pcm) if chunked else pcm
   pooled = musicnn.pooled_features(musicnn.frontend(x,
                                                     sample_rate=sample_rate))
-  count = crops.count if chunked else 1
-  pooled = (layers.CropStats(count, name='pooled_stats') if stats else
-            layers.CropMean(count, name='pooled_mean'))(pooled)
+  pooled = layers.CropStats(crops.count if chunked else 1,
+                            name='pooled_stats')(pooled)
   model = keras.Model(pcm, pooled, name='musicnn_msd_features')
   musicnn.load_pretrained(model)
   return model
 
 
+# Feature models, by the name of their cache files.
+FEATURES = {'mel_stats': mel_stats_model, 'musicnn_stats': musicnn_model}
+
+
+@dataclasses.dataclass(frozen=True)
+class Baseline:
+  features: str  # A key of FEATURES.
+  columns: int = 0  # It uses the first this many of them; 0: all.
+
+
 BASELINES = {
-    'mel_stats': mel_stats_model,
-    'musicnn_msd': musicnn_model,
-    'musicnn_stats': functools.partial(musicnn_model, stats=True),
+    'mel_stats': Baseline('mel_stats'),
+    'musicnn_msd': Baseline('musicnn_stats',
+                            musicnn.POOLED_FEATURES),  # The means.
+    'musicnn_stats': Baseline('musicnn_stats'),
 }
 
 
@@ -102,14 +114,21 @@ def split_features(data_dir, info, split, name, *, batch_size=32):
   Computed by `evaluate_lib.predict_split` with the feature model, so the
   order is the model's own evaluation order.
   """
-  path = posixpath.join(cache_dir(data_dir), f'{name}-{split}.npz')
+  baseline = BASELINES[name]
+  x, y, tapes = _features(data_dir, info, split, baseline.features,
+                          batch_size)
+  return x[:, :baseline.columns or x.shape[1]], y, tapes
+
+
+def _features(data_dir, info, split, features, batch_size):
+  path = posixpath.join(cache_dir(data_dir), f'{features}-{split}.npz')
   if tf.io.gfile.exists(path):
     with tf.io.gfile.GFile(path, 'rb') as f:
       cached = np.load(io.BytesIO(f.read()))
       return cached['x'], cached['y'], cached['tapes']
   x, y, tapes = evaluate_lib.predict_split(
-      BASELINES[name](info['window_samples'], info['sample_rate']), data_dir,
-      info, split, batch_size=batch_size)
+      FEATURES[features](info['window_samples'], info['sample_rate']),
+      data_dir, info, split, batch_size=batch_size)
   buffer = io.BytesIO()
   np.savez(buffer, x=x, y=y, tapes=tapes)
   tf.io.gfile.makedirs(posixpath.dirname(path))

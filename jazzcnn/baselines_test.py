@@ -1,5 +1,8 @@
 """The baselines' logistic regression: C chosen on validation, fit on train."""
 
+import os
+import shutil
+
 import numpy as np
 from sklearn import metrics
 
@@ -38,15 +41,33 @@ def test_fit_takes_the_c_with_the_best_validation_balanced_accuracy():
   assert len(set(scores.values())) > 1  # The choice mattered here.
 
 
-def test_musicnn_stats_features_are_the_mean_and_spread_of_the_patches():
+def test_musicnn_features_are_the_mean_and_spread_of_the_patches():
   window = 2 * 48128  # Two whole 3 s patches.
   x = np.random.default_rng(4).integers(-3000, 3000, (2, window), np.int16)
-  stats = baselines.BASELINES['musicnn_stats'](window, 16000)(x).numpy()
-  mean = baselines.BASELINES['musicnn_msd'](window, 16000)(x).numpy()
-  patch = baselines.BASELINES['musicnn_msd'](48128, 16000)
-  first, second = patch(x[:, :48128]).numpy(), patch(x[:, 48128:]).numpy()
+  stats = baselines.musicnn_model(window, 16000)(x).numpy()
+  patch = baselines.musicnn_model(48128, 16000)
+  first, second = (patch(x[:, :48128]).numpy()[:, :1506],
+                   patch(x[:, 48128:]).numpy()[:, :1506])
   assert stats.shape == (2, 2 * 1506)
-  np.testing.assert_allclose(stats[:, :1506], mean, rtol=1e-4, atol=1e-4)
-  np.testing.assert_allclose(mean, (first + second) / 2, rtol=1e-4, atol=1e-4)
+  np.testing.assert_allclose(stats[:, :1506], (first + second) / 2,
+                             rtol=1e-4, atol=1e-4)
   np.testing.assert_allclose(stats[:, 1506:], np.abs(first - second) / 2,
                              rtol=1e-3, atol=1e-3)
+
+
+def test_musicnn_baselines_share_one_forward_pass_and_cache(tiny_records,
+                                                            tmp_path):
+  data_dir = str(tmp_path / 'records')
+  shutil.copytree(tiny_records[0], data_dir)
+  info = tiny_records[1]
+  means, y, tapes = baselines.split_features(data_dir, info, 'test',
+                                             'musicnn_msd')
+  cache = baselines.cache_dir(data_dir)
+  assert os.listdir(cache) == ['musicnn_stats-test.npz']
+  stats, y2, tapes2 = baselines.split_features(data_dir, info, 'test',
+                                               'musicnn_stats')
+  assert os.listdir(cache) == ['musicnn_stats-test.npz']
+  assert means.shape == (len(y), 1506) and stats.shape == (len(y), 3012)
+  np.testing.assert_array_equal(means, stats[:, :1506])
+  np.testing.assert_array_equal(y, y2)
+  np.testing.assert_array_equal(tapes, tapes2)
