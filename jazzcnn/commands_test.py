@@ -46,10 +46,12 @@ def test_evaluate_writes_metrics_and_confusion_png(smoke_run):
   assert matrix.sum() == info['splits']['test']['windows']
   assert metrics['window_accuracy'] == np.trace(matrix) / matrix.sum()
   assert metrics['tapes'] == info['splits']['test']['tapes']
-  for name in ('mel_stats', 'musicnn_msd'):  # Fitted on train, same split.
+  for name in ('mel_stats', 'musicnn_msd', 'musicnn_stats'):  # The default.
     assert 0 <= metrics['baselines'][name]['window_balanced_accuracy'] <= 1
-    assert f'{name:12s} window balanced accuracy' in result.stdout
-  assert glob.glob(os.path.join(data_dir, 'baselines-*', 'mel_stats-test.npz'))
+    assert f'{name:13s} window balanced accuracy' in result.stdout
+  cached = glob.glob(os.path.join(data_dir, 'baselines-*', '*-test.npz'))
+  assert sorted(os.path.basename(p) for p in cached) == [
+      'mel_stats-test.npz', 'musicnn_stats-test.npz']
   assert _is_png(os.path.join(out, 'confusion.png'))
   first = result.stdout.splitlines()[1]
   assert first.startswith('balanced accuracy  window ') and '[' in first

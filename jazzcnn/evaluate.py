@@ -1,7 +1,7 @@
 """Evaluates an exported model on one split, beside baselines.
 
   python -m jazzcnn.evaluate --model_dir=runs/NAME --data_dir=tfrecords/ \
-      --split=test [--baselines=mel_stats,musicnn_msd]
+      --split=test [--baselines=mel_stats,musicnn_msd,musicnn_stats]
 
 Balanced accuracy and macro-F1 of windows and tapes with 95% intervals that
 resample tapes (or the records' groups), per-era scores, the confusion
@@ -31,12 +31,13 @@ _SPLIT = flags.DEFINE_enum('split', 'test', dataset_info.SPLITS,
                            'Split to evaluate.')
 _BATCH_SIZE = flags.DEFINE_integer('batch_size', 32, 'Windows per batch.')
 _BASELINES = flags.DEFINE_list(
-    'baselines', ['mel_stats', 'musicnn_msd'],
+    'baselines', ['mel_stats', 'musicnn_msd', 'musicnn_stats'],
     'Baselines fitted on the train split (C chosen on validation) and '
     'scored beside the model: '
     'mel_stats (log-mel band statistics), musicnn_msd (pretrained musicnn '
-    'features), musicnn_stats (their mean and spread over a window); '
-    'empty: none. Their features are cached beside the records.')
+    'features), musicnn_stats (their mean and spread over a window; one '
+    'forward pass serves both); empty: none. Their features are cached '
+    'beside the records.')
 _OUTPUT_DIR = flags.DEFINE_string(
     'output_dir', '', 'Where metrics.json and confusion.png go; empty: '
     'MODEL_DIR/evaluation/SPLIT.')

@@ -76,7 +76,7 @@ def compare(model_metrics, baselines):
   lines = []
   for name, b in baselines.items():
     lines.append(
-        f'{name:12s} window balanced accuracy '
+        f'{name:13s} window balanced accuracy '
         f"{format_score(b, 'window_balanced_accuracy')}, tape "
         f"{format_score(b, 'tape_balanced_accuracy')}: the model is "
         f"{model_metrics['window_balanced_accuracy'] - b['window_balanced_accuracy']:+.3f}"
