@@ -20,6 +20,7 @@ from beam_pipelines import fileio
 from beam_pipelines import tracklist_lib
 from jazzcnn import audio
 from jazzcnn import cli
+from jazzcnn import dataset_info
 from jazzcnn import naming
 
 _INPUT = flags.DEFINE_string(
@@ -111,6 +112,10 @@ def main(argv):
              for split, v in info['splits'].items()}
   print(json.dumps({'output_dir': _OUTPUT_DIR.value, 'splits': summary,
                     'skipped': info['failure_counts']}, indent=1))
+  for missing in dataset_info.missing_eras(info):
+    logging.warning('%s (--split_by=%s; python -m beam_pipelines.tracklist '
+                    '--split_by=%s shows the split before a build)', missing,
+                    _SPLIT_BY.value, _SPLIT_BY.value)
 
 
 if __name__ == '__main__':

@@ -14,6 +14,7 @@ from beam_pipelines import build_lock
 from beam_pipelines import build_steps as steps
 from beam_pipelines import fileio
 from jazzcnn import dataset_info
+from jazzcnn import errors
 from jazzcnn import naming
 
 
@@ -96,6 +97,8 @@ def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
           timespec='seconds'))
   tmp_info = fileio.join(tmp_dir, dataset_info.FILE)
   fileio.write_text(tmp_info, dataset_info.dumps(info))
+  if not shards:  # Every tape skipped: publish nothing; build_records says so.
+    return info
   fileio.rename(tmp_info, info_path)  # The switch.
   fileio.delete(earlier)
   fileio.delete_tree(tmp_dir)
@@ -254,6 +257,14 @@ def _build_locked(audio_paths, output_dir, options, *, tracklist, eras,
             tmp_dir=tmp_dir, eras=eras, windowing=windowing,
             compression=compression, source=source, split_by=split_by,
             folds={'folds': folds, 'fold': fold} if folds else None))
+  unpublished = fileio.join(tmp_dir, dataset_info.FILE)
+  if fileio.exists(unpublished):  # _finalize found no windows.
+    skipped = fileio.read_json(unpublished)['failure_counts']
+    fileio.delete_tree(tmp_dir)
+    raise errors.DataError(
+        'no windows: every tape was skipped (' + (', '.join(
+            f'{k}: {n}' for k, n in skipped.items()) or 'none read') +
+        '); nothing was written')
   info = fileio.read_json(fileio.join(output_dir, dataset_info.FILE))
   logging.info('wrote %s', {s: v['windows'] for s, v in info['splits'].items()})
   return info

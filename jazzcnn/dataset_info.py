@@ -123,6 +123,19 @@ def windows_per_era(info, split):
   return [counts.get(era, 0) for era in info['eras']]
 
 
+def missing_eras(info, splits=SPLITS):
+  """'era E has no SPLIT windows' for each era that a listed split lacks.
+
+  A split by artist (`split_by`) can put every tape of an era with few
+  artists in one split: a model cannot learn an era train lacks, and a test
+  split without it scores the others only.
+  """
+  return [f'era {era} has no {split} windows' for split in splits
+          if split in info['splits']
+          for era, count in zip(info['eras'], windows_per_era(info, split))
+          if not count]
+
+
 def model_keys(info):
   """The entries an exported model keeps (`MODEL_KEYS`)."""
   return {k: info[k] for k in MODEL_KEYS}

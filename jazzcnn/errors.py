@@ -6,4 +6,5 @@ on stderr and exit status 1; anything else is a bug and keeps its traceback.
 
 
 class DataError(ValueError):
-  """Records on disk that differ from what dataset_info.json says of them."""
+  """Records on disk that differ from what dataset_info.json says of them,
+  or audio from which no records can be built."""

@@ -185,6 +185,8 @@ def _start(data_dir, model_dir, strategy, config):
   info = dataset_info.read(data_dir)
   for split in dataset_info.SPLITS:
     dataset_info.split_files(data_dir, info, split)
+  for missing in dataset_info.missing_eras(info, ['train']):
+    logging.warning('%s: the model cannot learn to predict it', missing)
   replicas = strategy.num_replicas_in_sync
   if config.batch_size % replicas:
     raise ValueError(f'batch_size {config.batch_size} is not divisible by the '
