@@ -30,10 +30,12 @@ N_FFT, HOP, N_MELS = 512, 256, 96
 PATCH_FRAMES = 187  # 3 s: musicnn's input patch.
 CHUNK_SAMPLES = (PATCH_FRAMES - 1) * HOP + N_FFT  # 48128 samples → 187 frames.
 TAGS = 50
+TIMBRAL_FILTERS, TEMPORAL_FILTERS = int(1.6 * 128), int(1.6 * 32)  # 204, 51.
 MIDEND_FILTERS, BACKEND_UNITS = 64, 200
-# `pooled`: max and mean over time of the front end's 2 x 204 timbral and
-# 3 x 51 temporal features and the mid end's 3 x 64.
-POOLED_FEATURES = 2 * (2 * 204 + 3 * 51 + 3 * MIDEND_FILTERS)  # 1506.
+# `pooled`: max and mean over time of the front end's two timbral and three
+# temporal convolutions' features and the mid end's three.
+POOLED_FEATURES = 2 * (2 * TIMBRAL_FILTERS + 3 * TEMPORAL_FILTERS +
+                       3 * MIDEND_FILTERS)  # 1506.
 _EPSILON = 1e-3  # tf.compat.v1.layers.batch_normalization's.
 _PREFIX = 'musicnn_'  # Keras layer name = _PREFIX + the checkpoint's scope.
 
@@ -124,11 +126,12 @@ def pooled_features(spectrogram):
   padded = keras.layers.ZeroPadding2D(((3, 3), (0, 0)), name='timbral_pad')(x)
   front = []
   for i, width in enumerate((int(0.4 * N_MELS), int(0.7 * N_MELS))):
-    y = _conv(padded, int(1.6 * 128), (7, width), f'conv2d{"_1" * i}')
+    y = _conv(padded, TIMBRAL_FILTERS, (7, width), f'conv2d{"_1" * i}')
     y = _bn(y, f'batch_normalization_{i + 1}')
     front.append(_max_over_frequency(y, f'timbral_{i}_pool'))
   for i, length in enumerate((128, 64, 32)):
-    y = _conv(x, int(1.6 * 32), (length, 1), f'conv2d_{i + 2}', padding='same')
+    y = _conv(x, TEMPORAL_FILTERS, (length, 1), f'conv2d_{i + 2}',
+              padding='same')
     y = _bn(y, f'batch_normalization_{i + 3}')
     front.append(_max_over_frequency(y, f'temporal_{i}_pool'))
   front = keras.layers.Concatenate(axis=2, name='frontend_features')(front)
