@@ -97,6 +97,12 @@ def build_model(num_classes, window_samples, *, architecture='seed',
     raise ValueError(f'unknown architecture {architecture!r}; choose from '
                      f'{sorted(ARCHITECTURES)}')
   arch = ARCHITECTURES[architecture]
+  if train_mid_end and not freeze:
+    raise ValueError('train_mid_end needs freeze (without it every layer '
+                     'trains)')
+  if freeze and not arch.frozen:
+    raise ValueError(f'freeze needs a pretrained architecture; '
+                     f'{architecture} starts from random weights')
   chunk = (round(arch.chunk_samples * sample_rate / 16000)
            if chunk_seconds < 0 else round(chunk_seconds * sample_rate))
   chunked = 0 < chunk < window_samples
@@ -122,13 +128,7 @@ def build_model(num_classes, window_samples, *, architecture='seed',
   model = keras.Model(pcm, probs, name=name)
   if arch.load_pretrained:
     arch.load_pretrained(model)
-  if train_mid_end and not freeze:
-    raise ValueError('train_mid_end needs freeze (without it every layer '
-                     'trains)')
   if freeze:
-    if not arch.frozen:
-      raise ValueError(f'freeze needs a pretrained architecture; '
-                       f'{architecture} starts from random weights')
     fixed = arch.frozen_front if train_mid_end else arch.frozen
     for layer in model.layers:
       if fixed(layer.name):

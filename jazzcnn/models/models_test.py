@@ -191,6 +191,8 @@ def test_train_mid_end_unfreezes_the_mid_end_convolutions_only():
   with pytest.raises(ValueError, match='train_mid_end needs freeze'):
     models.build_model(4, 64000, architecture='musicnn_msd',
                        train_mid_end=True)
+  with pytest.raises(ValueError, match='freeze needs a pretrained'):
+    models.build_model(4, 16000, architecture='seed', freeze=True)
 
 
 def test_width_does_not_shrink_the_bottleneck():
