@@ -1,11 +1,21 @@
-"""A real-music check corpus from game soundtracks that Debian ships.
+"""Real-music check corpora from game music that Debian ships.
 
 The model must hear style in recorded music, not only in the synthetic demo.
-Four soundtracks by different composers stand in for four "eras": each class
-is one game's music, each track one tape. The packages come from Debian's
-archive (`apt-get download`, no install, no root), so anyone can rebuild the
-same corpus. The wesnoth, hyperrogue and drascula music packages are left out
-on purpose: they are kept for an independent check.
+Two corpora, each class standing in for an "era", each track one tape:
+
+- `soundtracks`: four games' soundtracks, one class per game. Some games
+  have many composers (supertux's chiptune, orchestral and rock pieces are
+  one class), which makes it the harder of the two.
+- `composers`: four composers, one class each, every track credited to its
+  composer by the package itself (warzone2100's `album.json`, the
+  singularity-music and ufoai-music copyright files). Two of the classes
+  come from one game (ufoai), so the game's sound alone does not separate
+  them.
+
+The packages come from Debian's archive (`apt-get download`, no install, no
+root), so anyone can rebuild the same corpora. The wesnoth, hyperrogue and
+drascula music packages are left out on purpose: they are kept for an
+independent check.
 
 Variants of one piece (`celtic` and `celtic_fast`, `forest2` and `forest3`,
 `voc-daytime` and `voc-daytime2`) share an "artist" in the tape name, so a
@@ -22,6 +32,7 @@ import os
 import re
 import subprocess
 import tarfile
+import zipfile
 
 import soundfile
 
@@ -30,8 +41,13 @@ import soundfile
 class Source:
   name: str  # Class name, used as the "era" of its tapes.
   package: str  # Debian package holding the music.
-  pattern: str  # fnmatch pattern of the tracks inside the package.
+  pattern: str  # fnmatch pattern of the tracks (in the package or archive).
   year: int  # The year written into every tape title of this class.
+  archive: str = ''  # A zip (.pk3) in the package that holds the tracks.
+  exclude: tuple = ()  # fnmatch patterns of matching tracks to leave out.
+  # Whether names like 'celtic_fast' and 'forest2' are variants of one piece
+  # (see `artist`); False where every file is its own piece ('track4').
+  group_variants: bool = True
 
 
 SOURCES = (
@@ -44,10 +60,35 @@ SOURCES = (
     Source('supertux', 'supertux-data',
            'usr/share/games/supertux2/music/*/*.ogg', 1904),
 )
+# Composers credited track by track in their packages. Warzone2100's
+# original album and the aftermath album's "enhanced" remasters of its pieces
+# are Martin Severn's compositions.
+COMPOSERS = (
+    Source('lupusmechanicus', 'warzone2100-music',
+           'usr/share/games/warzone2100/music/albums/*/*.opus', 1911,
+           exclude=('*/original_soundtrack/*', '*_enhanced.opus'),
+           group_variants=False),
+    Source('mccracken', 'singularity-music',
+           'usr/share/games/singularity/music/*.ogg', 1912,
+           group_variants=False),
+    Source('crystan', 'ufoai-music', 'music/Crystan-*.ogg', 1913,
+           archive='usr/share/games/ufoai/base/0music.pk3',
+           group_variants=False),
+    Source('baklund', 'ufoai-music', 'music/Marine*.ogg', 1914,
+           archive='usr/share/games/ufoai/base/0music.pk3',
+           group_variants=False),
+)
+CORPORA = {'soundtracks': SOURCES, 'composers': COMPOSERS}
 # Never used here: kept for an independent check of this project.
 RESERVED_PACKAGES = ('wesnoth-music', 'hyperrogue-music', 'drascula-music')
-# The --eras value that labels these tapes (one "era" per soundtrack).
-ERAS = ','.join(f'{s.name}:{s.year}-{s.year}' for s in SOURCES)
+
+
+def eras(sources):
+  """The builder's --eras value that labels a corpus (one "era" a class)."""
+  return ','.join(f'{s.name}:{s.year}-{s.year}' for s in sources)
+
+
+ERAS = eras(SOURCES)
 # Formats cycle over the tapes, so the builder decodes all of them.
 _FORMATS = ('flac', 'mp3', 'wav', 'ogg')
 # Suffixes that mark a variant of another track of the same game.
@@ -61,12 +102,15 @@ class CorpusError(Exception):
   """An expected failure (no apt-get, a package not found): one line."""
 
 
-def artist(stem):
+def artist(stem, group_variants=True):
   """The group of a track: its name without variant suffixes, alphanumeric.
 
   'celtic_fast' and 'celtic' → 'celtic'; 'forest2' → 'forest';
-  'ingame_05' stays 'ingame05' (two digits number distinct pieces).
+  'ingame_05' stays 'ingame05' (two digits number distinct pieces). With
+  group_variants=False only the alphanumeric name: 'track4' → 'track4'.
   """
+  if not group_variants:
+    return re.sub(r'[^a-z0-9]', '', stem.lower()) or 'track'
   name = _VARIANT_NUMBER.sub('', stem.lower())
   while True:
     shorter = _VARIANT.sub('', name)
@@ -97,20 +141,39 @@ def download(package, cache_dir):
   return sorted(glob.glob(os.path.join(cache_dir, f'{package}_*.deb')))[-1]
 
 
-def extract(deb, pattern, out_dir):
-  """Extracts the members of a .deb matching `pattern`; returns their paths."""
+def _matches(name, source):
+  return fnmatch.fnmatch(name, source.pattern) and not any(
+      fnmatch.fnmatch(name, x) for x in source.exclude)
+
+
+def _save(src, out_dir, name):
+  target = os.path.join(out_dir, name)
+  os.makedirs(os.path.dirname(target), exist_ok=True)
+  with src, open(target, 'wb') as dst:
+    dst.write(src.read())
+  return target
+
+
+def extract(deb, source, out_dir):
+  """Extracts `source`'s tracks from a .deb into out_dir; returns their paths.
+
+  The tracks are the package's files matching source.pattern, or, when
+  source.archive names a zip inside the package, that zip's members.
+  """
   data = subprocess.run(['dpkg-deb', '--fsys-tarfile', deb], check=True,
                         capture_output=True).stdout
   paths = []
   with tarfile.open(fileobj=io.BytesIO(data)) as tar:
     for member in tar.getmembers():
       name = member.name.lstrip('./')
-      if member.isfile() and fnmatch.fnmatch(name, pattern):
-        target = os.path.join(out_dir, name)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with tar.extractfile(member) as src, open(target, 'wb') as dst:
-          dst.write(src.read())
-        paths.append(target)
+      if not member.isfile():
+        continue
+      if source.archive and name == source.archive:
+        with zipfile.ZipFile(tar.extractfile(member)) as z:
+          paths += [_save(z.open(n), out_dir, n) for n in z.namelist()
+                    if not n.endswith('/') and _matches(n, source)]
+      elif not source.archive and _matches(name, source):
+        paths.append(_save(tar.extractfile(member), out_dir, name))
   return sorted(paths)
 
 
@@ -155,14 +218,14 @@ def make_check_corpus(output_dir, *, cache_dir, sources=SOURCES,
   rows, summary, k = [], {}, 0
   for source in sources:
     deb = download(source.package, cache_dir)
-    tracks = extract(deb, source.pattern,
-                     os.path.join(cache_dir, source.package))
+    tracks = extract(deb, source, os.path.join(cache_dir, source.package))
     entry = summary[source.name] = {'tapes': 0, 'artists': set(),
                                     'seconds': 0.0}
     for number, path in enumerate(tracks, start=1):
       if soundfile.info(path).duration < min_seconds:
         continue
-      group = artist(os.path.splitext(os.path.basename(path))[0])
+      group = artist(os.path.splitext(os.path.basename(path))[0],
+                     source.group_variants)
       title = f'{source.name}_{group}_Tape_{number}_{source.year}'
       ext = _FORMATS[k % len(_FORMATS)]
       k += 1

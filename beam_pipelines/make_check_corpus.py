@@ -1,9 +1,15 @@
-"""Builds the real-music check corpus from Debian's game soundtracks.
+"""Builds a real-music check corpus from the game music Debian ships.
 
   python -m beam_pipelines.make_check_corpus --output=check_tapes/
   python -m beam_pipelines.build_records --runner=DirectRunner \
       --input=check_tapes/ --output_dir=check_records/ \
       --flagfile=flags/build_check.cfg
+
+  python -m beam_pipelines.make_check_corpus \
+      --flagfile=flags/check_composers.cfg
+  python -m beam_pipelines.build_records --runner=DirectRunner \
+      --input=check_composers/ --output_dir=check_composers_records/ \
+      --flagfile=flags/build_check_composers.cfg
 
 Needs `apt-get` (Debian or Ubuntu; `apt-get update` once) and `dpkg-deb`;
 nothing is installed, the packages are only downloaded into --cache_dir.
@@ -19,6 +25,10 @@ import tqdm
 from beam_pipelines import check_corpus_lib
 from jazzcnn import cli
 
+_CORPUS = flags.DEFINE_enum(
+    'corpus', 'soundtracks', list(check_corpus_lib.CORPORA),
+    'soundtracks: one class per game; composers: one class per composer '
+    '(check_corpus_lib).')
 _OUTPUT = flags.DEFINE_string('output', 'check_tapes/',
                               'Directory for the tapes and tracklist.csv.')
 _CACHE_DIR = flags.DEFINE_string(
@@ -33,15 +43,16 @@ _MAX_SECONDS = flags.DEFINE_float(
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
+  sources = check_corpus_lib.CORPORA[_CORPUS.value]
   with tqdm.tqdm(desc='tapes', unit=' tape', file=sys.stderr) as bar:
     try:
       summary = check_corpus_lib.make_check_corpus(
-          _OUTPUT.value, cache_dir=_CACHE_DIR.value,
+          _OUTPUT.value, cache_dir=_CACHE_DIR.value, sources=sources,
           min_seconds=_MIN_SECONDS.value, max_seconds=_MAX_SECONDS.value,
           progress=lambda _: bar.update())
     except check_corpus_lib.CorpusError as e:
       sys.exit(f'make_check_corpus: {e}')
-  print(json.dumps({'output': _OUTPUT.value, 'eras': check_corpus_lib.ERAS,
+  print(json.dumps({'output': _OUTPUT.value, 'eras': check_corpus_lib.eras(sources),
                     'classes': summary}, indent=1))
 
 

@@ -1,0 +1,108 @@
+"""Check corpora from .deb packages: tracks in the package or in a zip in it."""
+
+import csv
+import os
+import shutil
+import subprocess
+import zipfile
+
+import numpy as np
+import pytest
+import soundfile
+
+from beam_pipelines import check_corpus_lib
+
+pytestmark = pytest.mark.skipif(shutil.which('dpkg-deb') is None,
+                                reason='needs dpkg-deb (Debian or Ubuntu)')
+
+
+def _tone(path, seconds, freq, rate=8000):
+  t = np.arange(int(seconds * rate)) / rate
+  soundfile.write(path, 0.3 * np.sin(2 * np.pi * freq * t), rate)
+
+
+def _deb(tmp_path, package, files):
+  """Builds `{package}_1_all.deb` holding `files` ({path: writer(path)})."""
+  root = tmp_path / f'{package}-root'
+  (root / 'DEBIAN').mkdir(parents=True)
+  (root / 'DEBIAN' / 'control').write_text(
+      f'Package: {package}\nVersion: 1\nArchitecture: all\n'
+      'Maintainer: test <t@example.org>\nDescription: test\n')
+  for name, write in files.items():
+    (root / name).parent.mkdir(parents=True, exist_ok=True)
+    write(str(root / name))
+  cache = tmp_path / 'cache'
+  cache.mkdir(exist_ok=True)
+  subprocess.run(['dpkg-deb', '--root-owner-group', '--build', str(root),
+                  str(cache / f'{package}_1_all.deb')],
+                 check=True, capture_output=True)
+  return str(cache)
+
+
+def _zip_of(tracks):
+  def write(path):
+    with zipfile.ZipFile(path, 'w') as z:
+      for name, seconds in tracks.items():
+        tmp = path + '.wav'
+        _tone(tmp, seconds, 440)
+        z.write(tmp, name)
+        os.remove(tmp)
+  return write
+
+
+def test_artist_groups_variants_only_when_asked():
+  assert check_corpus_lib.artist('celtic_fast') == 'celtic'
+  assert check_corpus_lib.artist('forest2') == 'forest'
+  assert check_corpus_lib.artist('track4') == 'track'
+  assert check_corpus_lib.artist('track4', group_variants=False) == 'track4'
+  assert check_corpus_lib.artist('A New Journey', False) == 'anewjourney'
+
+
+def test_corpus_from_package_files_and_a_zip_inside_a_package(tmp_path):
+  cache = _deb(tmp_path, 'tunes-music', {
+      'usr/share/tunes/album/track4.wav': lambda p: _tone(p, 3, 300),
+      'usr/share/tunes/album/track5.wav': lambda p: _tone(p, 3, 350),
+      'usr/share/tunes/old/track1.wav': lambda p: _tone(p, 3, 400),
+      'usr/share/tunes/album/jingle.wav': lambda p: _tone(p, 0.5, 500),
+  })
+  _deb(tmp_path, 'pack-music', {
+      'usr/share/pack/music.pk3': _zip_of({
+          'music/Ann-Theme.wav': 3, 'music/Ann-Theme_fast.wav': 3,
+          'music/Bob01.wav': 3, 'sound/Ann-Click.wav': 3}),
+  })
+  sources = (
+      check_corpus_lib.Source('tunes', 'tunes-music', 'usr/share/tunes/*.wav',
+                              1911, exclude=('*/old/*',),
+                              group_variants=False),
+      check_corpus_lib.Source('ann', 'pack-music', 'music/Ann-*.wav', 1912,
+                              archive='usr/share/pack/music.pk3'),
+      check_corpus_lib.Source('bob', 'pack-music', 'music/Bob*.wav', 1913,
+                              archive='usr/share/pack/music.pk3'),
+  )
+  out = tmp_path / 'tapes'
+  summary = check_corpus_lib.make_check_corpus(
+      str(out), cache_dir=cache, sources=sources, min_seconds=1.0,
+      max_seconds=2.0)
+  # The excluded folder, the jingle and the zip's other folder are left out.
+  assert summary == {
+      'tunes': {'tapes': 2, 'artists': 2, 'seconds': 4.0},
+      'ann': {'tapes': 2, 'artists': 1, 'seconds': 4.0},  # A piece, a variant.
+      'bob': {'tapes': 1, 'artists': 1, 'seconds': 2.0}}
+  with open(out / 'tracklist.csv') as f:
+    rows = list(csv.DictReader(f))
+  assert [r['title'] for r in rows] == [
+      'tunes_track4_Tape_2_1911', 'tunes_track5_Tape_3_1911',
+      'ann_ann_Tape_1_1912', 'ann_ann_Tape_2_1912',
+      'bob_bob01_Tape_1_1913']
+  tapes = sorted(p for p in os.listdir(out) if p != 'tracklist.csv')
+  assert len(tapes) == 5 and not [p for p in tapes if p.endswith('.part')]
+  for tape in tapes:
+    assert soundfile.info(str(out / tape)).duration == pytest.approx(2.0,
+                                                                     abs=0.05)
+  assert check_corpus_lib.eras(sources) == (
+      'tunes:1911-1911,ann:1912-1912,bob:1913-1913')
+
+
+def test_reserved_packages_are_refused(tmp_path):
+  with pytest.raises(check_corpus_lib.CorpusError, match='reserved'):
+    check_corpus_lib.download('wesnoth-music', str(tmp_path))
