@@ -206,7 +206,7 @@ def make_check_corpus(output_dir, *, cache_dir, sources=SOURCES,
     output_dir: created if missing; tapes are named
       `{class}_{artist}_Tape_{n}_{year}` (the collection's scheme).
     cache_dir: where the .deb files and extracted tracks are kept.
-    sources: the soundtracks, one class each.
+    sources: the classes (`SOURCES`, `COMPOSERS`), one Source each.
     min_seconds: shorter tracks (jingles, stingers) are left out.
     max_seconds: each tape keeps at most this much of its track.
     progress: called with a message per written tape, or None.
