@@ -109,14 +109,11 @@ def artist(stem, group_variants=True):
   'ingame_05' stays 'ingame05' (two digits number distinct pieces). With
   group_variants=False only the alphanumeric name: 'track4' → 'track4'.
   """
-  if not group_variants:
-    return re.sub(r'[^a-z0-9]', '', stem.lower()) or 'track'
-  name = _VARIANT_NUMBER.sub('', stem.lower())
-  while True:
-    shorter = _VARIANT.sub('', name)
-    if shorter == name or not shorter:
-      break
-    name = shorter
+  name = stem.lower()
+  if group_variants:
+    name = _VARIANT_NUMBER.sub('', name)
+    while (shorter := _VARIANT.sub('', name)) not in (name, ''):
+      name = shorter
   return re.sub(r'[^a-z0-9]', '', name) or 'track'
 
 
