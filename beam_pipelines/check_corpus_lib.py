@@ -26,6 +26,7 @@ recognising a track it trained on.
 import csv
 import dataclasses
 import fnmatch
+import functools
 import glob
 import io
 import os
@@ -151,16 +152,20 @@ def _save(src, out_dir, name):
   return target
 
 
+@functools.lru_cache(maxsize=1)  # Classes from one package read it once.
+def _fsys_tarfile(deb):
+  return subprocess.run(['dpkg-deb', '--fsys-tarfile', deb], check=True,
+                        capture_output=True).stdout
+
+
 def extract(deb, source, out_dir):
   """Extracts `source`'s tracks from a .deb into out_dir; returns their paths.
 
   The tracks are the package's files matching source.pattern, or, when
   source.archive names a zip inside the package, that zip's members.
   """
-  data = subprocess.run(['dpkg-deb', '--fsys-tarfile', deb], check=True,
-                        capture_output=True).stdout
   paths = []
-  with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+  with tarfile.open(fileobj=io.BytesIO(_fsys_tarfile(deb))) as tar:
     for member in tar.getmembers():
       name = member.name.lstrip('./')
       if not member.isfile():
