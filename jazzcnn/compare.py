@@ -6,9 +6,12 @@
 Each argument is a flagfile, optionally followed by flags that override it.
 One `python -m jazzcnn.train` per recipe, one after another (so the wall
 times compare), then a Markdown table: parameters, forward GFLOP per 15 s
-window, training wall time, and test balanced accuracy of windows and
-tapes with their 95% intervals; then the baselines on the same split.
-This is how BENCHMARKS.md's accuracy tables were made.
+window, training wall time, the best validation window balanced accuracy
+(the score each run kept its checkpoint by), and test balanced accuracy of
+windows and tapes with their 95% intervals; then the baselines on the same
+split, and which recipe validation selects: the one a user would keep
+without looking at the test split. This is how BENCHMARKS.md's accuracy
+tables were made.
 """
 
 import json
@@ -64,26 +67,40 @@ def train(recipe, model_dir):
   return seconds
 
 
+def select(validation_scores):
+  """Index of the recipe with the best validation score; the first of ties.
+
+  Recipes that failed (score None) are never selected; None if all failed.
+  """
+  ranked = [(-score, i) for i, score in enumerate(validation_scores)
+            if score is not None]
+  return min(ranked)[1] if ranked else None
+
+
 def main(argv):
   if not _DATA_DIR.value or not _OUTPUT.value:
     raise app.UsageError('--data_dir and --output are required')
   if len(argv) < 2:
     raise app.UsageError('name at least one recipe (a flagfile and flags)')
   print('| recipe | parameters | GFLOP/window | training | best epoch | '
+        'validation window balanced acc. | '
         'test window balanced acc. | test tape balanced acc. |')
-  print('| --- | --- | --- | --- | --- | --- | --- |', flush=True)
-  for i, recipe in enumerate(argv[1:]):
+  print('| --- | --- | --- | --- | --- | --- | --- | --- |', flush=True)
+  recipes = argv[1:]
+  validation = [None] * len(recipes)
+  for i, recipe in enumerate(recipes):
     name = os.path.basename(shlex.split(recipe)[0])[:-4]
     model_dir = os.path.join(_OUTPUT.value, f'{i}_{name}')
     seconds = train(recipe, model_dir)
     if seconds is None:
       continue
     results = json.load(open(os.path.join(model_dir, 'results.json')))
+    validation[i] = results['best']['val_balanced_accuracy']
     model, _ = export.load_exported(model_dir)
     test = results['test']
     print(f'| `{recipe}` | {model.count_params():,} | '
           f'{models.forward_flops(model) / 1e9:.2f} | {seconds / 60:.1f} min '
-          f'| {results["best"]["epoch"]} | '
+          f'| {results["best"]["epoch"]} | {validation[i]:.3f} | '
           f'{score(test, "window_balanced_accuracy")} | '
           f'{score(test, "tape_balanced_accuracy")} |', flush=True)
   info = dataset_info.read(_DATA_DIR.value)
@@ -91,9 +108,14 @@ def main(argv):
     probs, labels, tapes = baselines.probabilities(_DATA_DIR.value, info, 'test',
                                                    name)
     m = evaluate_lib.split_metrics(probs, labels, tapes, info)
-    print(f'| baseline `{name}` (logistic regression) | | | | | '
+    print(f'| baseline `{name}` (logistic regression) | | | | | | '
           f'{score(m, "window_balanced_accuracy")} | '
           f'{score(m, "tape_balanced_accuracy")} |')
+  chosen = select(validation)
+  if chosen is None:
+    print('compare: every recipe failed', file=sys.stderr)
+    return 1
+  print(f'\nSelected on validation: `{recipes[chosen]}`')
 
 
 if __name__ == '__main__':
