@@ -146,15 +146,23 @@ class Validation(keras.callbacks.Callback):
                  'accuracy %.3f, loss %.4f', epoch + 1, step,
                  scores['balanced_accuracy'], scores['accuracy'],
                  scores['loss'])
-    # Higher balanced accuracy wins; a tie goes to the lower loss (on a
-    # small validation split the first perfect epoch is rarely the best).
-    key = (scores['balanced_accuracy'], -scores['loss'])
-    best = ((self.best['val_balanced_accuracy'],
-             -self.best.get('val_loss', float('inf'))) if self.best else None)
+    key = validation_key({'val_balanced_accuracy': scores['balanced_accuracy'],
+                          'val_loss': scores['loss']})
+    best = validation_key(self.best) if self.best else None
     if (best is None or key > best) and all_finite(self.model):
       self.best = save_best(self.model, self._dir, step=step, epoch=epoch + 1,
                             value=scores['balanced_accuracy'],
                             loss=scores['loss'])
+
+
+def validation_key(best):
+  """How epochs, and runs (`compare`), rank on validation: larger is better.
+
+  Higher balanced accuracy wins; a tie goes to the lower loss (on a small
+  validation split the first perfect epoch is rarely the best). `best` is a
+  best.json dict.
+  """
+  return best['val_balanced_accuracy'], -best.get('val_loss', float('inf'))
 
 
 def read_best(best_dir):

@@ -25,6 +25,7 @@ from absl import app
 from absl import flags
 
 from jazzcnn import baselines
+from jazzcnn import checkpoints
 from jazzcnn import cli
 from jazzcnn import dataset_info
 from jazzcnn import evaluate_lib
@@ -67,16 +68,6 @@ def train(recipe, model_dir):
   return seconds
 
 
-def select(validation_scores):
-  """Index of the recipe with the best validation score; the first of ties.
-
-  Recipes that failed (score None) are never selected; None if all failed.
-  """
-  ranked = [(-score, i) for i, score in enumerate(validation_scores)
-            if score is not None]
-  return min(ranked)[1] if ranked else None
-
-
 def main(argv):
   if not _DATA_DIR.value or not _OUTPUT.value:
     raise app.UsageError('--data_dir and --output are required')
@@ -87,7 +78,7 @@ def main(argv):
         'test window balanced acc. | test tape balanced acc. |')
   print('| --- | --- | --- | --- | --- | --- | --- | --- |', flush=True)
   recipes = argv[1:]
-  validation = [None] * len(recipes)
+  bests = [None] * len(recipes)
   for i, recipe in enumerate(recipes):
     name = os.path.basename(shlex.split(recipe)[0])[:-4]
     model_dir = os.path.join(_OUTPUT.value, f'{i}_{name}')
@@ -95,12 +86,12 @@ def main(argv):
     if seconds is None:
       continue
     results = json.load(open(os.path.join(model_dir, 'results.json')))
-    validation[i] = results['best']['val_balanced_accuracy']
+    best = bests[i] = results['best']
     model, _ = export.load_exported(model_dir)
     test = results['test']
     print(f'| `{recipe}` | {model.count_params():,} | '
           f'{models.forward_flops(model) / 1e9:.2f} | {seconds / 60:.1f} min '
-          f'| {results["best"]["epoch"]} | {validation[i]:.3f} | '
+          f'| {best["epoch"]} | {best["val_balanced_accuracy"]:.3f} | '
           f'{score(test, "window_balanced_accuracy")} | '
           f'{score(test, "tape_balanced_accuracy")} |', flush=True)
   info = dataset_info.read(_DATA_DIR.value)
@@ -111,10 +102,12 @@ def main(argv):
     print(f'| baseline `{name}` (logistic regression) | | | | | | '
           f'{score(m, "window_balanced_accuracy")} | '
           f'{score(m, "tape_balanced_accuracy")} |')
-  chosen = select(validation)
-  if chosen is None:
+  ran = [i for i, best in enumerate(bests) if best]
+  if not ran:
     print('compare: every recipe failed', file=sys.stderr)
     return 1
+  # The best on validation, the first of ties: what a user would keep.
+  chosen = max(ran, key=lambda i: (checkpoints.validation_key(bests[i]), -i))
   print(f'\nSelected on validation: `{recipes[chosen]}`')
 
 
