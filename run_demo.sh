@@ -27,7 +27,14 @@ if compgen -G "tapes/*.mp3" >/dev/null || compgen -G "tapes/*.flac" >/dev/null \
    || compgen -G "tapes/*.ogg" >/dev/null || compgen -G "tapes/*.wav" >/dev/null; then
   tapes=tapes
   build_flags=(--input=tapes/)
-  train_cfg=flags/default.cfg
+  # The full-width recipe where TensorFlow sees a GPU; on CPUs alone, the
+  # one measured best on real music there (BENCHMARKS.md).
+  if $PY -c "import sys, tensorflow as tf
+sys.exit(not tf.config.list_physical_devices('GPU'))" 2>/dev/null; then
+    train_cfg=flags/default.cfg
+  else
+    train_cfg=flags/cpu.cfg
+  fi
   tracklist=beam_pipelines/data/niven_songlist.csv
 else
   tapes=demo_tapes
