@@ -10,7 +10,10 @@
       --output=runs/folds.json
 
 Prints the mean of every balanced score over the folds with a t-interval,
-for the model and each baseline, and writes them as JSON.
+for the model and each baseline, and writes them as JSON. With
+`--against='runs/other*/evaluation/test/metrics.json'` (another recipe on
+the same folds; both lists are paired in sorted order), also each score's
+difference, this model minus that one, fold by fold, with its t-interval.
 """
 
 import json
@@ -21,17 +24,19 @@ from absl import flags
 import tensorflow as tf
 
 from jazzcnn import cli
-from jazzcnn import evaluate_lib
+from jazzcnn import fold_report
 
 _OUTPUT = flags.DEFINE_string('output', '', 'Where the JSON report goes; '
                               'empty: only print.')
+_AGAINST = flags.DEFINE_string(
+    'against', '', 'Glob of another model\'s metrics.json on the same folds: '
+    'prints the paired differences too.')
 
 
-def main(argv):
-  if len(argv) < 2:
-    raise app.UsageError('name the metrics.json of each fold (files or globs)')
+def _read(patterns):
+  """(paths, metrics dicts) of the files the globs match, each in order."""
   paths = []
-  for pattern in argv[1:]:
+  for pattern in patterns:
     matches = sorted(tf.io.gfile.glob(pattern))
     if not matches:
       raise app.UsageError(f'{pattern} matched no files')
@@ -43,12 +48,23 @@ def main(argv):
         fold_metrics.append(json.load(f))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
       raise app.UsageError(f'{path} is not a metrics.json: {e}')
+  return paths, fold_metrics
+
+
+def main(argv):
+  if len(argv) < 2:
+    raise app.UsageError('name the metrics.json of each fold (files or globs)')
+  paths, fold_metrics = _read(argv[1:])
+  against_paths, against = (_read([_AGAINST.value]) if _AGAINST.value
+                            else ([], None))
   try:
-    report = evaluate_lib.aggregate_folds(fold_metrics)
+    report = fold_report.aggregate_folds(fold_metrics, against)
   except (ValueError, KeyError) as e:
     raise app.UsageError(f'cannot aggregate {paths}: {e}')
   report['paths'] = paths
-  print('\n'.join(evaluate_lib.format_folds(report)))
+  if against_paths:
+    report['against'] = against_paths
+  print('\n'.join(fold_report.format_folds(report)))
   if _OUTPUT.value:
     with tf.io.gfile.GFile(_OUTPUT.value, 'w') as f:
       json.dump(report, f, indent=1, allow_nan=False)

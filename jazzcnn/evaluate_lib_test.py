@@ -1,9 +1,5 @@
 """Metrics against values worked out by hand on a tiny fixed set."""
 
-import json
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
@@ -82,35 +78,3 @@ def test_an_era_without_windows_has_zero_scores_not_errors():
                                  'support': 0}
   assert m['mean_confidence']['bop'] is None
   assert 'bop' in evaluate_lib.format_report(m)
-
-
-def test_folds_aggregate_to_a_mean_with_a_t_interval(tmp_path):
-  folds = []
-  for i, shift in enumerate((0.0, 0.1, 0.2)):
-    m = evaluate_lib.compute_metrics(PROBS, LABELS, TAPES, ERAS)
-    m['window_balanced_accuracy'] = 0.5 + shift
-    m['baselines'] = {'mel_stats': evaluate_lib.headline(m)}
-    folds.append(m)
-    (tmp_path / f'fold{i}.json').write_text(json.dumps(m))
-  report = evaluate_lib.aggregate_folds(folds)
-  summary = report['model']['window_balanced_accuracy']
-  assert summary['mean'] == pytest.approx(0.6)
-  assert summary['std'] == pytest.approx(0.1)
-  # t(0.975, 2 df) = 4.303; sem = 0.1 / sqrt(3).
-  half = 4.302653 * 0.1 / 3**0.5
-  assert summary['ci'] == pytest.approx([0.6 - half, 0.6 + half], rel=1e-4)
-  assert report['baselines']['mel_stats']['window_balanced_accuracy'][
-      'folds'] == 3
-  assert report['windows'] == 3 * 8
-  result = subprocess.run(
-      [sys.executable, '-m', 'jazzcnn.aggregate', str(tmp_path / 'fold*.json'),
-       f'--output={tmp_path / "all.json"}'], capture_output=True, text=True)
-  assert result.returncode == 0, result.stderr[-2000:]
-  assert result.stdout.startswith('3 folds, 24 windows of 15 tapes')
-  assert json.loads((tmp_path / 'all.json').read_text())['folds'] == 3
-  missing = subprocess.run(
-      [sys.executable, '-m', 'jazzcnn.aggregate', str(tmp_path / 'no*.json')],
-      capture_output=True, text=True)
-  assert missing.returncode == 1 and 'matched no files' in missing.stderr
-  with pytest.raises(ValueError, match='different eras'):
-    evaluate_lib.aggregate_folds([folds[0], dict(folds[1], eras=['a'])])

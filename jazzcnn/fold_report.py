@@ -1,0 +1,90 @@
+"""K folds' test metrics as one report: means with t-intervals, and the
+paired differences between two models on the same folds (`aggregate`)."""
+
+from jazzcnn import evaluate_lib
+from jazzcnn import metrics
+
+
+def aggregate_folds(fold_metrics, against=None):
+  """One report from the metrics.json of K folds (`build_records --folds`).
+
+  Args:
+    fold_metrics: the metrics dicts of the K test folds.
+    against: optionally, another model's metrics on the same K folds, in
+      the same order: the report then has each headline score's paired
+      difference (this model minus that one) under 'difference'.
+
+  Returns:
+    {'folds': K, 'windows', 'tapes': totals, 'model': {score: summary},
+     'baselines': {name: {score: summary}}}, each summary the folds' mean
+    with a t-interval (`metrics.fold_summary`).
+
+  Raises:
+    ValueError: for folds of different eras, or none; for `against` folds
+      that are not the same test splits.
+  """
+  if not fold_metrics:
+    raise ValueError('no metrics to aggregate')
+  eras = fold_metrics[0]['eras']
+  if any(m['eras'] != eras for m in fold_metrics):
+    raise ValueError('the folds were evaluated on different eras')
+  keys = evaluate_lib.HEADLINE + ('window_accuracy', 'tape_accuracy')
+  out = {'folds': len(fold_metrics), 'eras': eras,
+         'windows': sum(m['windows'] for m in fold_metrics),
+         'tapes': sum(m['tapes'] for m in fold_metrics),
+         'model': {k: metrics.fold_summary([m[k] for m in fold_metrics])
+                   for k in keys}, 'baselines': {}}
+  names = set.intersection(*(set(m.get('baselines', {})) for m in
+                             fold_metrics))
+  for name in sorted(names):
+    out['baselines'][name] = {
+        k: metrics.fold_summary([m['baselines'][name][k] for m in fold_metrics])
+        for k in evaluate_lib.HEADLINE}
+  if against is not None:
+    out['difference'] = paired_differences(fold_metrics, against)
+  return out
+
+
+def paired_differences(fold_metrics, other_metrics):
+  """{score: summary of the per-fold differences, fold_metrics minus
+  other_metrics} for the headline scores: two models compared fold by fold,
+  so the folds' own difficulty cancels.
+
+  Raises:
+    ValueError: unless the two lists are the same test splits, in order.
+  """
+  if len(fold_metrics) != len(other_metrics):
+    raise ValueError(f'{len(fold_metrics)} folds against '
+                     f'{len(other_metrics)}')
+  split = lambda m: (m['eras'], m['windows'], m['tapes'])
+  for i, (a, b) in enumerate(zip(fold_metrics, other_metrics)):
+    if split(a) != split(b):
+      raise ValueError(f'fold {i} is not the same test split in both '
+                       f'(eras, windows, tapes: {split(a)} and {split(b)})')
+  return {k: metrics.fold_summary([a[k] - b[k] for a, b in
+                                   zip(fold_metrics, other_metrics)])
+          for k in evaluate_lib.HEADLINE}
+
+
+def format_folds(report):
+  """The aggregate as lines for people."""
+  level = int(metrics.CONFIDENCE * 100)
+  lines = [f"{report['folds']} folds, {report['windows']} windows of "
+           f"{report['tapes']} tapes; mean over folds [{level}% t-interval]"]
+
+  def row(label, summary):
+    ci = summary['ci']
+    interval = f' [{ci[0]:.3f}, {ci[1]:.3f}]' if ci else ''
+    return (f"{label:36s} {summary['mean']:.3f}{interval}  "
+            f"(sd {summary['std']:.3f})")
+
+  for key, summary in report['model'].items():
+    lines.append(row(key.replace('_', ' '), summary))
+  for name, scores in report['baselines'].items():
+    for key in ('window_balanced_accuracy', 'tape_balanced_accuracy'):
+      lines.append(row(f'{name}: {key.replace("_", " ")}', scores[key]))
+  if 'difference' in report:
+    lines.append('minus --against, paired by fold:')
+    for key, summary in report['difference'].items():
+      lines.append(row(f'  {key.replace("_", " ")}', summary))
+  return lines

@@ -1,0 +1,91 @@
+"""Fold reports: means with t-intervals, paired differences, the command."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from jazzcnn import evaluate_lib
+from jazzcnn import fold_report
+from jazzcnn import evaluate_lib_test as fixed
+
+# t(0.975, 2 df) = 4.303.
+T2 = 4.302653
+
+
+def _folds(window_scores):
+  folds = []
+  for score in window_scores:
+    m = evaluate_lib.compute_metrics(fixed.PROBS, fixed.LABELS, fixed.TAPES,
+                                     fixed.ERAS)
+    m['window_balanced_accuracy'] = score
+    m['baselines'] = {'mel_stats': evaluate_lib.headline(m)}
+    folds.append(m)
+  return folds
+
+
+def test_folds_aggregate_to_a_mean_with_a_t_interval(tmp_path):
+  folds = _folds((0.5, 0.6, 0.7))
+  for i, m in enumerate(folds):
+    (tmp_path / f'fold{i}.json').write_text(json.dumps(m))
+  report = fold_report.aggregate_folds(folds)
+  summary = report['model']['window_balanced_accuracy']
+  assert summary['mean'] == pytest.approx(0.6)
+  assert summary['std'] == pytest.approx(0.1)
+  half = T2 * 0.1 / 3**0.5  # sem = 0.1 / sqrt(3).
+  assert summary['ci'] == pytest.approx([0.6 - half, 0.6 + half], rel=1e-4)
+  assert report['baselines']['mel_stats']['window_balanced_accuracy'][
+      'folds'] == 3
+  assert report['windows'] == 3 * 8
+  assert 'difference' not in report
+  result = subprocess.run(
+      [sys.executable, '-m', 'jazzcnn.aggregate', str(tmp_path / 'fold*.json'),
+       f'--output={tmp_path / "all.json"}'], capture_output=True, text=True)
+  assert result.returncode == 0, result.stderr[-2000:]
+  assert result.stdout.startswith('3 folds, 24 windows of 15 tapes')
+  assert json.loads((tmp_path / 'all.json').read_text())['folds'] == 3
+  missing = subprocess.run(
+      [sys.executable, '-m', 'jazzcnn.aggregate', str(tmp_path / 'no*.json')],
+      capture_output=True, text=True)
+  assert missing.returncode == 1 and 'matched no files' in missing.stderr
+  with pytest.raises(ValueError, match='different eras'):
+    fold_report.aggregate_folds([folds[0], dict(folds[1], eras=['a'])])
+
+
+def test_paired_differences_cancel_the_folds_own_difficulty():
+  # The folds differ by 0.3 in difficulty; the model is 0.05 better on
+  # each, give or take 0.01: paired, the interval is narrow and above 0.
+  model = _folds((0.55, 0.76, 0.84))
+  other = _folds((0.50, 0.70, 0.80))
+  difference = fold_report.paired_differences(model, other)
+  summary = difference['window_balanced_accuracy']
+  assert summary['mean'] == pytest.approx(0.05)
+  assert summary['std'] == pytest.approx(0.01)
+  assert summary['ci'][0] > 0.02 and summary['ci'][1] < 0.08
+  assert difference['tape_balanced_accuracy']['mean'] == 0  # Same tapes.
+  unpaired = fold_report.aggregate_folds(model)['model'][
+      'window_balanced_accuracy']['ci']
+  assert unpaired[0] < 0.5  # Without pairing, difficulty swamps it.
+  with pytest.raises(ValueError, match='3 folds against 2'):
+    fold_report.paired_differences(model, other[:2])
+  with pytest.raises(ValueError, match='fold 1 is not the same test split'):
+    fold_report.paired_differences(model, [other[0], dict(other[1],
+                                                          windows=9), other[2]])
+
+
+def test_the_command_prints_the_paired_differences(tmp_path):
+  for name, scores in (('a', (0.55, 0.76, 0.84)), ('b', (0.50, 0.70, 0.80))):
+    for i, m in enumerate(_folds(scores)):
+      (tmp_path / f'{name}{i}.json').write_text(json.dumps(m))
+  result = subprocess.run(
+      [sys.executable, '-m', 'jazzcnn.aggregate', str(tmp_path / 'a*.json'),
+       f'--against={tmp_path / "b*.json"}', f'--output={tmp_path / "d.json"}'],
+      capture_output=True, text=True)
+  assert result.returncode == 0, result.stderr[-2000:]
+  assert 'minus --against, paired by fold:' in result.stdout
+  assert '  window balanced accuracy' in result.stdout
+  report = json.loads((tmp_path / 'd.json').read_text())
+  assert report['difference']['window_balanced_accuracy']['mean'] == (
+      pytest.approx(0.05))
+  assert len(report['against']) == 3
