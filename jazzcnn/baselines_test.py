@@ -1,9 +1,10 @@
-"""The baselines' logistic regression: C chosen on validation, fit on train."""
+"""The baselines: heads on fixed features, regularisation chosen on validation."""
 
 import os
 import shutil
 
 import numpy as np
+import pytest
 from sklearn import metrics
 
 from jazzcnn import baselines
@@ -33,12 +34,25 @@ def test_fit_takes_the_c_with_the_best_validation_balanced_accuracy():
   scores = {}
   for c in baselines.CS:
     one = baselines.fit(x, y, x, y)  # Any C; then set this one and refit.
-    one.set_params(logisticregression__C=c).fit(x, y)
+    one.set_params(head__C=c).fit(x, y)
     scores[c] = metrics.balanced_accuracy_score(y_val, one.predict(x_val))
   best = max(scores.values())
   assert scores[classifier[-1].C] == best
   assert classifier[-1].C == min(c for c, s in scores.items() if s == best)
   assert len(set(scores.values())) > 1  # The choice mattered here.
+
+
+@pytest.mark.parametrize('head', sorted(baselines.HEADS))
+def test_every_head_learns_a_separable_set_and_gives_probabilities(head):
+  x, y = _blobs(60, 5, 3.0, 4)
+  x_val, y_val = _blobs(40, 5, 3.0, 5)
+  x_test, y_test = _blobs(100, 5, 3.0, 6)
+  classifier = baselines.fit(x, y, x_val, y_val, head=head)
+  assert metrics.balanced_accuracy_score(
+      y_test, classifier.predict(x_test)) >= 0.9
+  probs = classifier.predict_proba(x_test)
+  np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-6)
+  assert classifier[0].n_samples_seen_ == len(y)  # Fitted on train alone.
 
 
 def test_musicnn_features_are_the_mean_and_spread_of_the_patches():

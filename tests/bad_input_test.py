@@ -78,6 +78,11 @@ CASES = [
     ('jazzcnn.verify_records', ['--data_dir={damaged}'],
      'train: {shard}: unreadable (corrupted record at '),
     ('jazzcnn.benchmark', ['nosuch'], "unknown suite 'nosuch'"),
+    ('jazzcnn.probe', ['{records}', '--heads=forest'],
+     'unknown features or heads: forest'),
+    ('jazzcnn.probe', ['{tmp}/empty'], '{tmp}/empty/dataset_info.json not found'),
+    ('jazzcnn.probe', ['{records}', '--output={tmp}/afile/probe.json'],
+     '--output={tmp}/afile cannot be written'),
 ]
 
 

@@ -1,0 +1,100 @@
+"""How far fixed features go: scikit-learn heads on them, over K folds.
+
+  python -m jazzcnn.probe records_f0/ records_f1/ records_f2/ \
+      --features=mel_stats,musicnn_stats --heads=logistic,svm,mlp
+
+For each pair of features (`baselines.BASELINES`) and head
+(`baselines.HEADS`), on each records directory: the head is fitted on the
+train split with its regularisation chosen on the validation split, then
+scored on the test split. Prints a Markdown table of test window and tape
+balanced accuracy, the mean over the directories (folds) with a 95 %
+t-interval, or one directory's score with its bootstrap interval. Features
+are computed once per directory and cached beside the records, as
+`evaluate`'s baselines are (musicnn's take about a minute per 1,000
+windows on 2 cores). BENCHMARKS.md's probe table was made with it.
+"""
+
+import json
+import posixpath
+import sys
+
+from absl import app
+from absl import flags
+import tensorflow as tf
+
+from jazzcnn import baselines
+from jazzcnn import cli
+from jazzcnn import dataset_info
+from jazzcnn import evaluate_lib
+from jazzcnn import metrics
+
+_FEATURES = flags.DEFINE_list('features', list(baselines.BASELINES),
+                              'Which fixed features, of '
+                              f'{", ".join(baselines.BASELINES)}.')
+_HEADS = flags.DEFINE_list('heads', list(baselines.HEADS),
+                           f'Which heads, of {", ".join(baselines.HEADS)}.')
+_OUTPUT = flags.DEFINE_string('output', '', 'Where the JSON report goes; '
+                              'empty: only print.')
+
+KEYS = ('window_balanced_accuracy', 'tape_balanced_accuracy')
+
+
+def _summary(folds, key):
+  """Text of one score over the folds' metrics: the mean and t-interval of
+  several, or one fold's score and bootstrap interval."""
+  if len(folds) == 1:
+    return evaluate_lib.format_score(folds[0], key)
+  summary = metrics.fold_summary([m[key] for m in folds])
+  low, high = summary['ci']
+  return f"{summary['mean']:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def _check(argv):
+  """(data dirs, their dataset_info dicts), or UsageError; nothing is
+  computed or written before every argument is checked."""
+  unknown = ([f for f in _FEATURES.value if f not in baselines.BASELINES] +
+             [h for h in _HEADS.value if h not in baselines.HEADS])
+  if unknown:
+    raise app.UsageError(f'unknown features or heads: {", ".join(unknown)}')
+  if len(argv) < 2:
+    raise app.UsageError('name at least one records directory')
+  infos = []
+  for data_dir in argv[1:]:
+    try:
+      infos.append(dataset_info.read(data_dir))
+    except ValueError as e:
+      raise app.UsageError(str(e))
+  if any(info['eras'] != infos[0]['eras'] for info in infos):
+    raise app.UsageError('the directories have different eras')
+  if _OUTPUT.value:  # Before minutes of work, not after.
+    cli.makedirs(posixpath.dirname(_OUTPUT.value) or '.', '--output')
+  return argv[1:], infos
+
+
+def main(argv):
+  data_dirs, infos = _check(argv)
+  print('| features | head | test window balanced acc. | '
+        'test tape balanced acc. |')
+  print('| --- | --- | --- | --- |', flush=True)
+  report = {'data_dirs': data_dirs, 'probes': []}
+  pairs = [(f, h) for f in _FEATURES.value for h in _HEADS.value]
+  for features, head in cli.progress(pairs, desc='probes'):
+    folds = []
+    for data_dir, info in zip(data_dirs, infos):
+      probs, labels, tapes = baselines.probabilities(data_dir, info, 'test',
+                                                     features, head=head)
+      folds.append(evaluate_lib.split_metrics(probs, labels, tapes, info))
+    cells = [_summary(folds, key) for key in KEYS]
+    print(f'| `{features}` | {head} | {cells[0]} | {cells[1]} |', flush=True)
+    report['probes'].append({'features': features, 'head': head, 'folds': [
+        evaluate_lib.headline(m) for m in folds]})
+  if _OUTPUT.value:
+    tmp = _OUTPUT.value + '.tmp'  # Never half a report under its name.
+    with tf.io.gfile.GFile(tmp, 'w') as f:
+      json.dump(report, f, indent=1, allow_nan=False)
+    tf.io.gfile.rename(tmp, _OUTPUT.value, overwrite=True)
+    print(f'wrote {_OUTPUT.value}', file=sys.stderr)
+
+
+if __name__ == '__main__':
+  cli.run(main)
