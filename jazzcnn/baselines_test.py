@@ -1,4 +1,4 @@
-"""The baselines: heads on fixed features, regularisation chosen on validation."""
+"""The baselines: heads on fixed features, chosen on validation."""
 
 import os
 import shutil

@@ -80,7 +80,8 @@ CASES = [
     ('jazzcnn.benchmark', ['nosuch'], "unknown suite 'nosuch'"),
     ('jazzcnn.probe', ['{records}', '--heads=forest'],
      'unknown features or heads: forest'),
-    ('jazzcnn.probe', ['{tmp}/empty'], '{tmp}/empty/dataset_info.json not found'),
+    ('jazzcnn.probe', ['{tmp}/empty'],
+     '{tmp}/empty/dataset_info.json not found'),
     ('jazzcnn.probe', ['{records}', '--output={tmp}/afile/probe.json'],
      '--output={tmp}/afile cannot be written'),
 ]
