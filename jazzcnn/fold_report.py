@@ -66,6 +66,14 @@ def paired_differences(fold_metrics, other_metrics):
           for k in evaluate_lib.HEADLINE}
 
 
+def format_summary(summary):
+  """'0.650 [0.596, 0.705]': a `metrics.fold_summary` (no interval for one
+  fold)."""
+  ci = summary['ci']
+  interval = f' [{ci[0]:.3f}, {ci[1]:.3f}]' if ci else ''
+  return f"{summary['mean']:.3f}{interval}"
+
+
 def format_folds(report):
   """The aggregate as lines for people."""
   level = int(metrics.CONFIDENCE * 100)
@@ -73,10 +81,7 @@ def format_folds(report):
            f"{report['tapes']} tapes; mean over folds [{level}% t-interval]"]
 
   def row(label, summary):
-    ci = summary['ci']
-    interval = f' [{ci[0]:.3f}, {ci[1]:.3f}]' if ci else ''
-    return (f"{label:36s} {summary['mean']:.3f}{interval}  "
-            f"(sd {summary['std']:.3f})")
+    return f"{label:36s} {format_summary(summary)}  (sd {summary['std']:.3f})"
 
   for key, summary in report['model'].items():
     lines.append(row(key.replace('_', ' '), summary))

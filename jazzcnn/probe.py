@@ -26,6 +26,7 @@ from jazzcnn import baselines
 from jazzcnn import cli
 from jazzcnn import dataset_info
 from jazzcnn import evaluate_lib
+from jazzcnn import fold_report
 from jazzcnn import metrics
 
 _FEATURES = flags.DEFINE_list('features', list(baselines.BASELINES),
@@ -44,9 +45,8 @@ def _summary(folds, key):
   several, or one fold's score and bootstrap interval."""
   if len(folds) == 1:
     return evaluate_lib.format_score(folds[0], key)
-  summary = metrics.fold_summary([m[key] for m in folds])
-  low, high = summary['ci']
-  return f"{summary['mean']:.3f} [{low:.3f}, {high:.3f}]"
+  return fold_report.format_summary(
+      metrics.fold_summary([m[key] for m in folds]))
 
 
 def _check(argv):
