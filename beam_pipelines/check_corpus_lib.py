@@ -1,7 +1,7 @@
 """Real-music check corpora from game music that Debian ships.
 
 The model must hear style in recorded music, not only in the synthetic demo.
-Two corpora, each class standing in for an "era", each track one tape:
+Three corpora, each class standing in for an "era", each track one tape:
 
 - `soundtracks`: four games' soundtracks, one class per game. Some games
   have many composers (supertux's chiptune, orchestral and rock pieces are
@@ -11,6 +11,10 @@ Two corpora, each class standing in for an "era", each track one tape:
   singularity-music and ufoai-music copyright files). Two of the classes
   come from one game (ufoai), so the game's sound alone does not separate
   them.
+- `trio`: three more games' soundtracks, whole tracks, unbalanced (18, 26
+  and 12 tracks): the shape of the independent check below. It was built
+  after every recipe choice, to score the chosen recipe on music that
+  choosing never saw.
 
 The packages come from Debian's archive (`apt-get download`, no install, no
 root), so anyone can rebuild the same corpora. The wesnoth, hyperrogue and
@@ -79,7 +83,19 @@ COMPOSERS = (
            archive='usr/share/games/ufoai/base/0music.pk3',
            group_variants=False),
 )
-CORPORA = {'soundtracks': SOURCES, 'composers': COMPOSERS}
+# Three games, none used to choose anything: the nexuiz soundtrack (mostly
+# electronic), hedgewars' (several composers, credited in its credits.txt)
+# and flare's fantasy themes. 'sixtyfour_' and 'sixtyfour_revisited',
+# 'Olympics' and 'olympics_sd' are variants of one piece.
+TRIO = (
+    Source('nexuiz', 'nexuiz-music', 'sound/cdtracks/*.ogg', 1921,
+           archive='usr/share/games/nexuiz/data/music.pk3'),
+    Source('hedgewars', 'hedgewars-data',
+           'usr/share/games/hedgewars/Data/Music/*.ogg', 1922),
+    Source('flare', 'flare-game',
+           'usr/share/games/flare/mods/fantasycore/music/*.ogg', 1923),
+)
+CORPORA = {'soundtracks': SOURCES, 'composers': COMPOSERS, 'trio': TRIO}
 # Never used here: kept for an independent check of this project.
 RESERVED_PACKAGES = ('wesnoth-music', 'hyperrogue-music', 'drascula-music')
 
@@ -94,7 +110,7 @@ ERAS = eras(SOURCES)
 _FORMATS = ('flac', 'mp3', 'wav', 'ogg')
 # Suffixes that mark a variant of another track of the same game.
 _VARIANT = re.compile(r'([_-](fast|f|remix|remake|old|map|sprint|cave|theme|'
-                      r'night|dark|boss|daytime))+$')
+                      r'night|dark|boss|daytime|revisited|sd))+$')
 # One trailing digit numbers a variant ('forest2'); two number pieces.
 _VARIANT_NUMBER = re.compile(r'(?<!\d)[_-]?\d$')
 
@@ -182,11 +198,15 @@ def extract(deb, source, out_dir):
 def write_tape(src, dst, *, max_seconds, block=8192):
   """Copies at most `max_seconds` of `src` to `dst` (format from its name).
 
+  A `max_seconds` of 0 or less copies the whole track.
+
   Returns:
     Seconds written.
   """
   with soundfile.SoundFile(src) as f:
-    frames = min(f.frames, int(max_seconds * f.samplerate))
+    frames = f.frames
+    if max_seconds > 0:
+      frames = min(frames, int(max_seconds * f.samplerate))
     x = f.read(frames, dtype='float32', always_2d=True)
     rate = f.samplerate
   fmt = os.path.splitext(dst)[1][1:].upper()
@@ -210,7 +230,8 @@ def make_check_corpus(output_dir, *, cache_dir, sources=SOURCES,
     cache_dir: where the .deb files and extracted tracks are kept.
     sources: the classes (`SOURCES`, `COMPOSERS`), one Source each.
     min_seconds: shorter tracks (jingles, stingers) are left out.
-    max_seconds: each tape keeps at most this much of its track.
+    max_seconds: each tape keeps at most this much of its track; 0 or less
+      keeps whole tracks.
     progress: called with a message per written tape, or None.
 
   Returns:

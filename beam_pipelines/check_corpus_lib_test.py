@@ -56,6 +56,21 @@ def test_artist_groups_variants_only_when_asked():
   assert check_corpus_lib.artist('track4') == 'track'
   assert check_corpus_lib.artist('track4', group_variants=False) == 'track4'
   assert check_corpus_lib.artist('A New Journey', False) == 'anewjourney'
+  assert check_corpus_lib.artist('sixtyfour_revisited') == 'sixtyfour'
+  assert check_corpus_lib.artist('sixtyfour_') == 'sixtyfour'
+  assert check_corpus_lib.artist('olympics_sd') == 'olympics'
+  assert check_corpus_lib.artist('sdmusic') == 'sdmusic'
+
+
+def test_write_tape_keeps_the_whole_track_when_max_seconds_is_zero(
+    tmp_path):
+  src = str(tmp_path / 'track.wav')
+  _tone(src, 3, 300)
+  for max_seconds, want in ((0, 3.0), (-1, 3.0), (2, 2.0), (10, 3.0)):
+    dst = str(tmp_path / f'tape{max_seconds}.flac')
+    assert check_corpus_lib.write_tape(
+        src, dst, max_seconds=max_seconds) == pytest.approx(want)
+    assert soundfile.info(dst).duration == pytest.approx(want)
 
 
 def test_corpus_from_package_files_and_a_zip_inside_a_package(tmp_path):
@@ -106,3 +121,15 @@ def test_corpus_from_package_files_and_a_zip_inside_a_package(tmp_path):
 def test_reserved_packages_are_refused(tmp_path):
   with pytest.raises(check_corpus_lib.CorpusError, match='reserved'):
     check_corpus_lib.download('wesnoth-music', str(tmp_path))
+
+
+@pytest.mark.parametrize('flagfile,corpus', [
+    ('build_check.cfg', 'soundtracks'),
+    ('build_check_composers.cfg', 'composers'),
+    ('build_check_trio.cfg', 'trio')])
+def test_build_flagfiles_label_their_corpus(flagfile, corpus):
+  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  with open(os.path.join(root, 'flags', flagfile)) as f:
+    lines = [line.strip() for line in f if line.startswith('--eras=')]
+  assert lines == [
+      '--eras=' + check_corpus_lib.eras(check_corpus_lib.CORPORA[corpus])]

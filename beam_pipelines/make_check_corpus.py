@@ -11,6 +11,8 @@
       --input=check_composers/ --output_dir=check_composers_records/ \
       --flagfile=flags/build_check_composers.cfg
 
+  python -m beam_pipelines.make_check_corpus --flagfile=flags/check_trio.cfg
+
 Needs `apt-get` (Debian or Ubuntu; `apt-get update` once) and `dpkg-deb`;
 nothing is installed, the packages are only downloaded into --cache_dir.
 """
@@ -27,8 +29,8 @@ from jazzcnn import cli
 
 _CORPUS = flags.DEFINE_enum(
     'corpus', 'soundtracks', list(check_corpus_lib.CORPORA),
-    'soundtracks: one class per game; composers: one class per composer '
-    '(check_corpus_lib).')
+    'soundtracks: one class per game; composers: one class per composer; '
+    'trio: three more games, whole tracks (check_corpus_lib).')
 _OUTPUT = flags.DEFINE_string('output', 'check_tapes/',
                               'Directory for the tapes and tracklist.csv.')
 _CACHE_DIR = flags.DEFINE_string(
@@ -37,7 +39,8 @@ _CACHE_DIR = flags.DEFINE_string(
 _MIN_SECONDS = flags.DEFINE_float(
     'min_seconds', 45.0, 'Tracks shorter than this (jingles) are left out.')
 _MAX_SECONDS = flags.DEFINE_float(
-    'max_seconds', 90.0, 'Seconds of each track kept as its tape.')
+    'max_seconds', 90.0,
+    'Seconds of each track kept as its tape; 0 keeps whole tracks.')
 
 
 def main(argv):
@@ -52,7 +55,8 @@ def main(argv):
           progress=lambda _: bar.update())
     except check_corpus_lib.CorpusError as e:
       sys.exit(f'make_check_corpus: {e}')
-  print(json.dumps({'output': _OUTPUT.value, 'eras': check_corpus_lib.eras(sources),
+  print(json.dumps({'output': _OUTPUT.value,
+                    'eras': check_corpus_lib.eras(sources),
                     'classes': summary}, indent=1))
 
 
