@@ -119,6 +119,19 @@ def test_srcs_exist_and_imports_are_declared(package):
         assert not missing, f'//{package}:{name} lacks deps {sorted(missing)}'
 
 
+@pytest.mark.parametrize('package', ('',) + PACKAGES)
+def test_what_reads_a_flagfile_carries_the_flagfiles(package):
+  # A quoted flagfile path, or the flags directory quoted: the file
+  # opens flags/*.cfg at run time, so Bazel's sandbox must hold them.
+  reads = re.compile(r'''['"](--flagfile=)?flags(/\w+\.cfg)?['"]''')
+  for name, (_, kwargs) in _targets(package).items():
+    sources = [os.path.join(ROOT, package, s) for s in kwargs.get('srcs', [])
+               if s.endswith('.py') and not s.startswith('//')]
+    if any(reads.search(open(s).read()) for s in sources):
+      assert '//flags:flagfiles' in kwargs.get('data', []), (
+          f'//{package}:{name} reads flags/ but lacks //flags:flagfiles')
+
+
 def test_workspace_pins_rules_and_the_whole_lock():
   workspace = open(os.path.join(ROOT, 'WORKSPACE')).read()
   assert 'requirements_lock = "//:requirements_lock.txt"' in workspace

@@ -78,6 +78,16 @@ def imports(path):
   return first, run - first, third
 
 
+def reads_flagfiles(path):
+  """Whether a module opens flags/*.cfg at run time: a string constant
+  'flags' or one naming a flagfile ('--flagfile=flags/cpu_smoke.cfg'), not
+  a docstring's usage text."""
+  return any(
+      isinstance(node, ast.Constant) and isinstance(node.value, str) and
+      re.fullmatch(r'flags|(--flagfile=)?flags/\w+\.cfg', node.value)
+      for node in ast.walk(ast.parse(open(path).read())))
+
+
 def target(package, path):
   src = os.path.basename(path)
   text = open(path).read()
@@ -96,6 +106,8 @@ def target(package, path):
   if package == 'tests' and kind == 'py_library':
     lines.append('    testonly = True,')
   data = [f'"{d}"' for d in runs]
+  if reads_flagfiles(path):
+    data.append('"//flags:flagfiles"')
   data_glob = None
   if (package, name) in (('beam_pipelines', 'tracklist_lib'),
                          ('tests', 'musicnn_oracle_test')):
