@@ -203,21 +203,27 @@ def write_tape(src, dst, *, max_seconds, block=8192):
   Returns:
     Seconds written.
   """
+  fmt = os.path.splitext(dst)[1][1:].upper()
+  subtype = 'PCM_16' if fmt == 'WAV' else None
+  tmp = dst + '.part'  # Never a half-written tape under its final name.
   with soundfile.SoundFile(src) as f:
     frames = f.frames
     if max_seconds > 0:
       frames = min(frames, int(max_seconds * f.samplerate))
-    x = f.read(frames, dtype='float32', always_2d=True)
-    rate = f.samplerate
-  fmt = os.path.splitext(dst)[1][1:].upper()
-  subtype = 'PCM_16' if fmt == 'WAV' else None
-  tmp = dst + '.part'  # Never a half-written tape under its final name.
-  with soundfile.SoundFile(tmp, 'w', rate, x.shape[1], format=fmt,
-                           subtype=subtype) as out:
-    for i in range(0, len(x), block):  # libsndfile's Vorbis: small writes.
-      out.write(x[i:i + block])
+    with soundfile.SoundFile(tmp, 'w', f.samplerate, f.channels, format=fmt,
+                             subtype=subtype) as out:
+      # Block by block (a whole track can be minutes long); small blocks
+      # also suit libsndfile's Vorbis writer.
+      written = 0
+      while written < frames:
+        x = f.read(min(block, frames - written), dtype='float32',
+                   always_2d=True)
+        if not len(x):
+          break
+        out.write(x)
+        written += len(x)
   os.replace(tmp, dst)
-  return len(x) / rate
+  return written / f.samplerate
 
 
 def make_check_corpus(output_dir, *, cache_dir, sources=SOURCES,
