@@ -150,13 +150,14 @@ CS = (0.001, 0.01, 0.1, 1.0)
 # Heads on standardised features, each with the grid its regularisation is
 # chosen from on validation. `evaluate`'s baselines use 'logistic'; the
 # others are for `probe` (how far a richer head gets on the same features).
-# Every head weights the eras equally. The MLP has no class_weight, and the
-# SVM's sigmoid calibration, fitted on skewed eras, undoes its class_weight
-# (in the test, minority recall 0.59 unweighted, 0.85 weighted): both
-# get balanced sample weights instead (`fit`).
+# Every head weights the eras equally, by one mechanism: `fit` gives each
+# balanced sample weights. (`class_weight` would not do for all: the MLP
+# has none, and the SVM's sigmoid calibration, fitted on skewed eras,
+# undoes its own; in the test, minority recall 0.59 that way, 0.85
+# weighted.)
 HEADS = {
     'logistic': (lambda seed: linear_model.LogisticRegression(
-        max_iter=5000, class_weight='balanced', random_state=seed),
+        max_iter=5000, random_state=seed),
                  {'C': CS}),
     # Probabilities by calibrating its decision function (3-fold sigmoid).
     'svm': (lambda seed: calibration.CalibratedClassifierCV(
@@ -166,7 +167,6 @@ HEADS = {
         (200,), max_iter=1000, random_state=seed),
             {'alpha': (0.01, 0.1, 1.0)}),
 }
-_SAMPLE_WEIGHTED = ('mlp', 'svm')
 
 
 def fit(x, y, x_val, y_val, *, head='logistic', seed=0):
@@ -182,16 +182,13 @@ def fit(x, y, x_val, y_val, *, head='logistic', seed=0):
       scoring='balanced_accuracy',
       cv=model_selection.PredefinedSplit([-1] * len(y) + [0] * len(y_val)),
       refit=False)
-  weights = {}
-  if head in _SAMPLE_WEIGHTED:
-    weights = {'head__sample_weight': np.concatenate([
-        class_weight.compute_sample_weight('balanced', y),
-        class_weight.compute_sample_weight('balanced', y_val)])}
+  weights = class_weight.compute_sample_weight('balanced', y)
+  # Validation's weights are never used (it is only scored); they fill the
+  # rows GridSearchCV indexes.
   search.fit(np.concatenate([x, x_val]), np.concatenate([y, y_val]),
-             **weights)
-  weights = {k: v[:len(y)] for k, v in weights.items()}
+             head__sample_weight=np.concatenate([weights, np.ones(len(y_val))]))
   return base.clone(classifier).set_params(**search.best_params_).fit(
-      x, y, **weights)
+      x, y, head__sample_weight=weights)
 
 
 def probabilities(data_dir, info, split, name, *, head='logistic',
