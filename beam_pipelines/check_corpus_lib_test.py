@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import soundfile
 
+import conftest
 from beam_pipelines import check_corpus_lib
 
 pytestmark = pytest.mark.skipif(shutil.which('dpkg-deb') is None,
@@ -128,8 +129,7 @@ def test_reserved_packages_are_refused(tmp_path):
     ('build_check_composers.cfg', 'composers'),
     ('build_check_trio.cfg', 'trio')])
 def test_build_flagfiles_label_their_corpus(flagfile, corpus):
-  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-  with open(os.path.join(root, 'flags', flagfile)) as f:
+  with open(os.path.join(conftest.ROOT, 'flags', flagfile)) as f:
     lines = [line.strip() for line in f if line.startswith('--eras=')]
   assert lines == [
       '--eras=' + check_corpus_lib.eras(check_corpus_lib.CORPORA[corpus])]
