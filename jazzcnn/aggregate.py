@@ -25,6 +25,7 @@ import tensorflow as tf
 
 from jazzcnn import cli
 from jazzcnn import fold_report
+from jazzcnn import outputs
 
 _OUTPUT = flags.DEFINE_string('output', '', 'Where the JSON report goes; '
                               'empty: only print.')
@@ -66,8 +67,7 @@ def main(argv):
     report['against'] = against_paths
   print('\n'.join(fold_report.format_folds(report)))
   if _OUTPUT.value:
-    with tf.io.gfile.GFile(_OUTPUT.value, 'w') as f:
-      json.dump(report, f, indent=1, allow_nan=False)
+    outputs.write_json(_OUTPUT.value, report)
     print(f'wrote {_OUTPUT.value}', file=sys.stderr)
 
 

@@ -43,6 +43,7 @@ import tensorflow as tf
 from jazzcnn import dataset_info
 from jazzcnn import evaluate_lib
 from jazzcnn import layers
+from jazzcnn import outputs
 from jazzcnn.models import frontends
 from jazzcnn.models import musicnn
 
@@ -136,10 +137,7 @@ def _features(data_dir, info, split, features, batch_size):
   buffer = io.BytesIO()
   np.savez(buffer, x=x, y=y, tapes=tapes)
   tf.io.gfile.makedirs(posixpath.dirname(path))
-  tmp = path + '.tmp'  # Never a half-written cache under its final name.
-  with tf.io.gfile.GFile(tmp, 'wb') as f:
-    f.write(buffer.getvalue())
-  tf.io.gfile.rename(tmp, path, overwrite=True)
+  outputs.write(path, buffer.getvalue())
   return x, y, tapes
 
 

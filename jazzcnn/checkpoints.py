@@ -21,6 +21,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from jazzcnn import outputs
+
 BEST_DIR = 'best'
 _BEST_FILE = 'best.json'
 
@@ -182,10 +184,7 @@ def save_best(model, best_dir, *, step, epoch, value, loss):
       posixpath.join(best_dir, f'step-{step}'))
   best = {'step': step, 'epoch': epoch, 'val_balanced_accuracy': value,
           'val_loss': loss, 'prefix': posixpath.basename(prefix)}
-  tmp = posixpath.join(best_dir, _BEST_FILE + '.tmp')
-  with tf.io.gfile.GFile(tmp, 'w') as f:
-    json.dump(best, f)
-  tf.io.gfile.rename(tmp, posixpath.join(best_dir, _BEST_FILE), overwrite=True)
+  outputs.write_json(posixpath.join(best_dir, _BEST_FILE), best)
   if previous and previous['prefix'] != best['prefix']:
     for stale in tf.io.gfile.glob(posixpath.join(best_dir,
                                                  previous['prefix'] + '.*')):

@@ -31,6 +31,7 @@ from jazzcnn import dataset_info
 from jazzcnn import evaluate_lib
 from jazzcnn import export
 from jazzcnn import models
+from jazzcnn import outputs
 
 
 def score(metrics, key):
@@ -63,8 +64,7 @@ def train(recipe, model_dir):
   if done.returncode:
     print(f'{recipe}: failed\n{done.stderr[-2000:]}', file=sys.stderr)
     return None
-  with open(record, 'w') as f:
-    json.dump({'recipe': recipe, 'seconds': seconds}, f)
+  outputs.write_json(record, {'recipe': recipe, 'seconds': seconds})
   return seconds
 
 

@@ -8,7 +8,7 @@ similarity.csv (cosine) and projection.png (PCA, coloured by era).
 """
 
 import csv
-import json
+import io
 import os
 import posixpath
 import sys
@@ -16,12 +16,12 @@ import sys
 from absl import app
 from absl import flags
 import numpy as np
-import tensorflow as tf
 
 from jazzcnn import audio
 from jazzcnn import cli
 from jazzcnn import metrics
 from jazzcnn import naming
+from jazzcnn import outputs
 from jazzcnn import plots
 from jazzcnn import predict_lib
 from jazzcnn import export
@@ -67,6 +67,26 @@ def _embed_files(model, meta, files):
   return names, paths, vectors, predicted, failed
 
 
+def _write_tables(out, names, paths, vectors, predicted, labels, similarity,
+                  neighbours):
+  """embeddings.npy, tapes.json and similarity.csv under `out`."""
+  npy = io.BytesIO()
+  np.save(npy, vectors)
+  outputs.write(posixpath.join(out, 'embeddings.npy'), npy.getvalue())
+  # `era`: the track list's label (an era, or why it has none); null without
+  # --tracklist or for an unlisted tape.
+  outputs.write_json(posixpath.join(out, 'tapes.json'), [
+      {'tape': n, 'path': p, 'predicted_era': e, 'era': labels.get(n),
+       'neighbours': neighbours[n]}
+      for n, p, e in zip(names, paths, predicted)])
+  table = io.StringIO()
+  writer = csv.writer(table)
+  writer.writerow([''] + names)
+  for name, row in zip(names, similarity):
+    writer.writerow([name] + [f'{v:.4f}' for v in row])
+  outputs.write(posixpath.join(out, 'similarity.csv'), table.getvalue())
+
+
 def main(argv):
   if not _MODEL_DIR.value or not _OUTPUT.value:
     raise app.UsageError('--model_dir and --output are required')
@@ -91,19 +111,8 @@ def main(argv):
   similarity = predict_lib.cosine_similarity(vectors)
   neighbours = predict_lib.nearest(similarity, names, _NEIGHBOURS.value)
   out = _OUTPUT.value
-  with tf.io.gfile.GFile(posixpath.join(out, 'embeddings.npy'), 'wb') as f:
-    np.save(f, vectors)
-  with tf.io.gfile.GFile(posixpath.join(out, 'tapes.json'), 'w') as f:
-    # `era`: the track list's label (an era, or why it has none); null
-    # without --tracklist or for an unlisted tape.
-    json.dump([{'tape': n, 'path': p, 'predicted_era': e,
-                'era': labels.get(n), 'neighbours': neighbours[n]}
-               for n, p, e in zip(names, paths, predicted)], f, indent=1)
-  with tf.io.gfile.GFile(posixpath.join(out, 'similarity.csv'), 'w') as f:
-    writer = csv.writer(f)
-    writer.writerow([''] + names)
-    for name, row in zip(names, similarity):
-      writer.writerow([name] + [f'{v:.4f}' for v in row])
+  _write_tables(out, names, paths, vectors, predicted, labels, similarity,
+                neighbours)
   plots.projection_png(predict_lib.project_2d(vectors), names,
                        [labels.get(n) for n in names], predicted, eras,
                        posixpath.join(out, 'projection.png'))
@@ -117,8 +126,7 @@ def main(argv):
             similarity, era_of, k=k,
             groups=[naming.artist(n) for n in names] if suffix else None)
         for k in (1, 5) for suffix in ('', '_other_artists')}
-    with tf.io.gfile.GFile(posixpath.join(out, 'knn.json'), 'w') as f:
-      json.dump(agreement, f, indent=1)
+    outputs.write_json(posixpath.join(out, 'knn.json'), agreement)
     print('nearest-neighbour era agreement of the labelled tapes (leave one '
           'out): ' + ', '.join(f'{k} {v:.3f}' if v is not None else f'{k} -'
                                for k, v in agreement.items()))

@@ -9,18 +9,17 @@ matrices, and the same scores for each baseline fitted on the train split.
 Writes metrics.json and confusion.png into MODEL_DIR/evaluation/SPLIT/.
 """
 
-import json
 import posixpath
 
 from absl import app
 from absl import flags
-import tensorflow as tf
 
 from jazzcnn import baselines
 from jazzcnn import cli
 from jazzcnn import dataset_info
 from jazzcnn import evaluate_lib
 from jazzcnn import export
+from jazzcnn import outputs
 from jazzcnn import plots
 
 _MODEL_DIR = flags.DEFINE_string('model_dir', None,
@@ -75,8 +74,7 @@ def main(argv):
         batch_size=_BATCH_SIZE.value)
     metrics['baselines'][name] = evaluate_lib.headline(
         evaluate_lib.split_metrics(probs, labels, tapes, info))
-  with tf.io.gfile.GFile(posixpath.join(out, 'metrics.json'), 'w') as f:
-    json.dump(metrics, f, indent=1, allow_nan=False)
+  outputs.write_json(posixpath.join(out, 'metrics.json'), metrics)
   plots.confusion_png(metrics['confusion_matrix'], info['eras'],
                       posixpath.join(out, 'confusion.png'),
                       title=f'{_SPLIT.value} windows: balanced accuracy '

@@ -9,6 +9,7 @@ import keras
 import tensorflow as tf
 
 from jazzcnn import dataset_info
+from jazzcnn import outputs
 
 EXPORT_DIR = 'export'
 
@@ -27,8 +28,7 @@ def export(model, model_dir, info, **extra):
   model.save(posixpath.join(out, 'model.keras'))
   model.export(posixpath.join(out, 'saved_model'), verbose=False)
   meta = dict(dataset_info.model_keys(info), **extra)
-  with tf.io.gfile.GFile(posixpath.join(out, 'eras.json'), 'w') as f:
-    json.dump(meta, f, indent=1)
+  outputs.write_json(posixpath.join(out, 'eras.json'), meta)
 
 
 def load_exported(model_dir):

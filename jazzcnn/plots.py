@@ -1,6 +1,7 @@
 """Pictures for people: confusion matrix, melspectrogram, training curves,
 style map. Matplotlib with the Agg backend: no display needed."""
 
+import io
 import posixpath
 
 import keras
@@ -10,6 +11,8 @@ import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 import numpy as np
 import tensorflow as tf
 from tensorflow.core.util import event_pb2
+
+from jazzcnn import outputs
 
 
 def confusion_png(matrix, eras, path, *, title='confusion', unit='windows'):
@@ -167,6 +170,7 @@ def _label_points(fig, ax, xy, names):
 
 def _save(fig, path):
   fig.tight_layout()
-  with tf.io.gfile.GFile(path, 'wb') as f:
-    fig.savefig(f, format='png', dpi=110)
+  png = io.BytesIO()
+  fig.savefig(png, format='png', dpi=110)
   plt.close(fig)
+  outputs.write(path, png.getvalue())

@@ -14,13 +14,11 @@ are computed once per directory and cached beside the records, as
 windows on 2 cores). BENCHMARKS.md's probe table was made with it.
 """
 
-import json
 import posixpath
 import sys
 
 from absl import app
 from absl import flags
-import tensorflow as tf
 
 from jazzcnn import baselines
 from jazzcnn import cli
@@ -28,6 +26,7 @@ from jazzcnn import dataset_info
 from jazzcnn import evaluate_lib
 from jazzcnn import fold_report
 from jazzcnn import metrics
+from jazzcnn import outputs
 
 _FEATURES = flags.DEFINE_list('features', list(baselines.BASELINES),
                               'Which fixed features, of '
@@ -89,10 +88,7 @@ def main(argv):
     report['probes'].append({'features': features, 'head': head, 'folds': [
         evaluate_lib.headline(m) for m in folds]})
   if _OUTPUT.value:
-    tmp = _OUTPUT.value + '.tmp'  # Never half a report under its name.
-    with tf.io.gfile.GFile(tmp, 'w') as f:
-      json.dump(report, f, indent=1, allow_nan=False)
-    tf.io.gfile.rename(tmp, _OUTPUT.value, overwrite=True)
+    outputs.write_json(_OUTPUT.value, report)
     print(f'wrote {_OUTPUT.value}', file=sys.stderr)
 
 

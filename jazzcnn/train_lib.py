@@ -18,6 +18,7 @@ from jazzcnn import input_pipeline
 from jazzcnn import metrics
 from jazzcnn import models
 from jazzcnn import optimization
+from jazzcnn import outputs
 from jazzcnn import records_check
 
 PRECISIONS = ('', 'mixed_float16', 'mixed_bfloat16')
@@ -136,8 +137,7 @@ def check_architecture(model_dir, config):
                        f'({"; ".join(changed)}): use a new --model_dir')
     return
   tf.io.gfile.makedirs(model_dir)
-  with tf.io.gfile.GFile(path, 'w') as f:
-    json.dump(wanted, f)
+  outputs.write_json(path, wanted)
 
 
 def validation_scores(model, data_dir, info, batch_size):
@@ -226,8 +226,7 @@ def _finish(model, data_dir, model_dir, info, config, *, start, best_dir,
         model, data_dir, info, split, batch_size=config.batch_size)
   if is_chief:
     export.export(model, model_dir, info, architecture=config.architecture())
-    with tf.io.gfile.GFile(posixpath.join(model_dir, RESULTS_FILE), 'w') as f:
-      json.dump(results, f, indent=1, allow_nan=False)
+    outputs.write_json(posixpath.join(model_dir, RESULTS_FILE), results)
   return results
 
 

@@ -1,0 +1,42 @@
+"""Output files are written whole or not at all."""
+
+import json
+import math
+
+import pytest
+import tensorflow as tf
+
+from jazzcnn import outputs
+
+
+def test_writes_text_bytes_and_json(tmp_path):
+  outputs.write(str(tmp_path / 'a.txt'), 'words')
+  outputs.write(str(tmp_path / 'b.bin'), b'\x00\xff')
+  outputs.write_json(str(tmp_path / 'c.json'), {'x': [1, 2.5]})
+  assert (tmp_path / 'a.txt').read_text() == 'words'
+  assert (tmp_path / 'b.bin').read_bytes() == b'\x00\xff'
+  assert json.loads((tmp_path / 'c.json').read_text()) == {'x': [1, 2.5]}
+  assert sorted(p.name for p in tmp_path.iterdir()) == [
+      'a.txt', 'b.bin', 'c.json']
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(
+    tmp_path, monkeypatch):
+  path = tmp_path / 'results.json'
+  outputs.write_json(str(path), {'old': 1})
+
+  def broken_rename(*args, **kwargs):
+    raise OSError('disk full')
+
+  monkeypatch.setattr(tf.io.gfile, 'rename', broken_rename)
+  with pytest.raises(OSError, match='disk full'):
+    outputs.write_json(str(path), {'new': 2})
+  assert json.loads(path.read_text()) == {'old': 1}
+  assert [p.name for p in tmp_path.iterdir()] == ['results.json']
+
+
+def test_json_with_a_nan_raises_and_writes_nothing(tmp_path):
+  path = tmp_path / 'metrics.json'
+  with pytest.raises(ValueError):
+    outputs.write_json(str(path), {'loss': math.nan})
+  assert not list(tmp_path.iterdir())
