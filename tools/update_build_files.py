@@ -3,8 +3,9 @@
   python tools/update_build_files.py
 
 One target per module: py_library, a py_binary for modules that call
-cli.run(main) (or app.run), a pytest_test per *_test.py. tests/bazel_build_test.py checks
-the result, so a module added without a target fails CI.
+cli.run(main) (or app.run), a pytest_test per *_test.py.
+tests/bazel_build_test.py checks the result, so a module added without a
+target fails CI.
 """
 
 import ast
@@ -19,8 +20,9 @@ THIRD_PARTY = {
     'absl': 'absl-py', 'apache_beam': 'apache-beam',
     'cryptography': 'cryptography',
     'gcp_storage_emulator': 'gcp-storage-emulator',
-    'google': 'google-cloud-storage', 'internetarchive': 'internetarchive', 'kapre': 'kapre', 'keras': 'keras', 'matplotlib':
-    'matplotlib', 'numpy': 'numpy', 'psutil': 'psutil', 'pytest': 'pytest',
+    'google': 'google-cloud-storage', 'internetarchive': 'internetarchive',
+    'kapre': 'kapre', 'keras': 'keras', 'matplotlib': 'matplotlib',
+    'numpy': 'numpy', 'psutil': 'psutil', 'pytest': 'pytest',
     'scipy': 'scipy', 'sklearn': 'scikit-learn',
     'soundfile': 'soundfile', 'soxr': 'soxr', 'tensorflow': 'tensorflow',
     'tqdm': 'tqdm',
@@ -49,8 +51,9 @@ def label(dotted):
   return None
 
 
-def imports(path):
-  """(first-party imports, first-party modules run, PyPI names) of a module.
+def imports(tree, path):
+  """(first-party imports, first-party modules run, PyPI names) of a module
+  (its parsed `tree`, read from `path`).
 
   Modules run as `python -m pkg.module` (a string naming one) are needed at
   run time, not imported: they become `data`, so a test depends on the
@@ -58,7 +61,7 @@ def imports(path):
   """
   first, run, third = set(), set(), set()
   tops = '|'.join(p for p in PACKAGES if '/' not in p)
-  for node in ast.walk(ast.parse(open(path).read())):
+  for node in ast.walk(tree):
     if (isinstance(node, ast.Constant) and isinstance(node.value, str) and
         re.fullmatch(r'(%s)(\.\w+)+' % tops, node.value) and
         label(node.value)):
@@ -78,19 +81,20 @@ def imports(path):
   return first, run - first, third
 
 
-def reads_flagfiles(path):
-  """Whether a module opens flags/*.cfg at run time: a string constant
-  'flags' or one naming a flagfile ('--flagfile=flags/cpu_smoke.cfg'), not
-  a docstring's usage text."""
+def reads_flagfiles(tree):
+  """Whether a module (its parsed tree) opens flags/*.cfg at run time: a
+  string constant 'flags' or one naming a flagfile
+  ('--flagfile=flags/cpu_smoke.cfg'), not a docstring's usage text."""
   return any(
       isinstance(node, ast.Constant) and isinstance(node.value, str) and
       re.fullmatch(r'flags|(--flagfile=)?flags/\w+\.cfg', node.value)
-      for node in ast.walk(ast.parse(open(path).read())))
+      for node in ast.walk(tree))
 
 
 def target(package, path):
   src = os.path.basename(path)
   text = open(path).read()
+  tree = ast.parse(text)  # Once: imports and reads_flagfiles walk it.
   name = package.rsplit('/', 1)[-1] if src == '__init__.py' else src[:-3]
   if src.endswith('_test.py'):
     kind = 'pytest_test'
@@ -98,7 +102,7 @@ def target(package, path):
     kind = 'py_binary'
   else:
     kind = 'py_library'
-  first, run, third = imports(path)
+  first, run, third = imports(tree, path)
   local = lambda labels: sorted(d.replace(f'//{package}:', ':') for d in labels
                                 if d != f'//{package}:{name}')
   deps, runs = local(first), local(run)
@@ -106,7 +110,7 @@ def target(package, path):
   if package == 'tests' and kind == 'py_library':
     lines.append('    testonly = True,')
   data = [f'"{d}"' for d in runs]
-  if reads_flagfiles(path):
+  if reads_flagfiles(tree):
     data.append('"//flags:flagfiles"')
   data_glob = None
   if (package, name) in (('beam_pipelines', 'tracklist_lib'),
