@@ -14,11 +14,15 @@ train split alone, as the CNN is (validation picks its best epoch):
   reference a music-ML engineer tries first on a few hundred labelled tapes.
 - `musicnn_stats`: the same features' mean and standard deviation over the
   patches (3012), the statistics `--model=musicnn_msd_stats` learns from.
+- `musicnn_mtt`: as `musicnn_msd`, from the wheel's other checkpoint, the
+  same network pretrained on MagnaTagATune (a smaller tag set, 50 tags over
+  ~26k clips); for `probe` (BENCHMARKS.md: below MSD's on every corpus).
 
 Features are computed once per records directory and cached beside it, in
 `baselines-HASH/` (HASH: of dataset_info.json, so a rebuild invalidates it);
 `musicnn_msd` takes the first half of `musicnn_stats`' features, so the two
-share one forward pass and one cache.
+share one forward pass and one cache; `musicnn_mtt` has its own
+(`musicnn_mtt_stats`).
 """
 
 import dataclasses
@@ -70,10 +74,11 @@ def mel_stats_model(window_samples, sample_rate):
 
 
 @functools.lru_cache(maxsize=4)
-def musicnn_model(window_samples, sample_rate):
+def musicnn_model(window_samples, sample_rate, checkpoint=musicnn.CHECKPOINT):
   """int16 windows → [batch, 3012]: the mean, then the standard deviation,
   of musicnn's pooled features over the window's 3 s patches
-  (`layers.CropStats`)."""
+  (`layers.CropStats`), with the weights of `checkpoint` (a directory of
+  the musicnn wheel: MSD_musicnn or MTT_musicnn)."""
   pcm = keras.Input((window_samples,), dtype='int16', name='waveform')
   chunk = musicnn.CHUNK_SAMPLES
   chunked = chunk < window_samples  # Shorter windows: one short patch.
@@ -83,13 +88,15 @@ def musicnn_model(window_samples, sample_rate):
                                                     sample_rate=sample_rate))
   pooled = layers.CropStats(crops.count if chunked else 1,
                             name='pooled_stats')(pooled)
-  model = keras.Model(pcm, pooled, name='musicnn_msd_features')
-  musicnn.load_pretrained(model)
+  model = keras.Model(pcm, pooled, name=f'{checkpoint}_features')
+  musicnn.load_pretrained(model, musicnn.checkpoint_prefix(checkpoint))
   return model
 
 
 # Feature models, by the name of their cache files.
-FEATURES = {'mel_stats': mel_stats_model, 'musicnn_stats': musicnn_model}
+FEATURES = {'mel_stats': mel_stats_model, 'musicnn_stats': musicnn_model,
+            'musicnn_mtt_stats': functools.partial(musicnn_model,
+                                                   checkpoint='MTT_musicnn')}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,6 +110,7 @@ BASELINES = {
     'musicnn_msd': Baseline('musicnn_stats',
                             musicnn.POOLED_FEATURES),  # The means.
     'musicnn_stats': Baseline('musicnn_stats'),
+    'musicnn_mtt': Baseline('musicnn_mtt_stats', musicnn.POOLED_FEATURES),
 }
 
 

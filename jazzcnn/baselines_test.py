@@ -3,11 +3,14 @@
 import os
 import shutil
 
+import keras
 import numpy as np
 import pytest
 from sklearn import metrics
+from tensorflow.python.training import py_checkpoint_reader  # pylint: disable=g-direct-tensorflow-import
 
 from jazzcnn import baselines
+from jazzcnn.models import musicnn
 
 
 def _blobs(n, dims, shift, seed):
@@ -107,3 +110,25 @@ def test_musicnn_baselines_share_one_forward_pass_and_cache(tiny_records,
   np.testing.assert_array_equal(means, stats[:, :1506])
   np.testing.assert_array_equal(y, y2)
   np.testing.assert_array_equal(tapes, tapes2)
+
+
+def test_musicnn_mtt_features_come_from_the_magnatagatune_checkpoint(
+    tiny_records, tmp_path):
+  data_dir = str(tmp_path / 'records')
+  shutil.copytree(tiny_records[0], data_dir)
+  info = tiny_records[1]
+  model = baselines.FEATURES['musicnn_mtt_stats'](info['window_samples'],
+                                                  info['sample_rate'])
+  conv = next(l for l in model.layers if isinstance(l, keras.layers.Conv2D))
+  reader = py_checkpoint_reader.NewCheckpointReader(
+      musicnn.checkpoint_prefix('MTT_musicnn'))
+  np.testing.assert_array_equal(
+      conv.get_weights()[0],
+      reader.get_tensor(conv.name[len('musicnn_'):] + '/kernel'))
+  mtt, y, _ = baselines.split_features(data_dir, info, 'test', 'musicnn_mtt')
+  msd, y2, _ = baselines.split_features(data_dir, info, 'test', 'musicnn_msd')
+  assert mtt.shape == msd.shape == (len(y), 1506)
+  np.testing.assert_array_equal(y, y2)
+  assert not np.allclose(mtt, msd, atol=1e-2)
+  assert sorted(os.listdir(baselines.cache_dir(data_dir))) == [
+      'musicnn_mtt_stats-test.npz', 'musicnn_stats-test.npz']
