@@ -112,10 +112,15 @@ def main(argv):
              for split, v in info['splits'].items()}
   print(json.dumps({'output_dir': _OUTPUT_DIR.value, 'splits': summary,
                     'skipped': info['failure_counts']}, indent=1))
-  for missing in dataset_info.missing_eras(info):
+  missing = dataset_info.missing_eras(info)
+  for line in missing:
     logging.warning('%s (--split_by=%s; python -m beam_pipelines.tracklist '
-                    '--split_by=%s shows the split before a build)', missing,
+                    '--split_by=%s shows the split before a build)', line,
                     _SPLIT_BY.value, _SPLIT_BY.value)
+  if missing and not _FOLDS.value:
+    logging.warning('for a corpus this small, build with --folds=5 --fold=I '
+                    '(I = 0..4): each era\'s groups are dealt to every fold, '
+                    'so an era of 5 or more groups is in every split')
 
 
 if __name__ == '__main__':

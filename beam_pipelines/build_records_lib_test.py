@@ -286,6 +286,12 @@ def test_build_records_command(corpus, tmp_path):
   assert info['window_samples'] == 32000 and info['hop_samples'] == 16000
   assert info['compression'] == 'GZIP'
   assert 'PrismRunner' not in result.stderr  # No download attempt offline.
+  # 3 tapes an era are too few for one 0.8/0.1/0.1 split: the builder names
+  # what is missing and the remedy.
+  for missing in dataset_info.missing_eras(info):
+    assert missing in result.stderr
+  assert dataset_info.missing_eras(info)
+  assert '--folds=5 --fold=I' in result.stderr
   files = [os.path.join(out, f) for f in info['splits']['train']['files']]
   assert all(f.endswith('.tfrecord.gz') for f in files)
   count = sum(1 for _ in tf.data.TFRecordDataset(files, 'GZIP'))
