@@ -15,8 +15,9 @@ train split alone, as the CNN is (validation picks its best epoch):
 - `musicnn_stats`: the same features' mean and standard deviation over the
   patches (3012), the statistics `--model=musicnn_msd_stats` learns from.
 - `musicnn_mtt`: as `musicnn_msd`, from the wheel's other checkpoint, the
-  same network pretrained on MagnaTagATune (a smaller tag set, 50 tags over
-  ~26k clips); for `probe` (BENCHMARKS.md: below MSD's on every corpus).
+  same network pretrained on MagnaTagATune (a smaller dataset: ~26k clips,
+  50 tags); for `probe` (BENCHMARKS.md: not above MSD's beyond noise on any
+  check corpus).
 
 Features are computed once per records directory and cached beside it, in
 `baselines-HASH/` (HASH: of dataset_info.json, so a rebuild invalidates it);
