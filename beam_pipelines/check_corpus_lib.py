@@ -27,7 +27,6 @@ split by artist keeps them together and a model cannot pass the test by
 recognising a track it trained on.
 """
 
-import csv
 import dataclasses
 import fnmatch
 import functools
@@ -40,6 +39,8 @@ import tarfile
 import zipfile
 
 import soundfile
+
+from jazzcnn import naming
 
 
 @dataclasses.dataclass(frozen=True)
@@ -244,7 +245,7 @@ def make_check_corpus(output_dir, *, cache_dir, sources=SOURCES,
     {class: {'tapes': n, 'artists': n, 'seconds': s}}.
   """
   os.makedirs(output_dir, exist_ok=True)
-  rows, summary, k = [], {}, 0
+  rows, summary, k = {}, {}, 0  # rows: {title: year}.
   for source in sources:
     deb = download(source.package, cache_dir)
     tracks = extract(deb, source, os.path.join(cache_dir, source.package))
@@ -260,16 +261,14 @@ def make_check_corpus(output_dir, *, cache_dir, sources=SOURCES,
       k += 1
       seconds = write_tape(path, os.path.join(output_dir, f'{title}.{ext}'),
                            max_seconds=max_seconds)
-      rows.append((title, str(source.year)))
+      rows[title] = str(source.year)
       entry['tapes'] += 1
       entry['artists'].add(group)
       entry['seconds'] += seconds
       if progress:
         progress(title)
-  with open(os.path.join(output_dir, 'tracklist.csv'), 'w', newline='') as f:
-    writer = csv.writer(f)
-    writer.writerow(['title', 'year'])
-    writer.writerows(rows)
+  # Atomically, last: a corpus cut short has no track list naming its tapes.
+  naming.write_tracklist(os.path.join(output_dir, 'tracklist.csv'), rows)
   return {name: {'tapes': e['tapes'], 'artists': len(e['artists']),
                  'seconds': round(e['seconds'], 1)}
           for name, e in summary.items()}

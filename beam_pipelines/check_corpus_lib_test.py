@@ -106,12 +106,14 @@ def test_corpus_from_package_files_and_a_zip_inside_a_package(tmp_path):
       'bob': {'tapes': 1, 'artists': 1, 'seconds': 2.0}}
   with open(out / 'tracklist.csv') as f:
     rows = list(csv.DictReader(f))
-  assert [r['title'] for r in rows] == [
-      'tunes_track4_Tape_2_1911', 'tunes_track5_Tape_3_1911',
-      'ann_ann_Tape_1_1912', 'ann_ann_Tape_2_1912',
-      'bob_bob01_Tape_1_1913']
+  assert [(r['title'], r['year']) for r in rows] == [  # Sorted by title.
+      ('ann_ann_Tape_1_1912', '1912'), ('ann_ann_Tape_2_1912', '1912'),
+      ('bob_bob01_Tape_1_1913', '1913'),
+      ('tunes_track4_Tape_2_1911', '1911'),
+      ('tunes_track5_Tape_3_1911', '1911')]
   tapes = sorted(p for p in os.listdir(out) if p != 'tracklist.csv')
-  assert len(tapes) == 5 and not [p for p in tapes if p.endswith('.part')]
+  assert len(tapes) == 5 and not [p for p in tapes if '.tmp' in p or
+                                  p.endswith('.part')]
   for tape in tapes:
     assert soundfile.info(str(out / tape)).duration == pytest.approx(2.0,
                                                                      abs=0.05)
