@@ -39,6 +39,13 @@ def glob(pattern):
   return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
 
 
+def sizes(pattern):
+  """{path: bytes} of the files matching a glob (one listing on object
+  stores: the sizes come with it)."""
+  return {m.path: m.size_in_bytes
+          for m in FileSystems.match([pattern])[0].metadata_list}
+
+
 def glob_dirs(pattern):
   """Directories matching a glob: local ones, or object-store prefixes."""
   if FileSystems.get_scheme(pattern) is None:

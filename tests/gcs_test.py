@@ -6,15 +6,22 @@ client in the trainer and evaluator (tf.data, checkpoints, TensorBoard,
 export, predict), which reaches the same emulator through a TLS proxy.
 """
 
+import io
 import json
 import os
 import sys
+import time
 
+from apache_beam.internal.gcp import auth as gcp_auth
+from apache_beam.options import pipeline_options
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from beam_pipelines import build_progress
+from beam_pipelines import build_records_lib
+from beam_pipelines import fileio
 import conftest
 from jazzcnn import features
 from tests import fake_gcs
@@ -121,3 +128,27 @@ def test_train_evaluate_and_predict_in_a_bucket(gcs, tiny_records, tiny_tapes,
   probabilities = model.predict(
       np.zeros((1, conftest.TINY_WINDOW), np.int16), verbose=0)
   assert probabilities.shape == (1, len(info['eras']))
+
+
+def test_the_build_progress_line_counts_shards_in_a_bucket(gcs, monkeypatch):
+  # Beam 2.77 looks for Google credentials even under --no_auth, retrying
+  # for ~20 s when there are none; the emulator needs none.
+  monkeypatch.setattr(gcp_auth._Credentials, '_get_service_credentials',  # pylint: disable=protected-access
+                      staticmethod(lambda options: None))
+  fileio.set_options(pipeline_options.PipelineOptions(['--no_auth']))
+  tmp = 'records/' + build_records_lib.TMP_PREFIX + 'abc'
+  gcs.bucket.blob(f'{tmp}/train-1').upload_from_string(b'x' * 3_000_000)
+  gcs.bucket.blob(f'{tmp}/test-1').upload_from_string(b'x' * 1_000_000)
+  gcs.bucket.blob('records/train-00000-of-00001.tfrecord').upload_from_string(
+      b'an earlier result')
+  assert build_progress.written('gs://jazz/records') == (4_000_000, 2)
+  terminal = _Terminal()
+  with build_progress.watch('gs://jazz/records', terminal, interval=0.05):
+    time.sleep(0.5)
+  assert '\rbuild_records: 4 MB in 2 shards, 0:00' in terminal.getvalue()
+
+
+class _Terminal(io.StringIO):
+
+  def isatty(self):
+    return True
