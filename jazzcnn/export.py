@@ -12,10 +12,16 @@ from jazzcnn import dataset_info
 from jazzcnn import outputs
 
 EXPORT_DIR = 'export'
+ERAS_FILE = 'eras.json'  # Written last: marks a complete export.
 
 
 def export(model, model_dir, info, **extra):
   """Writes export/model.keras, export/saved_model and export/eras.json.
+
+  eras.json is written last and marks a complete export: it is removed
+  first, so an export cut short (a crash, a full disk) is never loaded as
+  whole (`load_exported` refuses it), and model.keras is written whole or
+  not at all (`outputs`).
 
   Args:
     model: the trained Keras model.
@@ -25,27 +31,39 @@ def export(model, model_dir, info, **extra):
   """
   out = posixpath.join(model_dir, EXPORT_DIR)
   tf.io.gfile.makedirs(out)
-  model.save(posixpath.join(out, 'model.keras'))
+  marker = posixpath.join(out, ERAS_FILE)
+  if tf.io.gfile.exists(marker):
+    tf.io.gfile.remove(marker)
+  with tempfile.TemporaryDirectory(prefix='jazzcnn_') as local:
+    saved = os.path.join(local, 'model.keras')  # Keras writes local files.
+    model.save(saved)
+    with open(saved, 'rb') as f:
+      outputs.write(posixpath.join(out, 'model.keras'), f.read())
   model.export(posixpath.join(out, 'saved_model'), verbose=False)
   meta = dict(dataset_info.model_keys(info), **extra)
-  outputs.write_json(posixpath.join(out, 'eras.json'), meta)
+  outputs.write_json(marker, meta)
 
 
 def load_exported(model_dir):
   """(model, eras.json dict) from a model dir written by training.
 
   Raises:
-    ValueError: when model_dir holds no exported model.
+    ValueError: when model_dir holds no complete exported model.
   """
   out = posixpath.join(model_dir, EXPORT_DIR)
   path = posixpath.join(out, 'model.keras')
   if not tf.io.gfile.exists(path):
     raise ValueError(f'{path} not found: train a model into {model_dir} first')
+  marker = posixpath.join(out, ERAS_FILE)
+  if not tf.io.gfile.exists(marker):
+    raise ValueError(f'{out} is an incomplete export (no {ERAS_FILE}: the '
+                     'export was cut short); train again into '
+                     f'{model_dir} to export it whole')
+  with tf.io.gfile.GFile(marker) as f:
+    meta = json.load(f)
   import jazzcnn  # pylint: disable=g-import-not-at-top,unused-import
   local = path
   if '://' in path:  # Keras opens local files only.
     local = os.path.join(tempfile.mkdtemp(prefix='jazzcnn_'), 'model.keras')
     tf.io.gfile.copy(path, local, overwrite=True)
-  model = keras.saving.load_model(local)
-  with tf.io.gfile.GFile(posixpath.join(out, 'eras.json')) as f:
-    return model, json.load(f)
+  return keras.saving.load_model(local), meta

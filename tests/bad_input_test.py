@@ -18,7 +18,8 @@ import conftest
 # Placeholders filled per test: {tmp} a fresh directory holding `afile`
 # (text), `latin1.csv` (a non-UTF-8 track list), `empty/` (a directory);
 # {records} the tiny records; {damaged} a copy with a flipped byte in a
-# train shard; {model} the smoke run's model dir; {tape} one tiny tape.
+# train shard; {model} the smoke run's model dir; {tape} one tiny tape;
+# {tmp}/cut a model dir whose export was cut short (no eras.json).
 CASES = [
     ('beam_pipelines.build_records', ['--input={tmp}/none/*.mp3'],
      'no MP3/FLAC/OGG/WAV files in --input='),
@@ -52,6 +53,8 @@ CASES = [
      '{shard}: unreadable (corrupted record at '),
     ('jazzcnn.evaluate', ['--model_dir={tmp}/empty', '--data_dir={records}'],
      '{tmp}/empty/export/model.keras not found'),
+    ('jazzcnn.evaluate', ['--model_dir={tmp}/cut', '--data_dir={records}'],
+     '{tmp}/cut/export is an incomplete export (no eras.json'),
     ('jazzcnn.evaluate', ['--model_dir={model}', '--data_dir={damaged}',
                           '--split=train', '--output_dir={tmp}/eval'],
      '{shard}: unreadable (corrupted record at '),
@@ -113,6 +116,8 @@ def test_bad_input_is_one_line(command, args, says, tmp_path, tiny_records,
   (tmp_path / 'afile').write_text('not a directory, not audio\n')
   (tmp_path / 'latin1.csv').write_bytes(b'title,year\nCaf\xe9_Tape_1925,1925\n')
   (tmp_path / 'empty').mkdir()
+  (tmp_path / 'cut' / 'export').mkdir(parents=True)  # An export cut short.
+  (tmp_path / 'cut' / 'export' / 'model.keras').write_bytes(b'PK\x03\x04')
   tape = sorted(p for p in os.listdir(tiny_tapes) if p.endswith('.wav'))[0]
   values = dict(tmp=tmp_path, records=tiny_records[0], damaged=damaged[0],
                 shard=damaged[1], model=smoke_run[2], tapes=tiny_tapes,
