@@ -62,8 +62,9 @@ def load_exported(model_dir):
   with tf.io.gfile.GFile(marker) as f:
     meta = json.load(f)
   import jazzcnn  # pylint: disable=g-import-not-at-top,unused-import
-  local = path
-  if '://' in path:  # Keras opens local files only.
-    local = os.path.join(tempfile.mkdtemp(prefix='jazzcnn_'), 'model.keras')
-    tf.io.gfile.copy(path, local, overwrite=True)
-  return keras.saving.load_model(local), meta
+  if '://' not in path:
+    return keras.saving.load_model(path), meta
+  with tempfile.TemporaryDirectory(prefix='jazzcnn_') as local:
+    copy = os.path.join(local, 'model.keras')  # Keras opens local files.
+    tf.io.gfile.copy(path, copy, overwrite=True)
+    return keras.saving.load_model(copy), meta
