@@ -187,10 +187,13 @@ def format_report(metrics):
   eras = metrics['eras']
   width = max(8, *(len(e) for e in eras)) + 2
   level = int(metrics['confidence'] * 100)
+  units = f"{metrics['resampling_units']} {metrics['resampled']}"
+  resampling = (f'{level}% intervals resample {units} within each era'
+                if metrics.get('window_balanced_accuracy_ci') else
+                f'no intervals: {units}, one an era, nothing to resample')
   lines = [
       f"windows {metrics['windows']}  tapes {metrics['tapes']}  "
-      f"({level}% intervals resample {metrics['resampling_units']} "
-      f"{metrics['resampled']})",
+      f"({resampling})",
       f"balanced accuracy  window {format_score(metrics, 'window_balanced_accuracy')}"
       f"  tape {format_score(metrics, 'tape_balanced_accuracy')}",
       f"macro F1           window {format_score(metrics, 'window_macro_f1')}"

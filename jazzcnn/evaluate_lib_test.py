@@ -54,6 +54,7 @@ def test_metrics_match_the_hand_computed_values():
   low, high = m['window_balanced_accuracy_ci']
   assert low <= m['window_balanced_accuracy'] <= high and low < high
   report = evaluate_lib.format_report(m).splitlines()
+  assert report[0].endswith('(95% intervals resample 5 tapes within each era)')
   assert report[1].startswith('balanced accuracy  window 0.611 [')
   assert report[3].startswith('plain accuracy     window 0.625 [')
   assert ' tape 0.600 [' in report[3]
@@ -70,6 +71,17 @@ def test_intervals_resample_groups_when_given():
   assert m['resampled'] == 'groups' and m['resampling_units'] == 4
   # Early's two tapes are one group: it cannot be resampled, so fixed.
   assert m['window_balanced_accuracy_ci'] is not None
+  # One group an era (the demo's test split): nothing to resample, and the
+  # report says so rather than promise intervals.
+  one_each = {'a': 'A|early', 'b': 'A|early', 'c': 'C|swing', 'd': 'D|bop',
+              'e': 'D|bop'}
+  m = evaluate_lib.compute_metrics(PROBS, LABELS, TAPES, ERAS,
+                                   group_of=one_each)
+  assert m['window_balanced_accuracy_ci'] is None
+  report = evaluate_lib.format_report(m).splitlines()
+  assert report[0].endswith(
+      '(no intervals: 3 groups, one an era, nothing to resample)')
+  assert report[1].startswith('balanced accuracy  window 0.611 [no interval]')
 
 
 def test_an_era_without_windows_has_zero_scores_not_errors():
