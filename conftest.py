@@ -1,5 +1,6 @@
 """Shared test fixtures: tiny records built by the real builder."""
 
+import io
 import os
 import re
 import socket
@@ -20,6 +21,13 @@ SMOKE_STEPS = 12  # Steps per epoch of the shared smoke run.
 
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
+
+
+class Terminal(io.StringIO):
+  """A stream that says it is a terminal: progress lines draw on it."""
+
+  def isatty(self):
+    return True
 
 
 @pytest.fixture(scope='session')

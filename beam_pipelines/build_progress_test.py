@@ -4,12 +4,7 @@ import io
 import time
 
 from beam_pipelines import build_progress
-
-
-class _Terminal(io.StringIO):
-
-  def isatty(self):
-    return True
+import conftest
 
 
 def test_the_line_counts_what_the_build_has_written(tmp_path):
@@ -24,7 +19,7 @@ def test_the_line_counts_what_the_build_has_written(tmp_path):
 
 
 def test_drawn_on_a_terminal_and_cleared_after(tmp_path):
-  terminal = _Terminal()
+  terminal = conftest.Terminal()
   with build_progress.watch(str(tmp_path), terminal, interval=0.01):
     time.sleep(0.1)
   assert '\rbuild_records: 0 MB in 0 shards, 0:00' in terminal.getvalue()

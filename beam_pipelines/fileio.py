@@ -36,7 +36,7 @@ def exists(path):
 
 def glob(pattern):
   """Paths matching a glob; `**` matches across directories."""
-  return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
+  return sorted(sizes(pattern))
 
 
 def sizes(pattern):

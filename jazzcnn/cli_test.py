@@ -1,15 +1,9 @@
 """cli.progress: a bar on a terminal only, with printed lines kept whole."""
 
-import io
 import sys
 
+import conftest
 from jazzcnn import cli
-
-
-class _Terminal(io.StringIO):
-
-  def isatty(self):
-    return True
 
 
 def test_no_bar_when_stderr_is_not_a_terminal(monkeypatch, capsys):
@@ -18,7 +12,7 @@ def test_no_bar_when_stderr_is_not_a_terminal(monkeypatch, capsys):
 
 
 def test_bar_on_a_terminal_and_lines_above_it(monkeypatch):
-  out, err = _Terminal(), _Terminal()
+  out, err = conftest.Terminal(), conftest.Terminal()
   monkeypatch.setattr(sys, 'stdout', out)
   monkeypatch.setattr(sys, 'stderr', err)
   for item in cli.progress(['a', 'b', 'c'], unit='file'):
@@ -29,7 +23,7 @@ def test_bar_on_a_terminal_and_lines_above_it(monkeypatch):
 
 
 def test_one_item_draws_no_bar(monkeypatch):
-  err = _Terminal()
+  err = conftest.Terminal()
   monkeypatch.setattr(sys, 'stderr', err)
   assert list(cli.progress(['only'])) == ['only']
   assert err.getvalue() == ''

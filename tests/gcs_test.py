@@ -6,7 +6,6 @@ client in the trainer and evaluator (tf.data, checkpoints, TensorBoard,
 export, predict), which reaches the same emulator through a TLS proxy.
 """
 
-import io
 import json
 import os
 import sys
@@ -142,13 +141,7 @@ def test_the_build_progress_line_counts_shards_in_a_bucket(gcs, monkeypatch):
   gcs.bucket.blob('records/train-00000-of-00001.tfrecord').upload_from_string(
       b'an earlier result')
   assert build_progress.written('gs://jazz/records') == (4_000_000, 2)
-  terminal = _Terminal()
+  terminal = conftest.Terminal()
   with build_progress.watch('gs://jazz/records', terminal, interval=0.05):
     time.sleep(0.5)
   assert '\rbuild_records: 4 MB in 2 shards, 0:00' in terminal.getvalue()
-
-
-class _Terminal(io.StringIO):
-
-  def isatty(self):
-    return True
