@@ -66,19 +66,30 @@ def log_melspectrogram(pcm, *, sample_rate, n_fft=512, hop_length=256,
   return keras.layers.BatchNormalization(momentum=0.9, dtype='float32')(x)
 
 
-def load_architectures():
-  """shortres and seed modules, with the front end above in place of kapre's."""
+def load_architectures(front=log_melspectrogram,
+                       names=('shortres', 'seed', 'flops'), extra=None):
+  """Model modules loaded by path, `front` in place of kapre's front end.
+
+  Args:
+    front: stands in for `frontends.log_melspectrogram`.
+    names: modules of jazzcnn/models to load.
+    extra: {module name: module} to put in sys.modules first (stand-ins
+      for what a loaded module imports and this backend lacks).
+
+  Returns:
+    {name: module}.
+  """
   package = types.ModuleType('jazzcnn.models')
   package.__path__ = [str(ROOT / 'jazzcnn' / 'models')]
   frontends = types.ModuleType('jazzcnn.models.frontends')
-  frontends.log_melspectrogram = log_melspectrogram
+  frontends.log_melspectrogram = front
   frontends.BN_MOMENTUM = 0.9
   package.frontends = frontends
   sys.modules.update({'jazzcnn': types.ModuleType('jazzcnn'),
                       'jazzcnn.models': package,
-                      'jazzcnn.models.frontends': frontends})
+                      'jazzcnn.models.frontends': frontends, **(extra or {})})
   loaded = {}
-  for name in ('shortres', 'seed', 'flops'):
+  for name in names:
     spec = importlib.util.spec_from_file_location(
         f'jazzcnn.models.{name}', ROOT / 'jazzcnn' / 'models' / f'{name}.py')
     loaded[name] = importlib.util.module_from_spec(spec)

@@ -1,0 +1,83 @@
+"""tools/accelerator_{corpus,train,scores}.py: GPU training without TF.
+
+The GPU machines have JAX and no TensorFlow; these tools carry a corpus
+there as musicnn spectrograms and bring window probabilities back to be
+scored by the project's own metrics (BENCHMARKS.md, "Fine-tuning musicnn on
+a GPU"). Here the middle step runs on Keras' TensorFlow backend, on the
+tiny records, with one epoch: the chain must hold together, the network
+must be the registry's, and every window of every fold must come back.
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+
+from jazzcnn import dataset_info
+from jazzcnn import fold_report
+from jazzcnn import models
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+TOOLS = ROOT / 'tools'
+
+
+def _run(*args, **env):
+  return subprocess.run([sys.executable, *map(str, args)], check=True,
+                        capture_output=True, text=True, cwd=ROOT,
+                        env=dict(os.environ, **env))
+
+
+def test_corpus_train_and_scores_chain(tiny_records, tmp_path):
+  data_dir, info = tiny_records
+  corpus_dir = tmp_path / 'corpus'
+  # Two "folds" that are the same split: the tools index folds by position.
+  _run(TOOLS / 'accelerator_corpus.py', f'--out={corpus_dir}', data_dir,
+       data_dir)
+  corpus = dict(np.load(corpus_dir / 'corpus.npz'))
+  windows = sum(dataset_info.windows(info, s) for s in dataset_info.SPLITS)
+  assert corpus['spectrogram'].dtype == np.uint8
+  assert corpus['spectrogram'].shape == (windows, 61, 96)  # 1 s windows.
+  assert list(corpus['eras']) == info['eras']
+  for code, split in enumerate(dataset_info.SPLITS):
+    chosen = corpus['split'][1] == code
+    assert set(corpus['tape_id'][chosen]) == set(
+        info['splits'][split]['tape_ids'])
+    assert chosen.sum() == dataset_info.windows(info, split)
+  weights = np.load(corpus_dir / 'musicnn_msd.npz')
+  registry = models.build_model(4, 240000, architecture='musicnn_msd')
+  assert {f'{l.name}/{i}' for l in registry.layers
+          if l.name.startswith('musicnn_') for i in range(len(l.weights))
+          } == set(weights.files)
+
+  # musicnn needs 187 frames a chunk: tile the 1 s windows to 4 s.
+  corpus['spectrogram'] = np.tile(corpus['spectrogram'], (1, 4, 1))
+  np.savez(corpus_dir / 'corpus.npz', **corpus)
+  runs = tmp_path / 'runs.npz'
+  _run(TOOLS / 'accelerator_train.py', f'--corpus={corpus_dir}',
+       '--recipes=frozen', '--epochs=1', f'--out={runs}',
+       KERAS_BACKEND='tensorflow')
+  out = np.load(runs)
+  log = json.loads(str(out['log']))['recipes']['frozen']
+  assert log['parameters'] == registry.count_params()
+  assert log['trainable'] < log['parameters']  # The convolutions are frozen.
+  for fold in (0, 1):
+    assert log['folds'][str(fold)]['best_epoch'] == 1
+    for split in ('validation', 'test'):
+      probs = out[f'frozen/{fold}/{split}']
+      assert probs.shape == (dataset_info.windows(info, split), 4)
+      np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+
+  scored = tmp_path / 'scored'
+  _run(TOOLS / 'accelerator_scores.py', f'--runs={runs}',
+       f'--corpus={corpus_dir}', f'--out={scored}', data_dir, data_dir)
+  folds = []
+  for fold in (0, 1):
+    with open(scored / 'frozen' / f'fold{fold}' / 'test' / 'metrics.json') as f:
+      folds.append(json.load(f))
+  assert folds[0]['windows'] == dataset_info.windows(info, 'test')
+  report = fold_report.aggregate_folds(folds)  # As jazzcnn.aggregate reads.
+  assert report['windows'] == 2 * dataset_info.windows(info, 'test')
+  assert report['tapes'] == 2 * len(info['splits']['test']['tape_ids'])

@@ -1,0 +1,319 @@
+"""Trains musicnn and the short-chunk ResNet over K folds on any Keras backend.
+
+  KERAS_BACKEND=jax python tools/accelerator_train.py --corpus=.accel \
+      --recipes=frozen,finetune,shortres --out=runs.npz
+
+For what `python -m jazzcnn.train` cannot afford on 2 cores (fine-tuning
+all of musicnn runs at 2.5 windows/s there) and cannot run on this
+workplace's GPU machines (JAX, no TensorFlow). It reads what
+`tools/accelerator_corpus.py` wrote (the folds' windows as musicnn
+spectrograms, and musicnn's pretrained weights) and trains each recipe on
+each fold with the networks of `jazzcnn/models/musicnn.py` and
+`shortres.py`, loaded by path, and the optimiser and schedule of
+`jazzcnn/optimization.py`, as `jazzcnn.train` does:
+
+- one random 3 s chunk per window in training (musicnn's 187 frames,
+  shortres' 231), every chunk at inference and the window's embedding the
+  mean of its chunks' (`layers.CropMean`);
+- era-balanced batches, AdamW with linear warmup and cosine decay, gradient
+  clipping, label smoothing; the weights of the epoch with the best
+  validation balanced accuracy (ties: lower loss) are the ones scored.
+
+Where it differs: chunks start on STFT frames (256 samples) rather than on
+any sample; the spectrogram is read in 8 bits (its max / 255 per step);
+balanced batches draw windows with replacement; an epoch is the mean
+train split's length over the folds, so every fold runs the same steps
+and compiles once; shortres sees musicnn's 96-band log10(1 + 10^4 x)
+spectrogram, not kapre's 128-band dB one, and trains without SpecAugment
+and mixup.
+
+Writes --out: an npz with, for each recipe, fold and split (validation,
+test), the window probabilities (`<recipe>/<fold>/<split>`), and `log`
+(JSON: each fold's validation curve, best epoch and seconds). The scores
+are computed back here by `tools/accelerator_scores.py`, with the project's
+own metrics.
+
+Measured: BENCHMARKS.md, "Fine-tuning musicnn on a GPU".
+"""
+
+import argparse
+import dataclasses
+import importlib.util
+import io
+import json
+import os
+import pathlib
+import sys
+import time
+import types
+
+os.environ.setdefault('KERAS_BACKEND', 'jax')
+
+import keras  # pylint: disable=g-import-not-at-top
+import numpy as np  # pylint: disable=g-import-not-at-top
+
+import accelerator_throughput  # pylint: disable=g-import-not-at-top
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+HOP, PATCH_FRAMES = 256, 187  # musicnn's STFT hop and 3 s input.
+SHORTRES_FRAMES = round(59049 / HOP)  # shortres.CHUNK_SAMPLES in frames.
+VALIDATION, TEST = 1, 2  # Split codes of corpus.npz.
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+  model: str  # 'musicnn' or 'shortres'.
+  freeze: bool = False
+  learning_rate: float = 1e-3
+  epochs: int = 20
+  batch_size: int = 16
+  warmup_steps: int = 25
+  weight_decay: float = 0.01
+  clipnorm: float = 1.0
+  label_smoothing: float = 0.1
+  dropout: float = 0.5
+  width: float = 1.0
+
+
+RECIPES = {
+    # flags/cpu.cfg: musicnn's convolutions frozen, its back end trains.
+    'frozen': Recipe('musicnn', freeze=True),
+    # cpu.cfg --nofreeze at fine-tuning rates: every layer trains.
+    'finetune': Recipe('musicnn', learning_rate=1e-4),
+    'finetune_3e-5': Recipe('musicnn', learning_rate=3e-5),
+    'finetune_40': Recipe('musicnn', learning_rate=1e-4, epochs=40),
+    # flags/gpu.cfg (default.cfg's recipe at batch 64) from random weights.
+    'shortres': Recipe('shortres', learning_rate=1e-3, epochs=40,
+                       batch_size=64, warmup_steps=100),
+}
+
+
+class Reduce(keras.layers.Layer):
+  """`jazzcnn.layers.Reduce` on keras.ops: max or mean over one axis."""
+
+  def __init__(self, op, axis, **kwargs):
+    super().__init__(**kwargs)
+    self.op, self.axis = op, axis
+
+  def call(self, x):
+    return (keras.ops.max if self.op == 'max' else keras.ops.mean)(
+        x, axis=self.axis)
+
+
+class Interleave(keras.layers.Layer):
+  """`jazzcnn.layers.Interleave` on keras.ops: a0, b0, a1, b1, ..."""
+
+  def call(self, inputs):
+    a, b = inputs
+    return keras.ops.reshape(keras.ops.stack([a, b], axis=2),
+                             (-1, 2 * a.shape[1]))
+
+
+def spectrogram_front(x, **unused):
+  """shortres' front end on a spectrogram [batch, frames, mels]:
+  [batch, mels, frames, 1], batch-normalised (`normalize='batch'`)."""
+  del unused
+  x = keras.layers.Permute((2, 1))(x)
+  x = keras.layers.Reshape((x.shape[1], x.shape[2], 1))(x)
+  return keras.layers.BatchNormalization(momentum=0.9, dtype='float32',
+                                         name='normalize')(x)
+
+
+def load_modules():
+  """musicnn, shortres and optimization, without kapre or TensorFlow."""
+  layers = types.ModuleType('jazzcnn.layers')
+  layers.Reduce, layers.Interleave = Reduce, Interleave
+  extra = {'jazzcnn.layers': layers}
+  # musicnn.py imports these for its front end and checkpoint reader,
+  # which are not used here (the corpus holds spectrograms and weights).
+  for name in ('kapre', 'tensorflow', 'tensorflow.python',
+               'tensorflow.python.training'):
+    if name not in sys.modules:
+      extra[name] = types.ModuleType(name)
+  if 'kapre' in extra:
+    extra['kapre'].time_frequency = None
+  if 'tensorflow.python.training' in extra:
+    extra['tensorflow.python.training'].py_checkpoint_reader = None
+  mods = accelerator_throughput.load_architectures(
+      spectrogram_front, ('musicnn', 'shortres'), extra)
+  for name in extra:  # Keras must not take a stand-in for TensorFlow.
+    if name.startswith(('kapre', 'tensorflow')):
+      del sys.modules[name]
+  sys.modules['jazzcnn'].layers = layers
+  spec = importlib.util.spec_from_file_location(
+      'jazzcnn.optimization', ROOT / 'jazzcnn' / 'optimization.py')
+  mods['optimization'] = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(mods['optimization'])
+  return mods
+
+
+def build(mods, recipe, frames, mels, eras, weights):
+  """(classifier on one chunk, its embedding model, the head's layer)."""
+  spec = keras.Input((frames, mels), name='spectrogram')
+  if recipe.model == 'musicnn':
+    x = keras.layers.Reshape((frames, mels, 1))(spec)
+    x = mods['musicnn'].network(x, dropout=recipe.dropout)['penultimate']
+  else:
+    x = mods['shortres'].shortres(spec, sample_rate=16000, width=recipe.width,
+                                  embedding_name='chunk_embedding')
+  embedding = keras.layers.Identity(name='embedding')(x)
+  x = keras.layers.Dropout(recipe.dropout, name='embedding_dropout')(embedding)
+  head = keras.layers.Dense(eras, activation='softmax', dtype='float32',
+                            name='era')
+  model = keras.Model(spec, head(x))
+  if recipe.model == 'musicnn':
+    for layer in model.layers:
+      if layer.name.startswith('musicnn_') and layer.weights:
+        layer.set_weights([weights[f'{layer.name}/{i}']
+                           for i in range(len(layer.weights))])
+      if recipe.freeze and mods['musicnn'].is_front_or_mid_end(layer.name):
+        layer.trainable = False
+  return model, keras.Model(spec, embedding), head
+
+
+def chunk_starts(total, chunk):
+  """Evenly spaced starts of ceil(total / chunk) chunks (`layers.Crops`)."""
+  count = -(-total // chunk)
+  return [round(i * (total - chunk) / max(1, count - 1)) for i in range(count)]
+
+
+def predict(embed, head, spec, chunk, batch=64):
+  """Window probabilities: the head on the mean of the chunks' embeddings."""
+  starts = chunk_starts(spec.shape[1], chunk)
+  chunks = np.stack([spec[:, s:s + chunk] for s in starts], axis=1)
+  flat = chunks.reshape(-1, chunk, spec.shape[2])
+  pad = -len(flat) % batch  # One shape: one compilation.
+  flat = np.concatenate([flat, np.zeros((pad,) + flat.shape[1:], flat.dtype)])
+  emb = np.concatenate([np.asarray(embed.predict_on_batch(flat[i:i + batch]))
+                        for i in range(0, len(flat), batch)])[:len(flat) - pad]
+  emb = emb.reshape(len(spec), len(starts), -1).mean(axis=1)
+  kernel, bias = head.get_weights()
+  logits = emb @ kernel + bias
+  probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+  return probs / probs.sum(axis=1, keepdims=True)
+
+
+def balanced_accuracy(probs, labels):
+  """Mean recall over the eras present (`metrics.balanced_accuracy`)."""
+  predicted = probs.argmax(axis=1)
+  return float(np.mean([np.mean(predicted[labels == c] == c)
+                        for c in np.unique(labels)]))
+
+
+def cross_entropy(probs, labels):
+  """`evaluate_lib.cross_entropy`: mean −log p(true era)."""
+  return float(-np.mean(np.log(np.clip(probs[np.arange(len(labels)), labels],
+                                       1e-12, 1.0))))
+
+
+def balanced_batches(rng, labels, batch):
+  """Window indices: an era uniformly, then a window of it (replacement)."""
+  by_era = [np.flatnonzero(labels == c) for c in np.unique(labels)]
+  eras = rng.integers(0, len(by_era), batch)
+  return np.array([rng.choice(by_era[e]) for e in eras])
+
+
+def train_fold(model, embed, head, recipe, data, rng, steps_per_epoch):
+  """Trains one fold from the model's current weights; returns its record."""
+  train, val = data['train'], data['validation']
+  chunk = model.inputs[0].shape[1]
+  best, curve, started = None, [], time.perf_counter()
+  for epoch in range(recipe.epochs):
+    for _ in range(steps_per_epoch):
+      idx = balanced_batches(rng, train['label'], recipe.batch_size)
+      start = rng.integers(0, train['spec'].shape[1] - chunk + 1, len(idx))
+      x = np.stack([train['spec'][i, s:s + chunk] for i, s in zip(idx, start)])
+      y = np.eye(head.units, dtype='float32')[train['label'][idx]]
+      loss = float(np.asarray(model.train_on_batch(x, y)))
+      if not np.isfinite(loss):
+        raise FloatingPointError(f'loss {loss} in epoch {epoch + 1}')
+    probs = predict(embed, head, val['spec'], chunk)
+    score = (balanced_accuracy(probs, val['label']),
+             -cross_entropy(probs, val['label']))
+    curve.append(score[0])
+    if best is None or score > best[0]:
+      best = (score, epoch + 1, model.get_weights())
+  model.set_weights(best[2])
+  return {'curve': curve, 'best_epoch': best[1],
+          'seconds': time.perf_counter() - started}
+
+
+def fold_data(corpus, fold):
+  """{'train'|'validation'|'test': {'spec', 'label'}} of one fold."""
+  spec = corpus['spectrogram'].astype('float32') * float(corpus['scale'])
+  return {name: {'spec': spec[corpus['split'][fold] == code],
+                 'label': corpus['label'][corpus['split'][fold] == code]}
+          for code, name in enumerate(('train', 'validation', 'test'))}
+
+
+def run_recipe(mods, name, corpus, weights, folds, out):
+  """Every fold of one recipe; window probabilities and records into `out`."""
+  recipe = RECIPES[name]
+  eras = len(corpus['eras'])
+  frames = PATCH_FRAMES if recipe.model == 'musicnn' else SHORTRES_FRAMES
+  keras.utils.set_random_seed(0)
+  model, embed, head = build(mods, recipe, frames,
+                             corpus['spectrogram'].shape[2], eras, weights)
+  mean_train = np.mean([(corpus['split'][k] == 0).sum() for k in folds])
+  steps = max(1, int(mean_train) // recipe.batch_size)
+  model.compile(
+      optimizer=mods['optimization'].make_optimizer(
+          'adamw', mods['optimization'].learning_rate(
+              recipe.learning_rate, schedule='cosine',
+              total_steps=steps * recipe.epochs,
+              warmup_steps=recipe.warmup_steps),
+          weight_decay=recipe.weight_decay, clipnorm=recipe.clipnorm),
+      loss=keras.losses.CategoricalCrossentropy(
+          label_smoothing=recipe.label_smoothing), jit_compile=True)
+  initial = model.get_weights()
+  records = {}
+  for fold in folds:
+    model.set_weights(initial)
+    for variable in model.optimizer.variables:  # A fresh optimiser.
+      variable.assign(np.zeros(variable.shape, variable.dtype))
+    data = fold_data(corpus, fold)
+    rng = np.random.default_rng(fold)
+    records[fold] = train_fold(model, embed, head, recipe, data, rng, steps)
+    for split in ('validation', 'test'):
+      out[f'{name}/{fold}/{split}'] = predict(embed, head, data[split]['spec'],
+                                              frames)
+    print(json.dumps({'recipe': name, 'fold': fold, **records[fold],
+                      'test_window_ba': balanced_accuracy(
+                          out[f'{name}/{fold}/test'],
+                          data['test']['label'])}), flush=True)
+  return {'recipe': dataclasses.asdict(recipe), 'steps_per_epoch': steps,
+          'parameters': model.count_params(),
+          'trainable': int(sum(np.prod(v.shape)
+                               for v in model.trainable_variables)),
+          'folds': records}
+
+
+def main():
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument('--corpus', required=True,
+                      help="tools/accelerator_corpus.py's --out")
+  parser.add_argument('--recipes', default='frozen,finetune,shortres')
+  parser.add_argument('--folds', default='', help='e.g. 0,1; all by default')
+  parser.add_argument('--epochs', type=int, default=0,
+                      help='overrides every recipe (to try the tool)')
+  parser.add_argument('--out', required=True, help='an .npz')
+  args = parser.parse_args()
+  corpus = dict(np.load(os.path.join(args.corpus, 'corpus.npz')))
+  weights = dict(np.load(os.path.join(args.corpus, 'musicnn_msd.npz')))
+  folds = ([int(k) for k in args.folds.split(',')] if args.folds
+           else list(range(len(corpus['split']))))
+  if args.epochs:
+    for name in RECIPES:
+      RECIPES[name] = dataclasses.replace(RECIPES[name], epochs=args.epochs)
+  mods = load_modules()
+  out, log = {}, {'device': accelerator_throughput.device_name(),
+                  'backend': keras.backend.backend(), 'recipes': {}}
+  for name in args.recipes.split(','):
+    log['recipes'][name] = run_recipe(mods, name, corpus, weights, folds, out)
+    buffer = io.BytesIO()  # After each recipe: a later failure keeps these.
+    np.savez(buffer, log=json.dumps(log), **out)
+    pathlib.Path(args.out).write_bytes(buffer.getvalue())
+
+
+if __name__ == '__main__':
+  main()
