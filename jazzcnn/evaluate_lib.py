@@ -58,7 +58,7 @@ def split_metrics(probs, labels, tape_ids, info):
               for t, l in zip(tape_ids, labels)}
   out = compute_metrics(probs, labels, tape_ids, info['eras'],
                         group_of=group_of if split_by != 'tape' else None)
-  out['loss'] = cross_entropy(probs, labels)
+  out['loss'] = metrics.cross_entropy(probs, labels)
   return out
 
 
@@ -84,12 +84,6 @@ def compare(model_metrics, baselines):
         f"{model_metrics['tape_balanced_accuracy'] - b['tape_balanced_accuracy']:+.3f}"
         ' (tapes) above it')
   return lines
-
-
-def cross_entropy(probs, labels):
-  """Mean -log p(true era) of windows (probabilities clipped at 1e-7)."""
-  picked = np.clip(probs[np.arange(len(labels)), labels], 1e-7, 1.0)
-  return float(-np.log(picked).mean())
 
 
 def per_class(matrix, names):

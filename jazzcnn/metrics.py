@@ -32,6 +32,12 @@ def balanced_accuracy(matrix):
   return float((np.diag(matrix)[present] / support[present]).mean())
 
 
+def cross_entropy(probs, labels):
+  """Mean -log p(true era) of windows (probabilities clipped at 1e-7)."""
+  picked = np.clip(probs[np.arange(len(labels)), labels], 1e-7, 1.0)
+  return float(-np.log(picked).mean())
+
+
 def macro_f1(matrix):
   """F1 averaged over the classes with support (0 where none is predicted)."""
   matrix = np.asarray(matrix, np.float64)

@@ -145,7 +145,7 @@ def validation_scores(model, data_dir, info, batch_size):
   probs, labels, _ = evaluate_lib.predict_split(
       model, data_dir, info, 'validation', batch_size=batch_size)
   matrix = metrics.confusion(labels, probs.argmax(1), len(info['eras']))
-  return {'loss': evaluate_lib.cross_entropy(probs, labels),
+  return {'loss': metrics.cross_entropy(probs, labels),
           'accuracy': metrics.accuracy(matrix),
           'balanced_accuracy': metrics.balanced_accuracy(matrix)}
 

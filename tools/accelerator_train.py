@@ -120,7 +120,7 @@ def spectrogram_front(x, **unused):
 
 
 def load_modules():
-  """musicnn, shortres and optimization, without kapre or TensorFlow."""
+  """musicnn, shortres, optimization and metrics, without kapre or TF."""
   layers = types.ModuleType('jazzcnn.layers')
   layers.Reduce, layers.Interleave = Reduce, Interleave
   extra = {'jazzcnn.layers': layers}
@@ -140,10 +140,11 @@ def load_modules():
     if name.startswith(('kapre', 'tensorflow')):
       del sys.modules[name]
   sys.modules['jazzcnn'].layers = layers
-  spec = importlib.util.spec_from_file_location(
-      'jazzcnn.optimization', ROOT / 'jazzcnn' / 'optimization.py')
-  mods['optimization'] = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(mods['optimization'])
+  for name in ('optimization', 'metrics'):  # Keras, NumPy, scikit-learn.
+    spec = importlib.util.spec_from_file_location(
+        f'jazzcnn.{name}', ROOT / 'jazzcnn' / f'{name}.py')
+    mods[name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mods[name])
   return mods
 
 
@@ -193,17 +194,11 @@ def predict(embed, head, spec, chunk, batch=64):
   return probs / probs.sum(axis=1, keepdims=True)
 
 
-def balanced_accuracy(probs, labels):
-  """Mean recall over the eras present (`metrics.balanced_accuracy`)."""
-  predicted = probs.argmax(axis=1)
-  return float(np.mean([np.mean(predicted[labels == c] == c)
-                        for c in np.unique(labels)]))
-
-
-def cross_entropy(probs, labels):
-  """`evaluate_lib.cross_entropy`: mean −log p(true era)."""
-  return float(-np.mean(np.log(np.clip(probs[np.arange(len(labels)), labels],
-                                       1e-12, 1.0))))
+def validation_key(metrics, probs, labels):
+  """(balanced accuracy, −loss): how `checkpoints.validation_key` ranks."""
+  matrix = metrics.confusion(labels, probs.argmax(axis=1), probs.shape[1])
+  return (metrics.balanced_accuracy(matrix),
+          -metrics.cross_entropy(probs, labels))
 
 
 def balanced_batches(rng, labels, batch):
@@ -213,7 +208,8 @@ def balanced_batches(rng, labels, batch):
   return np.array([rng.choice(by_era[e]) for e in eras])
 
 
-def train_fold(model, embed, head, recipe, data, rng, steps_per_epoch):
+def train_fold(model, embed, head, recipe, data, rng, steps_per_epoch,
+               metrics):
   """Trains one fold from the model's current weights; returns its record."""
   train, val = data['train'], data['validation']
   chunk = model.inputs[0].shape[1]
@@ -228,8 +224,7 @@ def train_fold(model, embed, head, recipe, data, rng, steps_per_epoch):
       if not np.isfinite(loss):
         raise FloatingPointError(f'loss {loss} in epoch {epoch + 1}')
     probs = predict(embed, head, val['spec'], chunk)
-    score = (balanced_accuracy(probs, val['label']),
-             -cross_entropy(probs, val['label']))
+    score = validation_key(metrics, probs, val['label'])
     curve.append(score[0])
     if best is None or score > best[0]:
       best = (score, epoch + 1, model.get_weights())
@@ -238,15 +233,14 @@ def train_fold(model, embed, head, recipe, data, rng, steps_per_epoch):
           'seconds': time.perf_counter() - started}
 
 
-def fold_data(corpus, fold):
+def fold_data(corpus, spec, fold):
   """{'train'|'validation'|'test': {'spec', 'label'}} of one fold."""
-  spec = corpus['spectrogram'].astype('float32') * float(corpus['scale'])
   return {name: {'spec': spec[corpus['split'][fold] == code],
                  'label': corpus['label'][corpus['split'][fold] == code]}
           for code, name in enumerate(('train', 'validation', 'test'))}
 
 
-def run_recipe(mods, name, corpus, weights, folds, out):
+def run_recipe(mods, name, corpus, spec, weights, folds, out):
   """Every fold of one recipe; window probabilities and records into `out`."""
   recipe = RECIPES[name]
   eras = len(corpus['eras'])
@@ -271,16 +265,17 @@ def run_recipe(mods, name, corpus, weights, folds, out):
     model.set_weights(initial)
     for variable in model.optimizer.variables:  # A fresh optimiser.
       variable.assign(np.zeros(variable.shape, variable.dtype))
-    data = fold_data(corpus, fold)
+    data = fold_data(corpus, spec, fold)
     rng = np.random.default_rng(fold)
-    records[fold] = train_fold(model, embed, head, recipe, data, rng, steps)
+    records[fold] = train_fold(model, embed, head, recipe, data, rng, steps,
+                               mods['metrics'])
     for split in ('validation', 'test'):
       out[f'{name}/{fold}/{split}'] = predict(embed, head, data[split]['spec'],
                                               frames)
     print(json.dumps({'recipe': name, 'fold': fold, **records[fold],
-                      'test_window_ba': balanced_accuracy(
-                          out[f'{name}/{fold}/test'],
-                          data['test']['label'])}), flush=True)
+                      'test_window_ba': validation_key(
+                          mods['metrics'], out[f'{name}/{fold}/test'],
+                          data['test']['label'])[0]}), flush=True)
   return {'recipe': dataclasses.asdict(recipe), 'steps_per_epoch': steps,
           'parameters': model.count_params(),
           'trainable': int(sum(np.prod(v.shape)
@@ -305,11 +300,13 @@ def main():
   if args.epochs:
     for name in RECIPES:
       RECIPES[name] = dataclasses.replace(RECIPES[name], epochs=args.epochs)
+  spec = corpus['spectrogram'].astype('float32') * float(corpus['scale'])
   mods = load_modules()
   out, log = {}, {'device': accelerator_throughput.device_name(),
                   'backend': keras.backend.backend(), 'recipes': {}}
   for name in args.recipes.split(','):
-    log['recipes'][name] = run_recipe(mods, name, corpus, weights, folds, out)
+    log['recipes'][name] = run_recipe(mods, name, corpus, spec, weights,
+                                      folds, out)
     buffer = io.BytesIO()  # After each recipe: a later failure keeps these.
     np.savez(buffer, log=json.dumps(log), **out)
     pathlib.Path(args.out).write_bytes(buffer.getvalue())
