@@ -114,6 +114,8 @@ def test_train_evaluate_and_predict_in_a_bucket(gcs, tiny_records, tiny_tapes,
                  'run/evaluation/test/confusion.png'):
     assert wanted in names, sorted(names)
   assert any(n.startswith('run/logs/train/events.out.tfevents') for n in names)
+  # The export's temporary names were renamed or removed, object by object.
+  assert not [n for n in names if '.tmp-' in n or '.old-' in n], sorted(names)
 
   metrics = json.loads(gcs.bucket.blob(
       'run/evaluation/test/metrics.json').download_as_bytes())
