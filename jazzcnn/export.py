@@ -23,8 +23,10 @@ def export(model, model_dir, info, **extra):
   first, so an export cut short (a crash, a full disk) is never loaded as
   whole (`load_exported` refuses it). model.keras is written whole or not
   at all (`outputs`), and so is saved_model: it is exported under a
-  temporary name and renamed into place, so a server that opens
-  export/saved_model finds the last whole export or none, never half of one.
+  temporary name and renamed into place, so on a local disk a server that
+  opens export/saved_model finds a whole export or none, never half of one.
+  (On gs://, a directory rename copies object by object; there eras.json
+  is the mark to check.)
 
   Args:
     model: the trained Keras model.
