@@ -4,7 +4,6 @@ import json
 import os
 import posixpath
 import tempfile
-import uuid
 
 import keras
 import tensorflow as tf
@@ -22,11 +21,11 @@ def export(model, model_dir, info, **extra):
   eras.json is written last and marks a complete export: it is removed
   first, so an export cut short (a crash, a full disk) is never loaded as
   whole (`load_exported` refuses it). model.keras is written whole or not
-  at all (`outputs`), and so is saved_model: it is exported under a
-  temporary name and renamed into place, so on a local disk a server that
-  opens export/saved_model finds a whole export or none, never half of one.
-  (On gs://, a directory rename copies object by object; there eras.json
-  is the mark to check.)
+  at all (`outputs`), and so is saved_model (`outputs.write_directory`):
+  it is exported under a temporary name and renamed into place, so on a
+  local disk a server that opens export/saved_model finds a whole export
+  or none, never half of one. (On gs://, a directory rename copies object
+  by object; there eras.json is the mark to check.)
 
   Args:
     model: the trained Keras model.
@@ -44,29 +43,10 @@ def export(model, model_dir, info, **extra):
     model.save(saved)
     with open(saved, 'rb') as f:
       outputs.write(posixpath.join(out, 'model.keras'), f.read())
-  _export_saved_model(model, posixpath.join(out, 'saved_model'))
+  outputs.write_directory(posixpath.join(out, 'saved_model'),
+                          lambda tmp: model.export(tmp, verbose=False))
   meta = dict(dataset_info.model_keys(info), **extra)
   outputs.write_json(marker, meta)
-
-
-def _export_saved_model(model, path):
-  """model.export(path), whole or not at all: a temporary name, renames."""
-  tag = uuid.uuid4().hex[:8]
-  tmp, old = f'{path}.tmp-{tag}', f'{path}.old-{tag}'
-  try:
-    model.export(tmp, verbose=False)
-    if tf.io.gfile.exists(path):
-      tf.io.gfile.rename(path, old)
-    try:
-      tf.io.gfile.rename(tmp, path)
-    except BaseException:
-      if tf.io.gfile.exists(old) and not tf.io.gfile.exists(path):
-        tf.io.gfile.rename(old, path)  # The earlier export stays served.
-      raise
-  finally:
-    for leftover in (tmp, old):
-      if tf.io.gfile.exists(leftover):
-        tf.io.gfile.rmtree(leftover)
 
 
 def load_exported(model_dir):

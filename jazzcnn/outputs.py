@@ -13,12 +13,17 @@ import uuid
 import tensorflow as tf
 
 
+def _temporary(path, kind='tmp'):
+  """A fresh name beside `path`, for what is not yet (or no longer) it."""
+  return f'{path}.{kind}-{uuid.uuid4().hex[:8]}'
+
+
 def write(path, data):
   """Writes `data` (str or bytes) to `path`, replacing it in one step.
 
   On any failure the temporary file is removed and `path` is left as it was.
   """
-  tmp = f'{path}.tmp-{uuid.uuid4().hex[:8]}'
+  tmp = _temporary(path)
   try:
     with tf.io.gfile.GFile(tmp, 'wb' if isinstance(data, bytes) else 'w') as f:
       f.write(data)
@@ -32,3 +37,29 @@ def write(path, data):
 def write_json(path, obj, *, indent=1):
   """Writes `obj` as strict JSON: a NaN or infinity raises, writing nothing."""
   write(path, json.dumps(obj, indent=indent, allow_nan=False))
+
+
+def write_directory(path, fill):
+  """Writes a directory whole: `fill(tmp)` writes it under a temporary name,
+  then it is renamed to `path`, replacing any earlier one.
+
+  On any failure the temporary directory is removed and an earlier `path`
+  is kept (put back if the final rename fails). On a local disk a reader
+  finds a whole directory or none; on gs://, where a directory rename
+  copies object by object, pair it with a marker file written last.
+  """
+  tmp, old = _temporary(path), _temporary(path, 'old')
+  try:
+    fill(tmp)
+    if tf.io.gfile.exists(path):
+      tf.io.gfile.rename(path, old)
+    try:
+      tf.io.gfile.rename(tmp, path)
+    except BaseException:
+      if tf.io.gfile.exists(old) and not tf.io.gfile.exists(path):
+        tf.io.gfile.rename(old, path)  # The earlier one stays.
+      raise
+  finally:
+    for leftover in (tmp, old):
+      if tf.io.gfile.exists(leftover):
+        tf.io.gfile.rmtree(leftover)

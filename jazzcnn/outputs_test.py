@@ -40,3 +40,26 @@ def test_json_with_a_nan_raises_and_writes_nothing(tmp_path):
   with pytest.raises(ValueError):
     outputs.write_json(str(path), {'loss': math.nan})
   assert not list(tmp_path.iterdir())
+
+
+def test_a_directory_is_replaced_whole_or_kept(tmp_path, monkeypatch):
+  path = str(tmp_path / 'saved_model')
+
+  def fill(text):
+    def write(tmp):
+      tf.io.gfile.makedirs(tmp)
+      outputs.write(f'{tmp}/a.txt', text)
+    return write
+
+  outputs.write_directory(path, fill('old'))
+  outputs.write_directory(path, fill('new'))  # Over the earlier one.
+  assert (tmp_path / 'saved_model' / 'a.txt').read_text() == 'new'
+
+  def half_then_full(tmp):
+    fill('half')(tmp)
+    raise OSError('disk full')
+
+  with pytest.raises(OSError, match='disk full'):
+    outputs.write_directory(path, half_then_full)
+  assert (tmp_path / 'saved_model' / 'a.txt').read_text() == 'new'
+  assert [p.name for p in tmp_path.iterdir()] == ['saved_model']
