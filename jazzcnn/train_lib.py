@@ -6,6 +6,7 @@ import logging
 import posixpath
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from jazzcnn import checkpoints
@@ -140,14 +141,71 @@ def check_architecture(model_dir, config):
   outputs.write_json(path, wanted)
 
 
-def validation_scores(model, data_dir, info, batch_size):
-  """{'loss', 'accuracy', 'balanced_accuracy'} of the validation windows."""
-  probs, labels, _ = evaluate_lib.predict_split(
-      model, data_dir, info, 'validation', batch_size=batch_size)
-  matrix = metrics.confusion(labels, probs.argmax(1), len(info['eras']))
+def validation_scores(probs, labels, num_eras):
+  """{'loss', 'accuracy', 'balanced_accuracy'} of validation predictions."""
+  matrix = metrics.confusion(labels, probs.argmax(1), num_eras)
   return {'loss': metrics.cross_entropy(probs, labels),
           'accuracy': metrics.accuracy(matrix),
           'balanced_accuracy': metrics.balanced_accuracy(matrix)}
+
+
+# The most memory the validation features of a frozen model may take; a
+# larger split runs through the whole model each epoch.
+MAX_CACHED_BYTES = 1 << 30
+
+
+class CachedValidation:
+  """`evaluate_lib.predict_split` of validation, the fixed layers run once.
+
+  Under `freeze` the layers before `models.frozen_split`'s cut never
+  change, so their outputs for the validation windows are computed on the
+  first call and kept; every call then runs only the layers that train.
+  The predictions are the whole model's. For musicnn_msd this removes most
+  of an epoch's work: a training window sends one 3 s chunk through the
+  front end, a validation window all five.
+  """
+
+  def __init__(self, features, head, data_dir, info, batch_size):
+    self._features, self._head = features, head
+    self._data_dir, self._info, self._batch = data_dir, info, batch_size
+    # (outputs [windows * rows, ...], labels, tape ids, rows per window).
+    self._cache = None
+
+  def __call__(self):
+    """(probs [N, eras], labels [N], tape_ids [N]), as predict_split's."""
+    if self._cache is None:
+      outputs, labels, tapes = evaluate_lib.predict_split(
+          self._features, self._data_dir, self._info, 'validation',
+          batch_size=self._batch)
+      self._cache = outputs, labels, tapes, len(outputs) // len(labels)
+    outputs, labels, tapes, rows = self._cache
+    head = models.inference_fn(self._head)
+    step = self._batch * rows  # A batch of whole windows.
+    probs = [head(outputs[i:i + step]).numpy()
+             for i in range(0, len(outputs), step)]
+    return np.concatenate(probs), labels, tapes
+
+
+def validation_predictor(model, data_dir, info, config):
+  """A function of no arguments → the model's validation predictions now.
+
+  (probs, labels, tape_ids) as `evaluate_lib.predict_split` returns them:
+  through a `CachedValidation` when the model has frozen layers to cut at
+  and their validation outputs fit in `MAX_CACHED_BYTES`.
+  """
+  split = models.frozen_split(model, config.model) if config.freeze else None
+  if split:
+    features, head = split
+    one = features(np.zeros((1, info['window_samples']), np.int16),
+                   training=False)
+    size = one.numpy().nbytes * dataset_info.windows(info, 'validation')
+    if size <= MAX_CACHED_BYTES:
+      return CachedValidation(features, head, data_dir, info,
+                              config.batch_size)
+    logging.info('validation features would take %.1f GiB: validation '
+                 'runs through the whole model', size / 2**30)
+  return lambda: evaluate_lib.predict_split(
+      model, data_dir, info, 'validation', batch_size=config.batch_size)
 
 
 def _build(config, info, total_steps, strategy):
@@ -212,8 +270,12 @@ def _start(data_dir, model_dir, strategy, config):
 
 
 def _finish(model, data_dir, model_dir, info, config, *, start, best_dir,
-            is_chief):
-  """Restores the best epoch, scores it, and (chief) exports it."""
+            is_chief, validation):
+  """Restores the best epoch, scores it, and (chief) exports it.
+
+  `validation()` → the model's validation predictions (see
+  `validation_predictor`).
+  """
   step = int(model.optimizer.iterations.numpy())
   best = checkpoints.restore_best(model, best_dir)
   results = {'step': step, 'steps_this_run': step - start,
@@ -221,9 +283,9 @@ def _finish(model, data_dir, model_dir, info, config, *, start, best_dir,
              'model': config.architecture(),
              'best': best or {'step': step, 'note': 'no validation score '
                                                     'was kept; last weights'}}
-  for split in dataset_info.SPLITS[1:]:  # validation, test
-    results[split] = evaluate_lib.evaluate_split(
-        model, data_dir, info, split, batch_size=config.batch_size)
+  results['validation'] = evaluate_lib.split_metrics(*validation(), info)
+  results['test'] = evaluate_lib.evaluate_split(
+      model, data_dir, info, 'test', batch_size=config.batch_size)
   if is_chief:
     export.export(model, model_dir, info, architecture=config.architecture())
     outputs.write_json(posixpath.join(model_dir, RESULTS_FILE), results)
@@ -264,11 +326,12 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
       training=True, shuffle_buffer=config.shuffle_buffer,
       cycle_length=config.cycle_length, balanced=config.balanced_batches,
       one_hot=True, mixup_alpha=config.mixup)
+  validation = validation_predictor(model, data_dir, info, config)
   preemption = checkpoints.Preemption()
   best_dir = posixpath.join(out_dir, checkpoints.BEST_DIR)
   callbacks = [
       checkpoints.Validation(
-          lambda: validation_scores(model, data_dir, info, config.batch_size),
+          lambda: validation_scores(*validation()[:2], len(info['eras'])),
           best_dir),
       checkpoints.Checkpointer(manager, config.checkpoint_every, preemption),
       keras.callbacks.TensorBoard(posixpath.join(out_dir, 'logs'),
@@ -292,4 +355,4 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
       raise records_check.first_corruption(data_dir, info, ['train']) from None
 
   return _finish(model, data_dir, model_dir, info, config, start=start,
-                 best_dir=best_dir, is_chief=is_chief)
+                 best_dir=best_dir, is_chief=is_chief, validation=validation)

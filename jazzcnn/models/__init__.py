@@ -37,6 +37,9 @@ class Architecture:
   # build pools a window's chunks itself (gets `chunks`, every chunk in
   # training too) instead of a mean of chunk embeddings at inference.
   pools_chunks: bool = False
+  # The layer whose output is the last one `freeze` fixes (without
+  # `train_mid_end`): see `frozen_split`.
+  frozen_output: str = None
 
 
 ARCHITECTURES = {
@@ -46,11 +49,13 @@ ARCHITECTURES = {
     'musicnn_msd': Architecture(musicnn.musicnn_msd, 0, musicnn.CHUNK_SAMPLES,
                                 musicnn.load_pretrained,
                                 musicnn.is_front_or_mid_end,
-                                musicnn.is_fixed_under_mid_end_training),
+                                musicnn.is_fixed_under_mid_end_training,
+                                frozen_output=musicnn.POOLED),
     'musicnn_msd_stats': Architecture(
         musicnn.musicnn_msd_stats, 0, musicnn.CHUNK_SAMPLES,
         musicnn.load_pretrained, musicnn.is_front_or_mid_end,
-        musicnn.is_fixed_under_mid_end_training, pools_chunks=True),
+        musicnn.is_fixed_under_mid_end_training, pools_chunks=True,
+        frozen_output=musicnn.POOLED),
 }
 
 
@@ -136,6 +141,29 @@ def build_model(num_classes, window_samples, *, architecture='seed',
   return model
 
 
+def frozen_split(model, architecture):
+  """The model as head(features(x)), cut where its fixed layers end.
+
+  For a model built with `freeze` (and no `train_mid_end`), `features`
+  holds no trainable weight, so its outputs for a given input stay the same
+  all through training: they can be computed once and `head` run on them
+  (at inference; in training the chunks are random). Both share the
+  model's layers.
+
+  Returns:
+    (features, head) `keras.Model`s, or None when the architecture has no
+    such cut or a weight before it trains.
+  """
+  name = ARCHITECTURES[architecture].frozen_output
+  if not name:
+    return None
+  cut = model.get_layer(name).output
+  features = keras.Model(model.input, cut, name=f'{model.name}_features')
+  if features.trainable_weights:
+    return None
+  return features, keras.Model(cut, model.output, name=f'{model.name}_head')
+
+
 @functools.lru_cache(maxsize=4)
 def inference_fn(model):
   """model(x, training=False) as one tf.function for every batch size.
@@ -143,7 +171,8 @@ def inference_fn(model):
   A file's or a split's last batch is short; `predict_on_batch` would trace
   again for it (and TensorFlow warns about retracing).
   """
-  spec = tf.TensorSpec([None, model.inputs[0].shape[-1]], tf.int16)
+  spec = tf.TensorSpec([None, *model.inputs[0].shape[1:]],
+                       model.inputs[0].dtype)
   return tf.function(lambda x: model(x, training=False), input_signature=[spec])
 
 

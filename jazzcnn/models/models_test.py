@@ -195,6 +195,31 @@ def test_train_mid_end_unfreezes_the_mid_end_convolutions_only():
     models.build_model(4, 16000, architecture='seed', freeze=True)
 
 
+@pytest.mark.parametrize('architecture', ['musicnn_msd', 'musicnn_msd_stats'])
+def test_a_frozen_model_splits_into_fixed_features_and_a_head(architecture):
+  model = models.build_model(4, 64000, architecture=architecture,
+                             freeze=True)
+  features, head = models.frozen_split(model, architecture)
+  assert not features.trainable_weights
+  assert len(head.trainable_weights) == len(model.trainable_weights)
+  x = np.random.default_rng(0).integers(-9000, 9000, (3, 64000), np.int16)
+  rows = features(x, training=False)
+  assert rows.shape == (3 * 2, 1506)  # Two 3 s chunks of each window.
+  np.testing.assert_allclose(head(rows, training=False),
+                             model(x, training=False), atol=1e-6)
+
+
+@pytest.mark.parametrize('architecture, kwargs', [
+    ('seed_bn', {}),  # No pretrained cut.
+    ('musicnn_msd', {}),  # Not frozen: every layer trains.
+    ('musicnn_msd', {'freeze': True, 'train_mid_end': True}),
+])
+def test_no_frozen_split_when_a_layer_before_the_cut_trains(architecture,
+                                                            kwargs):
+  model = models.build_model(4, 64000, architecture=architecture, **kwargs)
+  assert models.frozen_split(model, architecture) is None
+
+
 def test_width_does_not_shrink_the_bottleneck():
   model = models.build_model(4, 16000, width=0.0625)
   assert model.get_layer('dense1').units == 32

@@ -36,6 +36,7 @@ MIDEND_FILTERS, BACKEND_UNITS = 64, 200
 # temporal convolutions' features and the mid end's three.
 POOLED_FEATURES = 2 * (2 * TIMBRAL_FILTERS + 3 * TEMPORAL_FILTERS +
                        3 * MIDEND_FILTERS)  # 1506.
+POOLED = 'pooled'  # The layer of `pooled_features`' output.
 _EPSILON = 1e-3  # tf.compat.v1.layers.batch_normalization's.
 _PREFIX = 'musicnn_'  # Keras layer name = _PREFIX + the checkpoint's scope.
 
@@ -152,7 +153,7 @@ def pooled_features(spectrogram):
   x = keras.layers.Reshape((-1, x.shape[2]), name='midend_squeeze')(x)
   max_pool = layers.Reduce('max', 1, name='max_pool')(x)
   mean_pool = layers.Reduce('mean', 1, name='mean_pool')(x)
-  return layers.Interleave(name='pooled')([max_pool, mean_pool])
+  return layers.Interleave(name=POOLED)([max_pool, mean_pool])
 
 
 # The back end: what `--freeze` still trains (the dense layers after pooling).
