@@ -68,7 +68,8 @@ _FREEZE = flags.DEFINE_bool(
     'freeze', _DEFAULTS.freeze,
     'Pretrained models (musicnn_msd*): keep the convolutional layers as '
     'pretrained and train the dense back end and the new head (about 20x '
-    'faster on a CPU than fine-tuning everything).')
+    'faster on a CPU than fine-tuning everything; validation runs the '
+    'frozen layers once, not every epoch).')
 _TRAIN_MID_END = flags.DEFINE_bool(
     'train_mid_end', _DEFAULTS.train_mid_end,
     'With --freeze: musicnn\'s mid-end convolutions train too; its front '
