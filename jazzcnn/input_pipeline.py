@@ -26,7 +26,8 @@ def dataset_options(*, deterministic):
 def create_dataset(data_dir, split, *, info, batch_size, training,
                    keys=(features.WAVEFORM, features.LABEL), shuffle_buffer=256,
                    cycle_length=4, read_buffer_mb=1, seed=None,
-                   balanced=False, one_hot=False, mixup_alpha=0.0):
+                   deterministic=None, balanced=False, one_hot=False,
+                   mixup_alpha=0.0):
   """Builds the input pipeline of one split.
 
   The order is fixed: file list (shuffled, repeated for training) →
@@ -52,6 +53,9 @@ def create_dataset(data_dir, split, *, info, batch_size, training,
       as fast as a bare TFRecordDataset on 2 cores, where 16 x 4 MB reached
       0.77x of it (BENCHMARKS.md); raise both for many cores or gs://.
     seed: shuffle seed (None: random).
+    deterministic: keep the order of parallel reads and maps, so that with
+      a `seed` a training pipeline repeats from run to run (slower where
+      reading is the bottleneck); None: only when not training.
     balanced: (training) draw every era equally often: one stream per era
       present in the split, sampled uniformly. Each stream reads every shard
       and keeps its era's records, so reading costs eras x the bytes.
@@ -64,6 +68,8 @@ def create_dataset(data_dir, split, *, info, batch_size, training,
     A `tf.data.Dataset`.
   """
   files = dataset_info.split_files(data_dir, info, split)
+  if deterministic is None:
+    deterministic = not training
   window_samples = info['window_samples']
   as_pair = tuple(keys) == (features.WAVEFORM, features.LABEL)
   if training and balanced:
@@ -72,12 +78,13 @@ def create_dataset(data_dir, split, *, info, batch_size, training,
     ds = tf.data.Dataset.sample_from_datasets(
         [_records(files, info, training=True, cycle_length=cycle_length,
                   read_buffer_mb=read_buffer_mb, seed=seed, label=era,
-                  shuffle_buffer=max(2, shuffle_buffer // len(eras)))
+                  shuffle_buffer=max(2, shuffle_buffer // len(eras)),
+                  deterministic=deterministic)
          for era in eras], seed=seed)
   else:
     ds = _records(files, info, training=training, cycle_length=cycle_length,
                   read_buffer_mb=read_buffer_mb, seed=seed,
-                  shuffle_buffer=shuffle_buffer)
+                  shuffle_buffer=shuffle_buffer, deterministic=deterministic)
 
   def parse(serialized):
     parsed = features.parse(serialized, window_samples, keys)
@@ -86,7 +93,7 @@ def create_dataset(data_dir, split, *, info, batch_size, training,
     return parsed
 
   ds = ds.map(parse, num_parallel_calls=tf.data.AUTOTUNE,
-              deterministic=not training)
+              deterministic=deterministic)
   ds = ds.batch(batch_size, drop_remainder=training)
   if one_hot:
     if not as_pair:
@@ -95,16 +102,19 @@ def create_dataset(data_dir, split, *, info, batch_size, training,
     ds = ds.map(lambda x, y: (x, tf.one_hot(y, depth)),
                 num_parallel_calls=tf.data.AUTOTUNE)
     if training and mixup_alpha > 0:
+      # Its random op is stateful: in parallel calls the draws would meet
+      # the batches in whatever order the threads ran.
       ds = ds.map(functools.partial(mixup, alpha=mixup_alpha, seed=seed),
-                  num_parallel_calls=tf.data.AUTOTUNE)
+                  num_parallel_calls=None if deterministic else
+                  tf.data.AUTOTUNE)
   elif mixup_alpha > 0:
     raise ValueError('mixup needs one_hot labels')
   ds = ds.prefetch(tf.data.AUTOTUNE)
-  return ds.with_options(dataset_options(deterministic=not training))
+  return ds.with_options(dataset_options(deterministic=deterministic))
 
 
 def _records(files, info, *, training, cycle_length, read_buffer_mb, seed,
-             shuffle_buffer, label=None):
+             shuffle_buffer, deterministic, label=None):
   """Serialized records of `files`; with `label`, only that era's."""
   ds = tf.data.Dataset.from_tensor_slices(files)
   if training:
@@ -116,7 +126,7 @@ def _records(files, info, *, training, cycle_length, read_buffer_mb, seed,
           f, compression_type=compression,
           buffer_size=int(read_buffer_mb * 2**20)),
       cycle_length=min(cycle_length, len(files)),
-      num_parallel_calls=tf.data.AUTOTUNE, deterministic=not training)
+      num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic)
   if label is not None:
     ds = ds.filter(lambda s: tf.equal(
         features.parse(s, info['window_samples'], (features.LABEL,))[

@@ -1,7 +1,22 @@
 """Custom Keras layers of the model; importing `jazzcnn` registers them."""
 
+import random
+
 import keras
 import tensorflow as tf
+
+
+def _op_seed():
+  """An op-level seed for a layer's random ops, drawn when it is made.
+
+  From Python's `random`, which `keras.utils.set_random_seed` seeds. Left
+  unset, TensorFlow derives a random op's seed from the number of ops its
+  graph held before it, which moves with anything that changes how the
+  graph is built, Python's per-process hash randomisation included: the
+  same seed then trained different weights from run to run. Under
+  `mirrored`, every replica draws the same stream (for other windows).
+  """
+  return random.randrange(2**30)
 
 
 @keras.saving.register_keras_serializable(package='jazzcnn')
@@ -32,20 +47,23 @@ class SpecMask(keras.layers.Layer):
   def __init__(self, max_freq=16, max_time=64, masks=2, **kwargs):
     super().__init__(**kwargs)
     self.max_freq, self.max_time, self.masks = max_freq, max_time, masks
+    self._seed = _op_seed()
 
   def call(self, x, training=None):
     if not training:
       return x
     batch = tf.shape(x)[0]
     keep = tf.ones_like(x, dtype=tf.bool)
+    seed = self._seed
     for axis, widest in ((1, self.max_freq), (2, self.max_time)):
       size = tf.shape(x)[axis]
       positions = tf.range(size)
       for _ in range(self.masks):
-        width = tf.random.uniform([batch], 0, widest + 1, dtype=tf.int32)
-        start = tf.random.uniform([batch], 0, tf.int32.max,
-                                  dtype=tf.int32) % tf.maximum(
-                                      size - width, 1)
+        width = tf.random.uniform([batch], 0, widest + 1, dtype=tf.int32,
+                                  seed=seed)
+        start = tf.random.uniform([batch], 0, tf.int32.max, dtype=tf.int32,
+                                  seed=seed + 1) % tf.maximum(size - width, 1)
+        seed += 2
         hit = ((positions[None, :] >= start[:, None])
                & (positions[None, :] < (start + width)[:, None]))
         shape = [batch, 1, 1, 1]
@@ -78,13 +96,15 @@ class Crops(keras.layers.Layer):
     self.window, self.chunk = window, chunk
     self.count = -(-window // chunk)
     self.every_chunk = every_chunk
+    self._seed = _op_seed()
 
   def call(self, pcm, training=None):
     if training:
       rows = self.count if self.every_chunk else 1
       pcm = tf.repeat(pcm, rows, axis=0) if rows > 1 else pcm
       start = tf.random.uniform([tf.shape(pcm)[0], 1], 0,
-                                self.window - self.chunk + 1, dtype=tf.int32)
+                                self.window - self.chunk + 1, dtype=tf.int32,
+                                seed=self._seed)
       return tf.gather(pcm, start + tf.range(self.chunk)[None], batch_dims=1)
     starts = [round(i * (self.window - self.chunk) / max(1, self.count - 1))
               for i in range(self.count)]

@@ -129,6 +129,15 @@ _SHUFFLE_BUFFER = flags.DEFINE_integer(
 _CYCLE_LENGTH = flags.DEFINE_integer('cycle_length', _DEFAULTS.cycle_length,
                                      'Shards read in parallel.')
 _SEED = flags.DEFINE_integer('seed', _DEFAULTS.seed, 'Random seed.')
+_DETERMINISTIC = flags.DEFINE_bool(
+    'deterministic', _DEFAULTS.deterministic,
+    'Repeatable runs: --seed fixes the order of the training windows too '
+    '(parallel reads and maps keep their order) and TensorFlow runs its ops '
+    'deterministically (enable_op_determinism). Two runs from scratch with '
+    'the same flags then train the same weights on one replica (not yet '
+    'on several: Keras\' Dropout seeds race, keras-team/keras#20611); a '
+    'resumed run restarts the order. Slower where reading or threads are '
+    'the bottleneck.')
 
 
 def main(argv):
@@ -160,12 +169,14 @@ def main(argv):
       checkpoint_every=_CHECKPOINT_EVERY.value,
       keep_checkpoints=_KEEP_CHECKPOINTS.value,
       shuffle_buffer=_SHUFFLE_BUFFER.value, cycle_length=_CYCLE_LENGTH.value,
-      seed=_SEED.value)
+      seed=_SEED.value, deterministic=_DETERMINISTIC.value)
   if _JIT_COMPILE.value and _VIRTUAL_CPUS.value > 1:
     raise app.UsageError(
         '--jit_compile cannot run on --virtual_cpus: XLA places mirrored '
         'variables on one CPU device (tensorflow.org/xla/known_issues). Use '
         '--virtual_cpus=0 or --nojit_compile.')
+  if config.deterministic:
+    tf.config.experimental.enable_op_determinism()  # For the whole process.
   try:
     config.validate()
     strategy = distribute.get_strategy(_STRATEGY.value, tpu_address=_TPU.value,

@@ -58,6 +58,7 @@ class TrainConfig:
   shuffle_buffer: int = 256
   cycle_length: int = 4
   seed: int = 0
+  deterministic: bool = False  # The seed fixes the training order too.
 
   def validate(self):
     """Raises ValueError naming the first bad value."""
@@ -246,6 +247,11 @@ def _start(data_dir, model_dir, strategy, config):
   for missing in dataset_info.missing_eras(info, ['train']):
     logging.warning('%s: the model cannot learn to predict it', missing)
   replicas = strategy.num_replicas_in_sync
+  if config.deterministic and replicas > 1:
+    logging.warning(
+        '--deterministic repeats a run exactly on one replica only: with %d, '
+        'Keras\' Dropout layers share one seed state that the replicas race '
+        'to update (keras-team/keras#20611)', replicas)
   if config.batch_size % replicas:
     raise ValueError(f'batch_size {config.batch_size} is not divisible by the '
                      f'{replicas} replicas of the strategy')
@@ -325,7 +331,9 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
       data_dir, 'train', info=info, batch_size=config.batch_size,
       training=True, shuffle_buffer=config.shuffle_buffer,
       cycle_length=config.cycle_length, balanced=config.balanced_batches,
-      one_hot=True, mixup_alpha=config.mixup)
+      one_hot=True, mixup_alpha=config.mixup,
+      seed=config.seed if config.deterministic else None,
+      deterministic=config.deterministic)
   validation = validation_predictor(model, data_dir, info, config)
   preemption = checkpoints.Preemption()
   best_dir = posixpath.join(out_dir, checkpoints.BEST_DIR)

@@ -329,6 +329,29 @@ def test_validation_runs_the_whole_model_when_it_cannot_cache(
     np.testing.assert_array_equal(got, expected)
 
 
+def test_deterministic_runs_train_the_same_weights(tiny_records, tmp_path):
+  data_dir, _ = tiny_records
+  runs = []
+  # Python hashes strings differently in each process unless told not to;
+  # that once changed TensorFlow's op seeds (layers._op_seed).
+  for name, hash_seed in (('a', '1'), ('b', '2')):
+    model_dir = tmp_path / name
+    result = _run(_train_command(
+        data_dir, model_dir, '--deterministic', '--epochs=2',
+        '--steps_per_epoch=4', '--checkpoint_every=0', '--mixup=0.2',
+        '--model=musicnn_msd', '--freeze', '--width=1', '--depth=0',
+        '--chunk_seconds=0.25', '--spec_mask', '--virtual_cpus=0'),
+        env={**os.environ, 'PYTHONHASHSEED': hash_seed})
+    assert result.returncode == 0, result.stderr[-3000:]
+    loss = plots.read_scalars(str(model_dir / 'logs'))['train']['epoch_loss']
+    runs.append((json.load(open(model_dir / 'results.json')),
+                 [value for _, value in loss]))
+  (first, first_loss), (second, second_loss) = runs
+  assert first_loss == second_loss
+  for split in ('validation', 'test'):
+    assert first[split]['loss'] == second[split]['loss']
+
+
 def test_plan_epochs_finishes_a_stopped_epoch_first():
   assert train_lib.plan_epochs(0, 10, 3) == [(0, 3, 10)]
   assert train_lib.plan_epochs(14, 10, 3) == [(1, 2, 6), (2, 3, 10)]
