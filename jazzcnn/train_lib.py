@@ -194,7 +194,7 @@ def validation_predictor(model, data_dir, info, config):
   through a `CachedValidation` when the model has frozen layers to cut at
   and their validation outputs fit in `MAX_CACHED_BYTES`.
   """
-  split = models.frozen_split(model, config.model) if config.freeze else None
+  split = models.frozen_split(model, config.model)  # None unless frozen.
   if split:
     features, head = split
     one = features(np.zeros((1, info['window_samples']), np.int16),
