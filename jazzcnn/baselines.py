@@ -48,6 +48,7 @@ import tensorflow as tf
 from jazzcnn import dataset_info
 from jazzcnn import evaluate_lib
 from jazzcnn import layers
+from jazzcnn import naming
 from jazzcnn import outputs
 from jazzcnn.models import frontends
 from jazzcnn.models import musicnn
@@ -198,19 +199,49 @@ def fit(x, y, x_val, y_val, *, head='logistic', seed=0):
       x, y, head__sample_weight=weights)
 
 
+def group_subset(tapes, labels, info, fraction, seed):
+  """Which windows [N] of a split belong to a random `fraction` of each
+  era's groups (the units the split keeps together, `naming.split_key`):
+  round(fraction x groups), at least one, drawn with `seed`. For a learning
+  curve: how the score grows with the number of distinct training pieces.
+
+  Raises:
+    ValueError: for a fraction outside (0, 1].
+  """
+  if not 0 < fraction <= 1:
+    raise ValueError(f'a training fraction must be in (0, 1], got {fraction}')
+  split_by = info.get('split_by', 'tape')
+  group_of = [naming.split_key(t, info['eras'][l], split_by)
+              for t, l in zip(tapes, labels)]
+  rng = np.random.default_rng(seed)
+  kept = set()
+  for era in sorted(set(labels.tolist())):
+    groups = sorted({g for g, l in zip(group_of, labels) if l == era})
+    count = max(1, round(fraction * len(groups)))
+    kept.update(rng.choice(groups, count, replace=False).tolist())
+  return np.array([g in kept for g in group_of], bool)
+
+
 def probabilities(data_dir, info, split, name, *, head='logistic',
-                  batch_size=32):
+                  batch_size=32, train_fraction=1.0, seed=0):
   """Window probabilities [N, eras] of baseline `name` on `split`, `head`
   fitted on the train split; with the windows' labels and tape ids.
 
+  With train_fraction < 1 the head is fitted on the windows of that
+  fraction of each era's training groups (`group_subset`, drawn by `seed`);
+  its regularisation is still chosen on the whole validation split.
+
   Raises:
-    ValueError: for an unknown baseline name.
+    ValueError: for an unknown baseline name or a fraction outside (0, 1].
   """
   if name not in BASELINES:
     raise ValueError(f'unknown baseline {name!r}; choose from '
                      f'{sorted(BASELINES)}')
-  x_train, y_train, _ = split_features(data_dir, info, 'train', name,
-                                       batch_size=batch_size)
+  x_train, y_train, tapes_train = split_features(
+      data_dir, info, 'train', name, batch_size=batch_size)
+  if train_fraction != 1:
+    keep = group_subset(tapes_train, y_train, info, train_fraction, seed)
+    x_train, y_train = x_train[keep], y_train[keep]
   x_val, y_val, _ = split_features(data_dir, info, 'validation', name,
                                    batch_size=batch_size)
   classifier = fit(x_train, y_train, x_val, y_val, head=head)

@@ -45,6 +45,43 @@ def test_fit_takes_the_c_with_the_best_validation_balanced_accuracy():
   assert len(set(scores.values())) > 1  # The choice mattered here.
 
 
+def _pieces():
+  """Window tape ids and labels: era 0 has 10 artists, era 1 has 4; each
+  artist two tapes of three windows (a group under artist_era)."""
+  tapes, labels = [], []
+  for era, artists in ((0, 10), (1, 4)):
+    for a in range(artists):
+      for t in (1, 2):
+        tapes += [f'artist{era}{a}_Tape_{t}_1925'] * 3
+        labels += [era] * 3
+  return np.array(tapes), np.array(labels)
+
+
+@pytest.mark.parametrize('fraction,kept', [(0.5, (5, 2)), (0.1, (1, 1)),
+                                           (1.0, (10, 4))])
+def test_group_subset_keeps_whole_groups_of_each_era(fraction, kept):
+  tapes, labels = _pieces()
+  info = {'eras': ['early', 'swing'], 'split_by': 'artist_era'}
+  keep = baselines.group_subset(tapes, labels, info, fraction, seed=0)
+  artist = np.array([t.split('_Tape_')[0] for t in tapes])
+  for era, count in enumerate(kept):
+    chosen = set(artist[keep & (labels == era)])
+    assert len(chosen) == count
+    # Every window of a chosen artist, both tapes, and nothing else.
+    assert keep[np.isin(artist, list(chosen))].all()
+  assert keep.sum() == 6 * sum(kept)
+
+
+def test_group_subset_draws_by_seed():
+  tapes, labels = _pieces()
+  info = {'eras': ['early', 'swing'], 'split_by': 'artist_era'}
+  draw = lambda seed: baselines.group_subset(tapes, labels, info, 0.5, seed)
+  assert (draw(3) == draw(3)).all()
+  assert len({draw(seed).tobytes() for seed in range(5)}) > 1
+  with pytest.raises(ValueError, match=r'in \(0, 1\], got 0'):
+    baselines.group_subset(tapes, labels, info, 0, 0)
+
+
 @pytest.mark.parametrize('head', sorted(baselines.HEADS))
 def test_every_head_learns_a_separable_set_and_gives_probabilities(head):
   x, y = _blobs(60, 5, 3.0, 4)

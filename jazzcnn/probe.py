@@ -12,6 +12,13 @@ t-interval, or one directory's score with its bootstrap interval. Features
 are computed once per directory and cached beside the records, as
 `evaluate`'s baselines are (musicnn's take about a minute per 1,000
 windows on 2 cores). BENCHMARKS.md's probe table was made with it.
+
+A learning curve: `--train_fractions=0.25,0.5,1` also fits each head on
+that fraction of each era's training groups (`baselines.group_subset`; the
+groups are the pieces or artists the split keeps together), `--draws`
+times over; a fold's score at a fraction is the mean over its draws.
+Whether more distinct training pieces would help shows in how the score
+still grows as the fraction reaches the whole train split.
 """
 
 import posixpath
@@ -33,6 +40,13 @@ _FEATURES = flags.DEFINE_list('features', list(baselines.BASELINES),
                               f'{", ".join(baselines.BASELINES)}.')
 _HEADS = flags.DEFINE_list('heads', list(baselines.HEADS),
                            f'Which heads, of {", ".join(baselines.HEADS)}.')
+_FRACTIONS = flags.DEFINE_list(
+    'train_fractions', ['1'],
+    "Fractions of each era's training groups to fit on, each in (0, 1]: "
+    'a learning curve.')
+_DRAWS = flags.DEFINE_integer(
+    'draws', 5, 'Random draws of the training groups at each fraction '
+    'below 1; a fold scores their mean.', lower_bound=1)
 _OUTPUT = flags.DEFINE_string('output', '', 'Where the JSON report goes; '
                               'empty: only print.')
 
@@ -40,21 +54,55 @@ KEYS = ('window_balanced_accuracy', 'tape_balanced_accuracy')
 
 
 def _summary(folds, key):
-  """Text of one score over the folds' metrics: the mean and t-interval of
-  several, or one fold's score and bootstrap interval."""
-  if len(folds) == 1:
+  """Text of one score over the folds' scores: the mean and t-interval of
+  several, or one fold's score with its bootstrap interval (a mean over
+  draws has none)."""
+  if len(folds) == 1 and f'{key}_ci' in folds[0]:
     return evaluate_lib.format_score(folds[0], key)
   return fold_report.format_summary(
       metrics.fold_summary([m[key] for m in folds]))
 
 
+def _fold_scores(data_dir, info, features, head, fraction):
+  """One fold's test scores: the headline on the whole train split, or the
+  mean over --draws draws of `fraction` of it, with each draw's scores."""
+  if fraction == 1:
+    probs, labels, tapes = baselines.probabilities(data_dir, info, 'test',
+                                                   features, head=head)
+    return evaluate_lib.headline(
+        evaluate_lib.split_metrics(probs, labels, tapes, info))
+  draws = []
+  for seed in range(_DRAWS.value):
+    probs, labels, tapes = baselines.probabilities(
+        data_dir, info, 'test', features, head=head, train_fraction=fraction,
+        seed=seed)
+    scores = evaluate_lib.split_metrics(probs, labels, tapes, info)
+    draws.append({key: scores[key] for key in KEYS})
+  return {**{key: sum(d[key] for d in draws) / len(draws) for key in KEYS},
+          'draws': draws}
+
+
+def _fractions():
+  """The --train_fractions as floats, or UsageError."""
+  try:
+    fractions = [float(f) for f in _FRACTIONS.value]
+  except ValueError:
+    fractions = []
+  if not fractions or not all(0 < f <= 1 for f in fractions):
+    raise app.UsageError('--train_fractions must be numbers in (0, 1], got '
+                         f'{",".join(_FRACTIONS.value) or "none"}')
+  return fractions
+
+
 def _check(argv):
-  """(data dirs, their dataset_info dicts), or UsageError; nothing is
-  computed or written before every argument is checked."""
+  """(data dirs, their dataset_info dicts, training fractions), or
+  UsageError; nothing is computed or written before every argument is
+  checked."""
   unknown = ([f for f in _FEATURES.value if f not in baselines.BASELINES] +
              [h for h in _HEADS.value if h not in baselines.HEADS])
   if unknown:
     raise app.UsageError(f'unknown features or heads: {", ".join(unknown)}')
+  fractions = _fractions()
   if len(argv) < 2:
     raise app.UsageError('name at least one records directory')
   infos = []
@@ -67,26 +115,25 @@ def _check(argv):
     raise app.UsageError('the directories have different eras')
   if _OUTPUT.value:  # Before minutes of work, not after.
     cli.makedirs(posixpath.dirname(_OUTPUT.value) or '.', '--output')
-  return argv[1:], infos
+  return argv[1:], infos, fractions
 
 
 def main(argv):
-  data_dirs, infos = _check(argv)
-  print('| features | head | test window balanced acc. | '
+  data_dirs, infos, fractions = _check(argv)
+  print('| features | head | training groups | test window balanced acc. | '
         'test tape balanced acc. |')
-  print('| --- | --- | --- | --- |', flush=True)
+  print('| --- | --- | --- | --- | --- |', flush=True)
   report = {'data_dirs': data_dirs, 'probes': []}
-  pairs = [(f, h) for f in _FEATURES.value for h in _HEADS.value]
-  for features, head in cli.progress(pairs, desc='probes'):
-    folds = []
-    for data_dir, info in zip(data_dirs, infos):
-      probs, labels, tapes = baselines.probabilities(data_dir, info, 'test',
-                                                     features, head=head)
-      folds.append(evaluate_lib.split_metrics(probs, labels, tapes, info))
+  runs = [(f, h, p) for f in _FEATURES.value for h in _HEADS.value
+          for p in fractions]
+  for features, head, fraction in cli.progress(runs, desc='probes'):
+    folds = [_fold_scores(data_dir, info, features, head, fraction)
+             for data_dir, info in zip(data_dirs, infos)]
     cells = [_summary(folds, key) for key in KEYS]
-    print(f'| `{features}` | {head} | {cells[0]} | {cells[1]} |', flush=True)
-    report['probes'].append({'features': features, 'head': head, 'folds': [
-        evaluate_lib.headline(m) for m in folds]})
+    print(f'| `{features}` | {head} | {fraction:g} | {cells[0]} | '
+          f'{cells[1]} |', flush=True)
+    report['probes'].append({'features': features, 'head': head,
+                             'train_fraction': fraction, 'folds': folds})
   if _OUTPUT.value:
     outputs.write_json(_OUTPUT.value, report)
     print(f'wrote {_OUTPUT.value}', file=sys.stderr)

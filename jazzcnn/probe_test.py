@@ -5,6 +5,7 @@ import json
 import shutil
 import sys
 
+import numpy as np
 import pytest
 
 import conftest
@@ -20,19 +21,32 @@ def test_probe_tabulates_each_head_over_the_folds(tiny_records, tmp_path):
   # The same records twice: two "folds", so the t-interval path runs.
   result = conftest.run([sys.executable, '-m', 'jazzcnn.probe', data_dir,
                          data_dir, '--features=mel_stats',
-                         '--heads=logistic,svm', f'--output={output}'])
+                         '--heads=logistic,svm', '--train_fractions=1,0.5',
+                         '--draws=2', f'--output={output}'])
   assert result.returncode == 0, result.stderr[-3000:]
   rows = [line for line in result.stdout.splitlines()
           if line.startswith('| `mel_stats`')]
-  assert [row.split(' | ')[1] for row in rows] == ['logistic', 'svm']
+  assert [row.split(' | ')[1:3] for row in rows] == [
+      ['logistic', '1'], ['logistic', '0.5'], ['svm', '1'], ['svm', '0.5']]
   report = json.loads(output.read_text())
-  logistic = report['probes'][0]
+  logistic, half = report['probes'][:2]
   assert (logistic['features'], logistic['head']) == ('mel_stats', 'logistic')
+  assert (half['head'], half['train_fraction']) == ('logistic', 0.5)
   assert len(logistic['folds']) == 2
-  # What the command reports is what the library computes.
+  # What the command reports is what the library computes: on the whole
+  # train split, and as the mean of the draws of half of it.
   probs, labels, tapes = baselines.probabilities(data_dir, info, 'test',
                                                  'mel_stats')
   expected = evaluate_lib.split_metrics(probs, labels, tapes, info)
+  draws = []
+  for seed in (0, 1):
+    probs, labels, tapes = baselines.probabilities(
+        data_dir, info, 'test', 'mel_stats', train_fraction=0.5, seed=seed)
+    draws.append(evaluate_lib.split_metrics(probs, labels, tapes, info))
   for key in ('window_balanced_accuracy', 'tape_balanced_accuracy'):
     assert logistic['folds'][0][key] == pytest.approx(expected[key])
     assert f'{expected[key]:.3f} [' in rows[0]
+    assert [d[key] for d in half['folds'][0]['draws']] == pytest.approx(
+        [d[key] for d in draws])
+    assert half['folds'][0][key] == pytest.approx(
+        np.mean([d[key] for d in draws]))

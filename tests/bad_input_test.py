@@ -85,6 +85,8 @@ CASES = [
      'unknown features or heads: forest'),
     ('jazzcnn.probe', ['{tmp}/empty'],
      '{tmp}/empty/dataset_info.json not found'),
+    ('jazzcnn.probe', ['{records}', '--train_fractions=0.5,1.5'],
+     '--train_fractions must be numbers in (0, 1], got 0.5,1.5'),
     ('jazzcnn.probe', ['{records}', '--output={tmp}/afile/probe.json'],
      '--output={tmp}/afile cannot be written'),
 ]
