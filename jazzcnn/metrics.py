@@ -32,6 +32,21 @@ def balanced_accuracy(matrix):
   return float((np.diag(matrix)[present] / support[present]).mean())
 
 
+def balanced_accuracy_se(matrix):
+  """Standard error of `balanced_accuracy`: each class's recall a binomial
+  proportion over its windows, sqrt(sum r (1 - r) / n) / classes. Windows
+  of one tape are not independent, so this is a lower bound; it sizes the
+  noise in choosing among near ties (`baselines.fit`), not an interval."""
+  matrix = np.asarray(matrix, np.float64)
+  support = matrix.sum(axis=1)
+  present = support > 0
+  if not present.any():
+    return float('nan')
+  recall = np.diag(matrix)[present] / support[present]
+  return float(np.sqrt((recall * (1 - recall) / support[present]).sum()) /
+               present.sum())
+
+
 def cross_entropy(probs, labels):
   """Mean -log p(true era) of windows (probabilities clipped at 1e-7)."""
   picked = np.clip(probs[np.arange(len(labels)), labels], 1e-7, 1.0)

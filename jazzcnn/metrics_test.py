@@ -6,6 +6,21 @@ import pytest
 from jazzcnn import metrics
 
 
+def test_balanced_accuracy_se_is_the_binomial_error_of_the_mean_recall():
+  # Recalls 0.8 of 10 and 0.5 of 4; the third class has no support.
+  matrix = [[8, 2, 0], [2, 2, 0], [0, 0, 0]]
+  expected = np.sqrt(0.8 * 0.2 / 10 + 0.5 * 0.5 / 4) / 2
+  assert metrics.balanced_accuracy_se(matrix) == pytest.approx(expected)
+  assert metrics.balanced_accuracy_se([[5, 0], [0, 7]]) == 0
+  # It is the spread of the balanced accuracy of classifiers with these
+  # recalls, over random validation sets of this size.
+  rng = np.random.default_rng(0)
+  draws = [(rng.binomial(400, 0.8) / 400 + rng.binomial(100, 0.5) / 100) / 2
+           for _ in range(4000)]
+  assert np.std(draws) == pytest.approx(
+      metrics.balanced_accuracy_se([[320, 80], [50, 50]]), rel=0.05)
+
+
 def test_balanced_accuracy_is_the_mean_recall_over_present_classes():
   matrix = [[8, 2, 0], [0, 0, 0], [1, 1, 2]]  # Class 1 absent from the truth.
   assert metrics.balanced_accuracy(matrix) == pytest.approx((0.8 + 0.5) / 2)
