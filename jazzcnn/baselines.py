@@ -51,7 +51,6 @@ from jazzcnn import dataset_info
 from jazzcnn import evaluate_lib
 from jazzcnn import layers
 from jazzcnn import metrics
-from jazzcnn import naming
 from jazzcnn import outputs
 from jazzcnn.models import frontends
 from jazzcnn.models import musicnn
@@ -223,18 +222,18 @@ def fit(x, y, x_val, y_val, *, head='logistic', seed=0):
 
 def group_subset(tapes, labels, info, fraction, seed):
   """Which windows [N] of a split belong to a random `fraction` of each
-  era's groups (the units the split keeps together, `naming.split_key`):
-  round(fraction x groups), at least one, drawn with `seed`. For a learning
-  curve: how the score grows with the number of distinct training pieces.
+  era's groups (the units the split keeps together,
+  `evaluate_lib.split_groups`): round(fraction x groups), at least one,
+  drawn with `seed`. For a learning curve: how the score grows with the
+  number of distinct training pieces.
 
   Raises:
     ValueError: for a fraction outside (0, 1].
   """
   if not 0 < fraction <= 1:
     raise ValueError(f'a training fraction must be in (0, 1], got {fraction}')
-  split_by = info.get('split_by', 'tape')
-  group_of = [naming.split_key(t, info['eras'][l], split_by)
-              for t, l in zip(tapes, labels)]
+  group = evaluate_lib.split_groups(tapes, labels, info)
+  group_of = [group[t] for t in tapes]
   rng = np.random.default_rng(seed)
   kept = set()
   for era in sorted(set(labels.tolist())):

@@ -51,13 +51,20 @@ def evaluate_split(model, data_dir, info, split, *, batch_size=32):
   return split_metrics(probs, labels, tape_ids, info)
 
 
+def split_groups(tape_ids, labels, info):
+  """{tape: group}: the units the records' split keeps together
+  (`naming.split_key` under their `split_by`)."""
+  split_by = info.get('split_by', 'tape')
+  return {t: naming.split_key(t, info['eras'][l], split_by)
+          for t, l in zip(tape_ids, labels)}
+
+
 def split_metrics(probs, labels, tape_ids, info):
   """`compute_metrics` with the records' grouping, plus `loss`."""
-  split_by = info.get('split_by', 'tape')
-  group_of = {t: naming.split_key(t, info['eras'][l], split_by)
-              for t, l in zip(tape_ids, labels)}
-  out = compute_metrics(probs, labels, tape_ids, info['eras'],
-                        group_of=group_of if split_by != 'tape' else None)
+  grouped = info.get('split_by', 'tape') != 'tape'
+  out = compute_metrics(
+      probs, labels, tape_ids, info['eras'],
+      group_of=split_groups(tape_ids, labels, info) if grouped else None)
   out['loss'] = metrics.cross_entropy(probs, labels)
   return out
 
