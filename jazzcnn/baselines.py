@@ -21,7 +21,9 @@ alone, as the CNN is (validation picks its best epoch):
   check corpus).
 
 Features are computed once per records directory and cached beside it, in
-`baselines-HASH/` (HASH: of dataset_info.json, so a rebuild invalidates it);
+`baselines-HASH/` (HASH: of dataset_info.json, so a rebuild invalidates it),
+and, given a `memos` dict kept over several directories (`probe` over a
+corpus's folds), once per window: the folds hold the same windows;
 `musicnn_msd` takes the first half of `musicnn_stats`' features, so the two
 share one forward pass and one cache; `musicnn_mtt` has its own
 (`musicnn_mtt_stats`).
@@ -118,7 +120,8 @@ BASELINES = {
 }
 
 
-def split_features(data_dir, info, split, name, *, batch_size=32):
+def split_features(data_dir, info, split, name, *, batch_size=32,
+                   memos=None):
   """(features [N, D], labels [N], tape ids [N]) of a split, cached.
 
   Args:
@@ -127,17 +130,23 @@ def split_features(data_dir, info, split, name, *, batch_size=32):
     split: 'train', 'validation' or 'test'.
     name: a key of BASELINES.
     batch_size: windows per batch.
+    memos: None, or a dict kept over calls (over the folds of a corpus):
+      each feature model's `evaluate_lib.predict_split` memo, under its
+      FEATURES name and sample rate, so a window seen in any earlier
+      directory is not run through the model again.
 
   Computed by `evaluate_lib.predict_split` with the feature model, so the
   order is the model's own evaluation order.
   """
   baseline = BASELINES[name]
+  memo = (None if memos is None else
+          memos.setdefault((baseline.features, info['sample_rate']), {}))
   x, y, tapes = _features(data_dir, info, split, baseline.features,
-                          batch_size)
+                          batch_size, memo)
   return x[:, :baseline.columns or x.shape[1]], y, tapes
 
 
-def _features(data_dir, info, split, features, batch_size):
+def _features(data_dir, info, split, features, batch_size, memo):
   path = posixpath.join(cache_dir(data_dir), f'{features}-{split}.npz')
   if tf.io.gfile.exists(path):
     with tf.io.gfile.GFile(path, 'rb') as f:
@@ -145,7 +154,7 @@ def _features(data_dir, info, split, features, batch_size):
       return cached['x'], cached['y'], cached['tapes']
   x, y, tapes = evaluate_lib.predict_split(
       FEATURES[features](info['window_samples'], info['sample_rate']),
-      data_dir, info, split, batch_size=batch_size)
+      data_dir, info, split, batch_size=batch_size, memo=memo)
   buffer = io.BytesIO()
   np.savez(buffer, x=x, y=y, tapes=tapes)
   tf.io.gfile.makedirs(posixpath.dirname(path))
@@ -244,13 +253,14 @@ def group_subset(tapes, labels, info, fraction, seed):
 
 
 def probabilities(data_dir, info, split, name, *, head='logistic',
-                  batch_size=32, train_fraction=1.0, seed=0):
+                  batch_size=32, train_fraction=1.0, seed=0, memos=None):
   """Window probabilities [N, eras] of baseline `name` on `split`, `head`
   fitted on the train split; with the windows' labels and tape ids.
 
   With train_fraction < 1 the head is fitted on the windows of that
   fraction of each era's training groups (`group_subset`, drawn by `seed`);
   its regularisation is still chosen on the whole validation split.
+  `memos`: as `split_features`'.
 
   Raises:
     ValueError: for an unknown baseline name or a fraction outside (0, 1].
@@ -259,15 +269,15 @@ def probabilities(data_dir, info, split, name, *, head='logistic',
     raise ValueError(f'unknown baseline {name!r}; choose from '
                      f'{sorted(BASELINES)}')
   x_train, y_train, tapes_train = split_features(
-      data_dir, info, 'train', name, batch_size=batch_size)
+      data_dir, info, 'train', name, batch_size=batch_size, memos=memos)
   if train_fraction != 1:
     keep = group_subset(tapes_train, y_train, info, train_fraction, seed)
     x_train, y_train = x_train[keep], y_train[keep]
   x_val, y_val, _ = split_features(data_dir, info, 'validation', name,
-                                   batch_size=batch_size)
+                                   batch_size=batch_size, memos=memos)
   classifier = fit(x_train, y_train, x_val, y_val, head=head)
   x, y, tapes = split_features(data_dir, info, split, name,
-                               batch_size=batch_size)
+                               batch_size=batch_size, memos=memos)
   probs = np.zeros((len(x), len(info['eras'])), np.float64)
   probs[:, classifier.classes_] = classifier.predict_proba(x)
   return probs, y, tapes

@@ -174,3 +174,29 @@ def test_musicnn_mtt_features_come_from_the_magnatagatune_checkpoint(
   assert not np.allclose(mtt, msd, atol=1e-2)
   assert sorted(os.listdir(baselines.cache_dir(data_dir))) == [
       'musicnn_mtt_stats-test.npz', 'musicnn_stats-test.npz']
+
+
+def test_memos_compute_a_window_once_over_directories(tiny_records,
+                                                      tmp_path):
+  # Two folds of one corpus hold the same windows; copies of the records,
+  # each with its own (empty) feature cache, stand in for them.
+  info = tiny_records[1]
+  first, second = (str(tmp_path / name) for name in ('f0', 'f1'))
+  shutil.copytree(tiny_records[0], first)
+  shutil.copytree(tiny_records[0], second)
+  memos = {}
+  x, y, tapes = baselines.split_features(first, info, 'test', 'mel_stats',
+                                         memos=memos)
+  (memo,) = memos.values()
+  assert len(memo) == len({bytes(row) for row in x})  # One per window.
+  # Mark what the memo holds: the second directory's features come from it,
+  # not from the model, and its cache is written from them.
+  for key in memo:
+    memo[key] = memo[key] + 1000.0
+  x2, y2, tapes2 = baselines.split_features(second, info, 'test',
+                                            'mel_stats', memos=memos)
+  np.testing.assert_allclose(x2, x + 1000.0, rtol=1e-6)
+  np.testing.assert_array_equal(y2, y)
+  np.testing.assert_array_equal(tapes2, tapes)
+  again, _, _ = baselines.split_features(second, info, 'test', 'mel_stats')
+  np.testing.assert_array_equal(again, x2)

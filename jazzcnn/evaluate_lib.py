@@ -1,6 +1,7 @@
 """Window- and tape-level metrics of a trained model on one split."""
 
 import collections
+import hashlib
 
 import numpy as np
 import tensorflow as tf
@@ -14,8 +15,19 @@ from jazzcnn import naming
 from jazzcnn import records_check
 
 
-def predict_split(model, data_dir, info, split, *, batch_size=32):
+def predict_split(model, data_dir, info, split, *, batch_size=32, memo=None):
   """Runs the model over a split: one full pass, checked.
+
+  Args:
+    model: a Keras model of int16 windows.
+    data_dir, info: the records and their dataset_info.json.
+    split: which split.
+    batch_size: windows per batch.
+    memo: None, or a dict {`fingerprint` of a window: the model's output
+      row for it} that this reads and fills: a window already in it is not
+      run through the model again. One memo per model; the K folds of a
+      corpus hold the same windows, split differently, so a memo shared
+      over them runs each window once instead of K times.
 
   Returns:
     (probs [N, eras] float, labels [N] int, tape_ids [N] str), in the
@@ -29,16 +41,36 @@ def predict_split(model, data_dir, info, split, *, batch_size=32):
   ds = input_pipeline.create_dataset(
       data_dir, split, info=info, batch_size=batch_size, training=False,
       keys=(features.WAVEFORM, features.LABEL, features.TAPE_ID))
+  run = models.inference_fn(model)
   probs, labels, tapes = [], [], []
   try:
     for batch in ds:
-      probs.append(models.inference_fn(model)(batch[features.WAVEFORM]).numpy())
+      pcm = batch[features.WAVEFORM]
+      probs.append(run(pcm).numpy() if memo is None else
+                   _memoized(run, pcm.numpy(), memo))
       labels.append(batch[features.LABEL].numpy())
       tapes.extend(t.decode() for t in batch[features.TAPE_ID].numpy())
   except tf.errors.DataLossError:
     raise records_check.first_corruption(data_dir, info, [split]) from None
   dataset_info.check_windows(info, split, len(tapes), data_dir)
   return np.concatenate(probs), np.concatenate(labels), np.array(tapes)
+
+
+def fingerprint(pcm):
+  """A window's key in a `predict_split` memo: 16 bytes of BLAKE2b of its
+  samples (int16 [samples]), so equal audio finds its output wherever it
+  was read."""
+  return hashlib.blake2b(pcm.tobytes(), digest_size=16).digest()
+
+
+def _memoized(run, pcm, memo):
+  """run(pcm) [N, ...], only the windows missing from memo run."""
+  keys = [fingerprint(row) for row in pcm]
+  missing = [i for i, key in enumerate(keys) if key not in memo]
+  if missing:
+    for i, row in zip(missing, run(pcm[missing]).numpy()):
+      memo[keys[i]] = row
+  return np.stack([memo[key] for key in keys])
 
 
 def evaluate_split(model, data_dir, info, split, *, batch_size=32):

@@ -1,5 +1,6 @@
 """Metrics against values worked out by hand on a tiny fixed set."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -90,3 +91,42 @@ def test_an_era_without_windows_has_zero_scores_not_errors():
                                  'support': 0}
   assert m['mean_confidence']['bop'] is None
   assert 'bop' in evaluate_lib.format_report(m)
+
+
+def _first_samples_model(info):
+  """A model of the right input and output, no training needed."""
+  x = keras.Input((info['window_samples'],), dtype='int16')
+  y = keras.layers.Dense(len(info['eras']), activation='softmax')(
+      keras.ops.cast(x[:, :8], 'float32') / 32768.0)
+  return keras.Model(x, y)
+
+
+def test_a_memo_runs_each_window_once_and_gives_the_same_outputs(
+    tiny_records):
+  data_dir, info = tiny_records
+  model = _first_samples_model(info)
+  plain = evaluate_lib.predict_split(model, data_dir, info, 'train',
+                                     batch_size=3)
+  memo = {}
+  first = evaluate_lib.predict_split(model, data_dir, info, 'train',
+                                     batch_size=3, memo=memo)
+  for got, want in zip(first, plain):
+    np.testing.assert_array_equal(got, want)
+  assert 0 < len(memo) <= len(plain[1])
+  # A window found in the memo is not run again: its output is what the
+  # memo holds. Mark half the windows, forget the others; the forgotten
+  # ones run again and give the model's outputs.
+  keys = list(memo)
+  marked = {key: np.full_like(memo[key], -i - 1.0)
+            for i, key in enumerate(keys[::2])}
+  memo = dict(marked)
+  probs, labels, tapes = evaluate_lib.predict_split(
+      model, data_dir, info, 'train', batch_size=3, memo=memo)
+  np.testing.assert_array_equal(labels, plain[1])
+  np.testing.assert_array_equal(tapes, plain[2])
+  from_memo = probs.min(axis=1) < 0
+  assert 0 < from_memo.sum() < len(probs)
+  # Run in other batches, so equal to float rounding.
+  np.testing.assert_allclose(probs[~from_memo], plain[0][~from_memo],
+                             rtol=1e-5, atol=1e-7)
+  assert set(memo) == set(keys)  # The forgotten ones are back.

@@ -9,9 +9,11 @@ train split with its regularisation chosen on the validation split, then
 scored on the test split. Prints a Markdown table of test window and tape
 balanced accuracy, the mean over the directories (folds) with a 95 %
 t-interval, or one directory's score with its bootstrap interval. Features
-are computed once per directory and cached beside the records, as
-`evaluate`'s baselines are (musicnn's take about a minute per 1,000
-windows on 2 cores). BENCHMARKS.md's probe table was made with it.
+are computed once per window, whichever directories hold it (the folds of a
+corpus hold the same windows, split differently), and cached beside each
+directory's records, as `evaluate`'s baselines are (musicnn's take from one
+to several minutes per 1,000 windows on 2 cores). BENCHMARKS.md's probe
+table was made with it.
 
 A learning curve: `--train_fractions=0.25,0.5,1` also fits each head on
 that fraction of each era's training groups (`baselines.group_subset`; the
@@ -63,19 +65,19 @@ def _summary(folds, key):
       metrics.fold_summary([m[key] for m in folds]))
 
 
-def _fold_scores(data_dir, info, features, head, fraction):
+def _fold_scores(data_dir, info, features, head, fraction, memos):
   """One fold's test scores: the headline on the whole train split, or the
   mean over --draws draws of `fraction` of it, with each draw's scores."""
   if fraction == 1:
-    probs, labels, tapes = baselines.probabilities(data_dir, info, 'test',
-                                                   features, head=head)
+    probs, labels, tapes = baselines.probabilities(
+        data_dir, info, 'test', features, head=head, memos=memos)
     return evaluate_lib.headline(
         evaluate_lib.split_metrics(probs, labels, tapes, info))
   draws = []
   for seed in range(_DRAWS.value):
     probs, labels, tapes = baselines.probabilities(
         data_dir, info, 'test', features, head=head, train_fraction=fraction,
-        seed=seed)
+        seed=seed, memos=memos)
     scores = evaluate_lib.split_metrics(probs, labels, tapes, info)
     draws.append({key: scores[key] for key in KEYS})
   return {**{key: sum(d[key] for d in draws) / len(draws) for key in KEYS},
@@ -124,10 +126,11 @@ def main(argv):
         'test tape balanced acc. |')
   print('| --- | --- | --- | --- | --- |', flush=True)
   report = {'data_dirs': data_dirs, 'probes': []}
+  memos = {}  # Each window's features, computed once over the folds.
   runs = [(f, h, p) for f in _FEATURES.value for h in _HEADS.value
           for p in fractions]
   for features, head, fraction in cli.progress(runs, desc='probes'):
-    folds = [_fold_scores(data_dir, info, features, head, fraction)
+    folds = [_fold_scores(data_dir, info, features, head, fraction, memos)
              for data_dir, info in zip(data_dirs, infos)]
     cells = [_summary(folds, key) for key in KEYS]
     print(f'| `{features}` | {head} | {fraction:g} | {cells[0]} | '
