@@ -232,10 +232,20 @@ def read_tracklist(path, read_text=None):
 
 
 def write_tracklist(path, rows):
-  """Writes {title: year} as a `title,year` CSV, sorted, atomically."""
+  """Writes {title: year} as a `title,year` CSV, sorted, atomically.
+
+  As `outputs.write` does, which this module cannot import (it keeps the
+  builder free of TensorFlow): on any failure the temporary file is
+  removed and `path` is left as it was.
+  """
   tmp = f'{path}.tmp-{os.getpid()}'
-  with open(tmp, 'w', newline='', encoding='utf-8') as f:
-    writer = csv.writer(f)
-    writer.writerow(['title', 'year'])
-    writer.writerows(sorted(rows.items()))
-  os.replace(tmp, path)
+  try:
+    with open(tmp, 'w', newline='', encoding='utf-8') as f:
+      writer = csv.writer(f)
+      writer.writerow(['title', 'year'])
+      writer.writerows(sorted(rows.items()))
+    os.replace(tmp, path)
+  except BaseException:
+    if os.path.exists(tmp):
+      os.remove(tmp)
+    raise

@@ -62,3 +62,18 @@ def test_folds_reject_bad_arguments():
     naming.fold_splits({'a': 'swing'}, 2, 0)
   with pytest.raises(ValueError, match='fold < folds'):
     naming.fold_splits({'a': 'swing'}, 5, 5)
+
+
+def test_write_tracklist_is_whole_or_not_at_all(tmp_path):
+  path = tmp_path / 'tracklist.csv'
+  naming.write_tracklist(str(path), {'B_Tape_1_1940': '1940',
+                                     'A_Tape_1_1925': '1925'})
+  written = path.read_text()
+  assert written.splitlines() == ['title,year', 'A_Tape_1_1925,1925',
+                                  'B_Tape_1_1940,1940']
+  # Titles that cannot be sorted fail mid-write: the earlier file stays,
+  # and no temporary file is left beside it.
+  with pytest.raises(TypeError):
+    naming.write_tracklist(str(path), {'C_Tape_1_1950': '1950', 3: '1930'})
+  assert path.read_text() == written
+  assert [p.name for p in tmp_path.iterdir()] == ['tracklist.csv']
