@@ -25,9 +25,10 @@ def predict_split(model, data_dir, info, split, *, batch_size=32, memo=None):
     batch_size: windows per batch.
     memo: None, or a dict {`fingerprint` of a window: the model's output
       row for it} that this reads and fills: a window already in it is not
-      run through the model again. One memo per model; the K folds of a
-      corpus hold the same windows, split differently, so a memo shared
-      over them runs each window once instead of K times.
+      run through the model again. For a model of one output row per
+      window; one memo per model. The K folds of a corpus hold the same
+      windows, split differently, so a memo shared over them runs each
+      window once instead of K times.
 
   Returns:
     (probs [N, eras] float, labels [N] int, tape_ids [N] str), in the
