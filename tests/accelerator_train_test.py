@@ -81,3 +81,47 @@ def test_corpus_train_and_scores_chain(tiny_records, tmp_path):
   report = fold_report.aggregate_folds(folds)  # As jazzcnn.aggregate reads.
   assert report['windows'] == 2 * dataset_info.windows(info, 'test')
   assert report['tapes'] == 2 * len(info['splits']['test']['tape_ids'])
+
+
+def _tool():
+  """tools/accelerator_train.py as a module (on this TensorFlow backend)."""
+  sys.path.insert(0, str(TOOLS))
+  try:
+    import accelerator_train  # pylint: disable=g-import-not-at-top
+  finally:
+    sys.path.remove(str(TOOLS))
+  return accelerator_train
+
+
+def test_spec_mask_masks_whole_bands_and_frames_in_training_only():
+  mask = _tool().SpecMask(max_freq=10, max_time=20, masks=2)
+  x = np.ones((8, 96, 100, 1), np.float32)
+  np.testing.assert_array_equal(mask(x, training=False), x)
+  masked = np.asarray(mask(x, training=True))
+  zero = masked == 0
+  rows = zero.all(axis=(2, 3))  # Whole mel bands.
+  cols = zero.all(axis=(1, 3))  # Whole frames.
+  # Every zero is in a masked band or frame, and no more than the widths.
+  np.testing.assert_array_equal(zero[..., 0],
+                                rows[:, :, None] | cols[:, None, :])
+  assert (rows.sum(axis=1) <= 20).all() and (cols.sum(axis=1) <= 40).all()
+  assert rows.sum() > 0 and cols.sum() > 0
+  assert len({m.tobytes() for m in masked}) > 1  # Differs per example.
+
+
+def test_mixup_mixes_powers_as_waveforms_would():
+  tool = _tool()
+  power = np.random.default_rng(0).uniform(0, 1e-2, (4, 6)).astype(np.float32)
+  loud = np.log10(1 + 1e4 * power)
+  spec = np.stack([loud, np.zeros_like(loud)])  # A sound, then silence.
+  labels = np.eye(2, dtype=np.float32)
+  mixed, mixed_labels = tool.mixup(spec, labels, np.array([0.5, 1.0]))
+  # The sound at half its amplitude (a quarter of its power) over silence;
+  # the silence, weighted 1, stays silent.
+  np.testing.assert_allclose(mixed[0], np.log10(1 + 1e4 * power / 4),
+                             rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(mixed[1], 0, atol=1e-6)
+  np.testing.assert_allclose(mixed_labels, [[0.5, 0.5], [0, 1]])
+  same, same_labels = tool.mixup(spec, labels, np.ones(2))
+  np.testing.assert_allclose(same, spec, rtol=1e-5, atol=1e-6)
+  np.testing.assert_array_equal(same_labels, labels)

@@ -24,8 +24,9 @@ any sample; the spectrogram is read in 8 bits (its max / 255 per step);
 balanced batches draw windows with replacement; an epoch is the mean
 train split's length over the folds, so every fold runs the same steps
 and compiles once; shortres sees musicnn's 96-band log10(1 + 10^4 x)
-spectrogram, not kapre's 128-band dB one, and trains without SpecAugment
-and mixup.
+spectrogram, not kapre's 128-band dB one; `shortres` trains without
+SpecAugment and mixup, `shortres_aug` with them (mixup of powers, as the
+corpus holds no waveforms: `mixup`).
 
 Writes --out: an npz with, for each recipe, fold and split (validation,
 test), the window probabilities (`<recipe>/<fold>/<split>`), and `log`
@@ -73,6 +74,8 @@ class Recipe:
   label_smoothing: float = 0.1
   dropout: float = 0.5
   width: float = 1.0
+  spec_mask: bool = False  # SpecAugment masking (`SpecMask`).
+  mixup: float = 0.0  # Beta(α, α); 0: none (`mixup`).
 
 
 RECIPES = {
@@ -85,6 +88,10 @@ RECIPES = {
     # flags/gpu.cfg (default.cfg's recipe at batch 64) from random weights.
     'shortres': Recipe('shortres', learning_rate=1e-3, epochs=40,
                        batch_size=64, warmup_steps=100),
+    # flags/gpu.cfg whole: with default.cfg's SpecAugment and mixup.
+    'shortres_aug': Recipe('shortres', learning_rate=1e-3, epochs=40,
+                           batch_size=64, warmup_steps=100, spec_mask=True,
+                           mixup=0.2),
 }
 
 
@@ -109,14 +116,68 @@ class Interleave(keras.layers.Layer):
                              (-1, 2 * a.shape[1]))
 
 
-def spectrogram_front(x, **unused):
+class SpecMask(keras.layers.Layer):
+  """`jazzcnn.layers.SpecMask` on keras.ops: in training, each example's
+  `masks` frequency bands of up to `max_freq` bins and `masks` time spans
+  of up to `max_time` frames of [batch, freq, time, 1] are set to 0."""
+
+  def __init__(self, max_freq=16, max_time=64, masks=2, seed=0, **kwargs):
+    super().__init__(**kwargs)
+    self.max_freq, self.max_time, self.masks = max_freq, max_time, masks
+    self.seed_generator = keras.random.SeedGenerator(seed)
+
+  def call(self, x, training=None):
+    if not training:
+      return x
+    batch = keras.ops.shape(x)[0]
+    keep = keras.ops.ones_like(x, dtype='bool')
+    for axis, widest in ((1, self.max_freq), (2, self.max_time)):
+      size = x.shape[axis]
+      positions = keras.ops.arange(size)
+      for _ in range(self.masks):
+        width = keras.random.randint((batch,), 0, widest + 1,
+                                     seed=self.seed_generator)
+        start = keras.random.randint((batch,), 0, 2**30,
+                                     seed=self.seed_generator)
+        start = start % keras.ops.maximum(size - width, 1)
+        hit = keras.ops.logical_and(
+            positions[None, :] >= start[:, None],
+            positions[None, :] < (start + width)[:, None])
+        shape = [-1, 1, 1, 1]
+        shape[axis] = size
+        keep = keras.ops.logical_and(
+            keep, keras.ops.logical_not(keras.ops.reshape(hit, shape)))
+    return keras.ops.where(keep, x, keras.ops.zeros_like(x))
+
+
+def spectrogram_front(x, spec_mask=False, **unused):
   """shortres' front end on a spectrogram [batch, frames, mels]:
-  [batch, mels, frames, 1], batch-normalised (`normalize='batch'`)."""
+  [batch, mels, frames, 1], batch-normalised (`normalize='batch'`), then
+  masked in training with `spec_mask`, as `frontends.log_melspectrogram`."""
   del unused
   x = keras.layers.Permute((2, 1))(x)
   x = keras.layers.Reshape((x.shape[1], x.shape[2], 1))(x)
-  return keras.layers.BatchNormalization(momentum=0.9, dtype='float32',
-                                         name='normalize')(x)
+  x = keras.layers.BatchNormalization(momentum=0.9, dtype='float32',
+                                      name='normalize')(x)
+  return SpecMask(name='spec_mask', dtype='float32')(x) if spec_mask else x
+
+
+def mixup(spec, labels, lam):
+  """`input_pipeline.mixup` on musicnn spectrograms: each example mixed
+  with the batch's reverse, waveform weights `lam` [batch] and 1 − lam.
+
+  The corpus holds log10(1 + 10^4 P) of the mel power P, not waveforms,
+  so the mix is of powers: a waveform scaled by λ has λ² the power, and
+  the power of a sum of two unrelated sounds is near the sum of their
+  powers (exact when either is silent). The labels mix as
+  `input_pipeline.mixup`'s do, by λ.
+  """
+  power = (np.power(10.0, spec) - 1.0) / 1e4
+  w = lam[:, None, None]
+  mixed = w**2 * power + (1 - w)**2 * power[::-1]
+  lam = lam[:, None]
+  return (np.log10(1.0 + 1e4 * mixed).astype(spec.dtype),
+          lam * labels + (1 - lam) * labels[::-1])
 
 
 def load_modules():
@@ -156,6 +217,7 @@ def build(mods, recipe, frames, mels, eras, weights):
     x = mods['musicnn'].network(x, dropout=recipe.dropout)['penultimate']
   else:
     x = mods['shortres'].shortres(spec, sample_rate=16000, width=recipe.width,
+                                  spec_mask=recipe.spec_mask,
                                   embedding_name='chunk_embedding')
   embedding = keras.layers.Identity(name='embedding')(x)
   x = keras.layers.Dropout(recipe.dropout, name='embedding_dropout')(embedding)
@@ -220,6 +282,8 @@ def train_fold(model, embed, head, recipe, data, rng, steps_per_epoch,
       start = rng.integers(0, train['spec'].shape[1] - chunk + 1, len(idx))
       x = np.stack([train['spec'][i, s:s + chunk] for i, s in zip(idx, start)])
       y = np.eye(head.units, dtype='float32')[train['label'][idx]]
+      if recipe.mixup:
+        x, y = mixup(x, y, rng.beta(recipe.mixup, recipe.mixup, len(idx)))
       loss = float(np.asarray(model.train_on_batch(x, y)))
       if not np.isfinite(loss):
         raise FloatingPointError(f'loss {loss} in epoch {epoch + 1}')
