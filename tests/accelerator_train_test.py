@@ -14,6 +14,7 @@ import pathlib
 import subprocess
 import sys
 
+import keras
 import numpy as np
 
 from jazzcnn import dataset_info
@@ -83,18 +84,21 @@ def test_corpus_train_and_scores_chain(tiny_records, tmp_path):
   assert report['tapes'] == 2 * len(info['splits']['test']['tape_ids'])
 
 
-def _tool():
-  """tools/accelerator_train.py as a module (on this TensorFlow backend)."""
-  sys.path.insert(0, str(TOOLS))
-  try:
-    import accelerator_train  # pylint: disable=g-import-not-at-top
-  finally:
-    sys.path.remove(str(TOOLS))
+def _tool(monkeypatch):
+  """tools/accelerator_train.py as a module, on this process's backend.
+
+  Importing it sets KERAS_BACKEND to jax where it is unset, which every
+  later test's subprocess would inherit: it is set (and then restored)
+  around the import.
+  """
+  monkeypatch.setenv('KERAS_BACKEND', keras.backend.backend())
+  monkeypatch.syspath_prepend(str(TOOLS))
+  import accelerator_train  # pylint: disable=g-import-not-at-top
   return accelerator_train
 
 
-def test_spec_mask_masks_whole_bands_and_frames_in_training_only():
-  mask = _tool().SpecMask(max_freq=10, max_time=20, masks=2)
+def test_spec_mask_masks_whole_bands_and_frames_in_training_only(monkeypatch):
+  mask = _tool(monkeypatch).SpecMask(max_freq=10, max_time=20, masks=2)
   x = np.ones((8, 96, 100, 1), np.float32)
   np.testing.assert_array_equal(mask(x, training=False), x)
   masked = np.asarray(mask(x, training=True))
@@ -109,8 +113,8 @@ def test_spec_mask_masks_whole_bands_and_frames_in_training_only():
   assert len({m.tobytes() for m in masked}) > 1  # Differs per example.
 
 
-def test_mixup_mixes_powers_as_waveforms_would():
-  tool = _tool()
+def test_mixup_mixes_powers_as_waveforms_would(monkeypatch):
+  tool = _tool(monkeypatch)
   power = np.random.default_rng(0).uniform(0, 1e-2, (4, 6)).astype(np.float32)
   loud = np.log10(1 + 1e4 * power)
   spec = np.stack([loud, np.zeros_like(loud)])  # A sound, then silence.
