@@ -3,7 +3,8 @@
 Each is a logistic regression (standardised features, balanced class
 weights, L2) on fixed per-window features, its regularisation C chosen from
 `CS` on the validation split (the strongest within one standard error of
-the best balanced accuracy, `fit`) and then fitted on the train split
+the best balanced accuracy, the error resampling the split's groups of
+tapes, `fit`) and then fitted on the train split
 alone, as the CNN is (validation picks its best epoch):
 
 - `mel_stats`: each log-mel band's mean and standard deviation over the
@@ -190,43 +191,57 @@ HEADS = {
 }
 
 
-def _balanced_accuracy_se(y, predicted):
+def validation_error(y_val, predicted, val_units=None):
+  """The one-standard-error rule's error of a validation balanced accuracy:
+  the bootstrap error resampling `val_units` (each window's group or tape)
+  within each era (`metrics.standard_error`), or, without units or where no
+  era has two to resample, the binomial error of windows taken as
+  independent (`metrics.balanced_accuracy_se`, a lower bound)."""
+  y_val, predicted = np.asarray(y_val), np.asarray(predicted)
+  num_classes = int(max(y_val.max(), predicted.max())) + 1
+  if val_units is not None:
+    units, unit_of = np.unique(np.asarray(val_units), return_inverse=True)
+    unit_labels = np.zeros(len(units), np.int64)
+    unit_labels[unit_of] = y_val
+    error = metrics.standard_error(
+        unit_labels, metrics.unit_counts(unit_of, predicted, num_classes),
+        metrics.balanced_accuracy)
+    if error is not None:
+      return error
   return metrics.balanced_accuracy_se(
-      metrics.confusion(y, predicted, max(y.max(), predicted.max()) + 1))
+      metrics.confusion(y_val, predicted, num_classes))
 
 
-def fit(x, y, x_val, y_val, *, head='logistic', seed=0):
+def fit(x, y, x_val, y_val, val_units=None, *, head='logistic', seed=0):
   """The fitted scikit-learn classifier: standardise, then `head` (a key of
   `HEADS`), fitted on (x, y) alone.
 
   Its regularisation is the strongest of the head's grid whose validation
   balanced accuracy is within one standard error of the best one's (the
-  one-standard-error rule; `metrics.balanced_accuracy_se`). Taking the
-  plain best was fragile: on a few hundred validation windows, regularisations
-  a few thousandths apart traded places with float-level changes in the
+  one-standard-error rule). The error is `validation_error`'s: with
+  `val_units` (the group or tape of each validation window) it resamples
+  them, since a tape's windows are not independent evidence; without, it
+  is the smaller binomial error of independent windows. Taking the plain
+  best was fragile: on a few hundred validation windows, regularisations a
+  few thousandths apart traded places with float-level changes in the
   features, and their test scores differed by up to 0.1 (BENCHMARKS.md).
   """
   make, grid = HEADS[head]
   classifier = pipeline.Pipeline([('scale', preprocessing.StandardScaler()),
                                   ('head', make(seed))])
-  search = model_selection.GridSearchCV(
-      classifier, {f'head__{k}': v for k, v in grid.items()},
-      scoring={'score': 'balanced_accuracy',
-               'se': sk_metrics.make_scorer(_balanced_accuracy_se)},
-      cv=model_selection.PredefinedSplit([-1] * len(y) + [0] * len(y_val)),
-      refit=False)
   weights = class_weight.compute_sample_weight('balanced', y)
-  # Validation's weights are never used (it is only scored); they fill the
-  # rows GridSearchCV indexes.
-  search.fit(np.concatenate([x, x_val]), np.concatenate([y, y_val]),
-             head__sample_weight=np.concatenate([weights, np.ones(len(y_val))]))
-  results = search.cv_results_
-  scores = results['mean_test_score']
+  fitted, scores, predictions = [], [], []
+  # One key a head: the grid keeps its order, strongest first.
+  for params in model_selection.ParameterGrid(
+      {f'head__{k}': v for k, v in grid.items()}):
+    candidate = base.clone(classifier).set_params(**params).fit(
+        x, y, head__sample_weight=weights)
+    predictions.append(candidate.predict(x_val))
+    scores.append(sk_metrics.balanced_accuracy_score(y_val, predictions[-1]))
+    fitted.append(candidate)
   best = int(np.argmax(scores))
-  within = scores >= scores[best] - results['mean_test_se'][best]
-  chosen = int(np.argmax(within))  # The first True: the strongest.
-  return base.clone(classifier).set_params(**results['params'][chosen]).fit(
-      x, y, head__sample_weight=weights)
+  error = validation_error(y_val, predictions[best], val_units)
+  return next(f for f, s in zip(fitted, scores) if s >= scores[best] - error)
 
 
 def group_subset(tapes, labels, info, fraction, seed):
@@ -273,9 +288,11 @@ def probabilities(data_dir, info, split, name, *, head='logistic',
   if train_fraction != 1:
     keep = group_subset(tapes_train, y_train, info, train_fraction, seed)
     x_train, y_train = x_train[keep], y_train[keep]
-  x_val, y_val, _ = split_features(data_dir, info, 'validation', name,
-                                   batch_size=batch_size, memos=memos)
-  classifier = fit(x_train, y_train, x_val, y_val, head=head)
+  x_val, y_val, tapes_val = split_features(
+      data_dir, info, 'validation', name, batch_size=batch_size, memos=memos)
+  group = evaluate_lib.split_groups(tapes_val, y_val, info)
+  classifier = fit(x_train, y_train, x_val, y_val,
+                   [group[t] for t in tapes_val], head=head)
   x, y, tapes = split_features(data_dir, info, split, name,
                                batch_size=batch_size, memos=memos)
   probs = np.zeros((len(x), len(info['eras'])), np.float64)

@@ -50,6 +50,58 @@ def test_fit_takes_the_strongest_c_within_one_standard_error_of_the_best():
   assert min(within) not in (best, min(baselines.CS))
 
 
+def _tapes(n_tapes, per_tape, dims, shift, seed):
+  """Like _blobs, in tapes of per_tape windows that share a random offset:
+  a tape's windows are not independent. Returns x, y and each window's
+  tape."""
+  rng = np.random.default_rng(seed)
+  tape = np.repeat(np.arange(n_tapes), per_tape)
+  y = tape % 2
+  x = rng.normal(size=(n_tapes, dims))[tape] + rng.normal(size=(len(y), dims))
+  x[:, 0] += shift * (2 * y - 1)
+  return x, y, tape
+
+
+def test_validation_error_resamples_tapes_when_given():
+  _, y, tape = _tapes(20, 5, 1, 0.0, 0)
+  # Half of each era's tapes right, every window of a tape alike.
+  predicted = np.where(tape % 4 < 2, y, 1 - y)
+  windows = baselines.validation_error(y, predicted)
+  assert windows == pytest.approx(jazzcnn_metrics.balanced_accuracy_se(
+      jazzcnn_metrics.confusion(y, predicted, 2)))
+  # Ten tapes an era, each right or wrong whole: recall's error is
+  # sqrt(0.25 / 10) (the bootstrap's plug-in variance), the balanced
+  # accuracy's sqrt(2 x 0.25 / 10) / 2, not the windows' sqrt(0.25 / 50).
+  tapes = baselines.validation_error(y, predicted, tape)
+  assert tapes == pytest.approx(np.sqrt(0.5 / 10) / 2, rel=0.1)
+  assert tapes > 2 * windows
+  # A tape an era: nothing to resample, so the windows' error.
+  one = np.array([0, 0, 1, 1])
+  assert baselines.validation_error(one, one[::-1], [0, 0, 1, 1]) == (
+      baselines.validation_error(one, one[::-1]))
+
+
+def test_fit_with_tapes_takes_the_rule_on_their_error():
+  x, y, _ = _tapes(8, 5, 50, 0.8, 33)
+  x_val, y_val, tape_val = _tapes(12, 5, 50, 0.8, 133)
+  scores, predicted = {}, {}
+  for c in baselines.CS:
+    one = baselines.fit(x, y, x, y)  # Any C; then set this one and refit.
+    one.set_params(head__C=c).fit(x, y)
+    predicted[c] = one.predict(x_val)
+    scores[c] = metrics.balanced_accuracy_score(y_val, predicted[c])
+  best = max(scores, key=scores.get)
+
+  def rule(units):
+    error = baselines.validation_error(y_val, predicted[best], units)
+    return min(c for c in baselines.CS if scores[c] >= scores[best] - error)
+
+  assert baselines.fit(x, y, x_val, y_val, tape_val)[-1].C == rule(tape_val)
+  assert baselines.fit(x, y, x_val, y_val)[-1].C == rule(None)
+  # Here the tapes' larger error reaches a stronger C than the windows'.
+  assert rule(tape_val) < rule(None)
+
+
 def _pieces():
   """Window tape ids and labels: era 0 has 10 artists, era 1 has 4; each
   artist two tapes of three windows (a group under artist_era)."""

@@ -33,10 +33,11 @@ def balanced_accuracy(matrix):
 
 
 def balanced_accuracy_se(matrix):
-  """Standard error of `balanced_accuracy`: each class's recall a binomial
-  proportion over its windows, sqrt(sum r (1 - r) / n) / classes. Windows
-  of one tape are not independent, so this is a lower bound; it sizes the
-  noise in choosing among near ties (`baselines.fit`), not an interval."""
+  """Standard error of `balanced_accuracy` were windows independent: each
+  class's recall a binomial proportion over its windows, sqrt(sum r (1 - r)
+  / n) / classes. Windows of one tape are not, so this is a lower bound;
+  `standard_error` resamples tapes instead, and `baselines.fit` falls back
+  on this one only where no class has two tapes to resample."""
   matrix = np.asarray(matrix, np.float64)
   support = matrix.sum(axis=1)
   present = support > 0
@@ -92,26 +93,10 @@ def unit_counts(unit_of, predicted, num_classes):
   return counts
 
 
-def interval(unit_labels, counts, score, *, confidence=CONFIDENCE,
-             n_resamples=RESAMPLES, seed=0):
-  """A percentile bootstrap interval of `score`, resampling units per class.
-
-  Units (tapes or groups) are resampled with replacement within each true
-  class (a stratified bootstrap: every resample keeps every class, as the
-  balanced scores need), with scipy.stats.bootstrap. A class with a single
-  unit cannot be resampled and stays as it is.
-
-  Args:
-    unit_labels: [units] true class of each unit.
-    counts: [units, classes] its predictions' counts (`unit_counts`).
-    score: a function of a confusion matrix, e.g. `balanced_accuracy`.
-    confidence: of the interval.
-    n_resamples: bootstrap resamples.
-    seed: of the resampling.
-
-  Returns:
-    [low, high], or None when no class has two units.
-  """
+def _bootstrap(unit_labels, counts, score, *, confidence=CONFIDENCE,
+               n_resamples=RESAMPLES, seed=0):
+  """scipy.stats.bootstrap of `score`, resampling units within each true
+  class; None when no class has two units (see `interval`)."""
   unit_labels, counts = np.asarray(unit_labels), np.asarray(counts)
   k = counts.shape[1]
   fixed = np.zeros((k, k), np.int64)
@@ -134,12 +119,53 @@ def interval(unit_labels, counts, score, *, confidence=CONFIDENCE,
 
   with warnings.catch_warnings():
     warnings.simplefilter('ignore')  # Degenerate (constant) statistics.
-    result = stats.bootstrap(
+    return stats.bootstrap(
         samples, statistic, n_resamples=n_resamples, paired=False,
         vectorized=False, confidence_level=confidence, method='percentile',
         rng=np.random.default_rng(seed))
+
+
+def interval(unit_labels, counts, score, *, confidence=CONFIDENCE,
+             n_resamples=RESAMPLES, seed=0):
+  """A percentile bootstrap interval of `score`, resampling units per class.
+
+  Units (tapes or groups) are resampled with replacement within each true
+  class (a stratified bootstrap: every resample keeps every class, as the
+  balanced scores need), with scipy.stats.bootstrap. A class with a single
+  unit cannot be resampled and stays as it is.
+
+  Args:
+    unit_labels: [units] true class of each unit.
+    counts: [units, classes] its predictions' counts (`unit_counts`).
+    score: a function of a confusion matrix, e.g. `balanced_accuracy`.
+    confidence: of the interval.
+    n_resamples: bootstrap resamples.
+    seed: of the resampling.
+
+  Returns:
+    [low, high], or None when no class has two units.
+  """
+  result = _bootstrap(unit_labels, counts, score, confidence=confidence,
+                      n_resamples=n_resamples, seed=seed)
+  if result is None:
+    return None
   low, high = result.confidence_interval
   return [float(low), float(high)]
+
+
+def standard_error(unit_labels, counts, score, *, n_resamples=RESAMPLES,
+                   seed=0):
+  """The bootstrap standard error of `score`, resampling units (tapes or
+  groups) within each true class as `interval` does: the noise a score
+  carries when a tape's windows are not independent evidence.
+
+  Returns:
+    The error (the resampled scores' standard deviation), or None when no
+    class has two units.
+  """
+  result = _bootstrap(unit_labels, counts, score, n_resamples=n_resamples,
+                      seed=seed)
+  return None if result is None else float(result.standard_error)
 
 
 def knn_agreement(similarity, labels, *, k=1, groups=None):

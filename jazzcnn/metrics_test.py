@@ -81,6 +81,23 @@ def test_a_class_with_one_tape_is_kept_fixed_and_none_without_two():
                           metrics.balanced_accuracy) is None
 
 
+def test_standard_error_is_the_spread_over_resampled_tapes():
+  assert metrics.standard_error(*_units(5, lambda c, i: True),
+                                metrics.balanced_accuracy) == 0
+  # Half of each class's 8 tapes right: each recall's bootstrap error is
+  # sqrt(0.25 / 8), the mean of three recalls' sqrt(3 x 0.25 / 8) / 3.
+  half = _units(8, lambda c, i: i % 2 == 0)
+  error = metrics.standard_error(*half, metrics.balanced_accuracy, seed=2)
+  assert error == pytest.approx(np.sqrt(3 * 0.25 / 8) / 3, rel=0.1)
+  # Three windows a tape counted as independent would say sqrt(3) less.
+  matrix = half[1][np.argsort(half[0], kind='stable')].reshape(
+      3, 8, 3).sum(axis=1)
+  assert metrics.balanced_accuracy_se(matrix) == pytest.approx(
+      np.sqrt(3 * 0.25 / 24) / 3)
+  assert metrics.standard_error(np.array([0, 1]), np.eye(2, dtype=int),
+                                metrics.balanced_accuracy) is None
+
+
 def test_knn_agreement_leaves_one_out_and_can_exclude_the_artist():
   # Two tight clusters; tape 4 (label b) sits in cluster a.
   points = np.array([[1, 0], [0.99, 0.1], [0.98, 0.12], [0, 1], [0.97, 0.2],
