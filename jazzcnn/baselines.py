@@ -267,6 +267,21 @@ def group_subset(tapes, labels, info, fraction, seed):
   return np.array([g in kept for g in group_of], bool)
 
 
+FITTED_ON = ('train', 'validation')  # A head's fit, and its C's choice.
+
+
+def check_splits(data_dir, info, splits=FITTED_ON):
+  """Raises ValueError, naming the split, unless each of `splits` has
+  windows: a baseline is fitted on train with its C chosen on validation.
+  """
+  for split in splits:
+    try:
+      dataset_info.split_files(data_dir, info, split)
+    except ValueError as e:
+      raise ValueError(f'{e}: the baselines fit on the train split and '
+                       'choose C on the validation split') from e
+
+
 def probabilities(data_dir, info, split, name, *, head='logistic',
                   batch_size=32, train_fraction=1.0, seed=0, memos=None):
   """Window probabilities [N, eras] of baseline `name` on `split`, `head`

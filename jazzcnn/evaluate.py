@@ -60,6 +60,11 @@ def main(argv):
     dataset_info.split_files(_DATA_DIR.value, info, _SPLIT.value)
   except ValueError as e:
     raise app.UsageError(str(e))
+  if _BASELINES.value:
+    try:
+      baselines.check_splits(_DATA_DIR.value, info)
+    except ValueError as e:
+      raise app.UsageError(f'{e} (--baselines= for none)')
   if info['eras'] != meta['eras']:
     raise app.UsageError(f'the model knows eras {meta["eras"]}, the records '
                          f'hold {info["eras"]}')

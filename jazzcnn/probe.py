@@ -112,6 +112,8 @@ def _check(argv):
   for data_dir in argv[1:]:
     try:
       infos.append(dataset_info.read(data_dir))
+      baselines.check_splits(data_dir, infos[-1],
+                             baselines.FITTED_ON + ('test',))
     except ValueError as e:
       raise app.UsageError(str(e))
   if any(info['eras'] != infos[0]['eras'] for info in infos):

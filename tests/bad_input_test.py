@@ -6,6 +6,7 @@ problem (the per-file lines of predict/embed are one line per file), that
 there is no traceback, and that nothing was written under a final name.
 """
 
+import json
 import os
 import re
 import shutil
@@ -19,7 +20,9 @@ import conftest
 # (text), `latin1.csv` (a non-UTF-8 track list), `empty/` (a directory);
 # {records} the tiny records; {damaged} a copy with a flipped byte in a
 # train shard; {model} the smoke run's model dir; {tape} one tiny tape;
-# {tmp}/cut a model dir whose export was cut short (no eras.json).
+# {tmp}/cut a model dir whose export was cut short (no eras.json);
+# {noval} records with an empty validation split (as --split_fractions=
+# 0.9,0,0.1 builds them).
 CASES = [
     ('beam_pipelines.build_records', ['--input={tmp}/none/*.mp3'],
      'no MP3/FLAC/OGG/WAV files in --input='),
@@ -89,6 +92,13 @@ CASES = [
      '--train_fractions must be numbers in (0, 1], got 0.5,1.5'),
     ('jazzcnn.probe', ['{records}', '--output={tmp}/afile/probe.json'],
      '--output={tmp}/afile cannot be written'),
+    ('jazzcnn.probe', ['{noval}'],
+     "split 'validation' of {noval} is empty"),
+    ('jazzcnn.evaluate', ['--model_dir={model}', '--data_dir={noval}',
+                          '--baselines=mel_stats', '--output_dir={tmp}/eval'],
+     "split 'validation' of {noval} is empty; rebuild with more tapes or "
+     'other --split_fractions: the baselines fit on the train split and '
+     'choose C on the validation split (--baselines= for none)'),
 ]
 
 
@@ -105,6 +115,24 @@ def damaged(tiny_records, tmp_path_factory):
   return copy, shard
 
 
+@pytest.fixture(scope='module')
+def no_validation(tiny_records, tmp_path_factory):
+  """A copy of the tiny records whose validation split is empty."""
+  data_dir, info = tiny_records
+  copy = str(tmp_path_factory.mktemp('noval') / 'records')
+  shutil.copytree(data_dir, copy)
+  info = json.loads(json.dumps(info))
+  split = info['splits']['validation']
+  for name in split['files']:
+    os.remove(os.path.join(copy, name))
+  split.update(windows=0, tapes=0, hours=0.0, files=[], tape_ids=[],
+               groups=[], windows_per_era={e: 0 for e in info['eras']},
+               tapes_per_era={e: 0 for e in info['eras']})
+  with open(os.path.join(copy, 'dataset_info.json'), 'w') as f:
+    json.dump(info, f)
+  return copy
+
+
 def _files(root):
   return sorted(os.path.relpath(os.path.join(d, f), root)
                 for d, _, files in os.walk(root) for f in files)
@@ -114,7 +142,7 @@ def _files(root):
                          ids=[f'{c[0].split(".")[1]}-{i}'
                               for i, c in enumerate(CASES)])
 def test_bad_input_is_one_line(command, args, says, tmp_path, tiny_records,
-                               tiny_tapes, smoke_run, damaged):
+                               tiny_tapes, smoke_run, damaged, no_validation):
   (tmp_path / 'afile').write_text('not a directory, not audio\n')
   (tmp_path / 'latin1.csv').write_bytes(b'title,year\nCaf\xe9_Tape_1925,1925\n')
   (tmp_path / 'empty').mkdir()
@@ -123,6 +151,7 @@ def test_bad_input_is_one_line(command, args, says, tmp_path, tiny_records,
   tape = sorted(p for p in os.listdir(tiny_tapes) if p.endswith('.wav'))[0]
   values = dict(tmp=tmp_path, records=tiny_records[0], damaged=damaged[0],
                 shard=damaged[1], model=smoke_run[2], tapes=tiny_tapes,
+                noval=no_validation,
                 tape=os.path.join(tiny_tapes, tape))
   before = _files(tmp_path)
   result = conftest.run(
