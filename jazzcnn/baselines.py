@@ -267,14 +267,11 @@ def group_subset(tapes, labels, info, fraction, seed):
   return np.array([g in kept for g in group_of], bool)
 
 
-FITTED_ON = ('train', 'validation')  # A head's fit, and its C's choice.
-
-
-def check_splits(data_dir, info, splits=FITTED_ON):
-  """Raises ValueError, naming the split, unless each of `splits` has
+def check_splits(data_dir, info):
+  """Raises ValueError, naming the split, unless train and validation have
   windows: a baseline is fitted on train with its C chosen on validation.
   """
-  for split in splits:
+  for split in ('train', 'validation'):
     try:
       dataset_info.split_files(data_dir, info, split)
     except ValueError as e:

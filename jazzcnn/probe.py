@@ -112,8 +112,8 @@ def _check(argv):
   for data_dir in argv[1:]:
     try:
       infos.append(dataset_info.read(data_dir))
-      baselines.check_splits(data_dir, infos[-1],
-                             baselines.FITTED_ON + ('test',))
+      baselines.check_splits(data_dir, infos[-1])
+      dataset_info.split_files(data_dir, infos[-1], 'test')  # Scored.
     except ValueError as e:
       raise app.UsageError(str(e))
   if any(info['eras'] != infos[0]['eras'] for info in infos):
