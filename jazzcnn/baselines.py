@@ -244,6 +244,13 @@ def fit(x, y, x_val, y_val, val_units=None, *, head='logistic', seed=0):
   return next(f for f, s in zip(fitted, scores) if s >= scores[best] - error)
 
 
+def chosen_regularisation(classifier, head='logistic'):
+  """{parameter: value} of a `fit` classifier's head for its grid's keys,
+  e.g. {'C': 0.01}: what the one-standard-error rule chose."""
+  params = classifier.get_params()
+  return {k: params[f'head__{k}'] for k in HEADS[head][1]}
+
+
 def group_subset(tapes, labels, info, fraction, seed):
   """Which windows [N] of a split belong to a random `fraction` of each
   era's groups (the units the split keeps together,
@@ -282,7 +289,8 @@ def check_splits(data_dir, info):
 def probabilities(data_dir, info, split, name, *, head='logistic',
                   batch_size=32, train_fraction=1.0, seed=0, memos=None):
   """Window probabilities [N, eras] of baseline `name` on `split`, `head`
-  fitted on the train split; with the windows' labels and tape ids.
+  fitted on the train split; with the windows' labels and tape ids, and
+  the regularisation validation chose (`chosen_regularisation`).
 
   With train_fraction < 1 the head is fitted on the windows of that
   fraction of each era's training groups (`group_subset`, drawn by `seed`);
@@ -309,4 +317,4 @@ def probabilities(data_dir, info, split, name, *, head='logistic',
                                batch_size=batch_size, memos=memos)
   probs = np.zeros((len(x), len(info['eras'])), np.float64)
   probs[:, classifier.classes_] = classifier.predict_proba(x)
-  return probs, y, tapes
+  return probs, y, tapes, chosen_regularisation(classifier, head)

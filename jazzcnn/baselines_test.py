@@ -27,6 +27,8 @@ def test_fit_takes_the_smallest_c_when_every_c_separates():
   x_val, y_val = _blobs(20, 3, 10.0, 1)
   classifier = baselines.fit(x, y, x_val, y_val)
   assert classifier[-1].C == min(baselines.CS)
+  assert baselines.chosen_regularisation(classifier) == {
+      'C': min(baselines.CS)}
   assert (classifier.predict(x_val) == y_val).all()
   assert classifier[0].n_samples_seen_ == len(y)  # Fitted on train alone.
 
@@ -150,6 +152,8 @@ def test_every_head_learns_a_separable_set_and_gives_probabilities(head):
   probs = classifier.predict_proba(x_test)
   np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-6)
   assert classifier[0].n_samples_seen_ == len(y)  # Fitted on train alone.
+  (name, value), = baselines.chosen_regularisation(classifier, head).items()
+  assert value in baselines.HEADS[head][1][name]
 
 
 @pytest.mark.parametrize('head', sorted(baselines.HEADS))

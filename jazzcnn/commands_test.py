@@ -9,6 +9,7 @@ import sys
 import numpy as np
 
 import conftest
+from jazzcnn import baselines
 from jazzcnn import export
 from jazzcnn import models
 
@@ -48,6 +49,8 @@ def test_evaluate_writes_metrics_and_confusion_png(smoke_run):
   assert metrics['tapes'] == info['splits']['test']['tapes']
   for name in ('mel_stats', 'musicnn_msd', 'musicnn_stats'):  # The default.
     assert 0 <= metrics['baselines'][name]['window_balanced_accuracy'] <= 1
+    assert metrics['baselines'][name]['regularisation']['C'] in (
+        baselines.CS)
     assert f'{name:13s} window balanced accuracy' in result.stdout
   cached = glob.glob(os.path.join(data_dir, 'baselines-*', '*-test.npz'))
   assert sorted(os.path.basename(p) for p in cached) == [

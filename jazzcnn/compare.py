@@ -96,8 +96,8 @@ def main(argv):
           f'{score(test, "tape_balanced_accuracy")} |', flush=True)
   info = dataset_info.read(_DATA_DIR.value)
   for name in baselines.BASELINES:
-    probs, labels, tapes = baselines.probabilities(_DATA_DIR.value, info, 'test',
-                                                   name)
+    probs, labels, tapes, _ = baselines.probabilities(
+        _DATA_DIR.value, info, 'test', name)
     m = evaluate_lib.split_metrics(probs, labels, tapes, info)
     print(f'| baseline `{name}` (logistic regression) | | | | | | '
           f'{score(m, "window_balanced_accuracy")} | '

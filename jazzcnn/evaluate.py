@@ -74,11 +74,13 @@ def main(argv):
   metrics['split'] = _SPLIT.value
   metrics['baselines'] = {}
   for name in _BASELINES.value:
-    probs, labels, tapes = baselines.probabilities(
+    probs, labels, tapes, chosen = baselines.probabilities(
         _DATA_DIR.value, info, _SPLIT.value, name,
         batch_size=_BATCH_SIZE.value)
-    metrics['baselines'][name] = evaluate_lib.headline(
-        evaluate_lib.split_metrics(probs, labels, tapes, info))
+    metrics['baselines'][name] = {
+        **evaluate_lib.headline(
+            evaluate_lib.split_metrics(probs, labels, tapes, info)),
+        'regularisation': chosen}
   outputs.write_json(posixpath.join(out, 'metrics.json'), metrics)
   plots.confusion_png(metrics['confusion_matrix'], info['eras'],
                       posixpath.join(out, 'confusion.png'),

@@ -68,19 +68,22 @@ def _summary(folds, key):
 
 def _fold_scores(data_dir, info, features, head, fraction, memos):
   """One fold's test scores: the headline on the whole train split, or the
-  mean over --draws draws of `fraction` of it, with each draw's scores."""
+  mean over --draws draws of `fraction` of it, with each draw's scores;
+  each with the regularisation validation chose."""
   if fraction == 1:
-    probs, labels, tapes = baselines.probabilities(
+    probs, labels, tapes, chosen = baselines.probabilities(
         data_dir, info, 'test', features, head=head, memos=memos)
-    return evaluate_lib.headline(
-        evaluate_lib.split_metrics(probs, labels, tapes, info))
+    return {**evaluate_lib.headline(
+        evaluate_lib.split_metrics(probs, labels, tapes, info)),
+            'regularisation': chosen}
   draws = []
   for seed in range(_DRAWS.value):
-    probs, labels, tapes = baselines.probabilities(
+    probs, labels, tapes, chosen = baselines.probabilities(
         data_dir, info, 'test', features, head=head, train_fraction=fraction,
         seed=seed, memos=memos)
     scores = evaluate_lib.split_metrics(probs, labels, tapes, info)
-    draws.append({key: scores[key] for key in KEYS})
+    draws.append({**{key: scores[key] for key in KEYS},
+                  'regularisation': chosen})
   return {**{key: sum(d[key] for d in draws) / len(draws) for key in KEYS},
           'draws': draws}
 

@@ -35,12 +35,14 @@ def test_probe_tabulates_each_head_over_the_folds(tiny_records, tmp_path):
   assert len(logistic['folds']) == 2
   # What the command reports is what the library computes: on the whole
   # train split, and as the mean of the draws of half of it.
-  probs, labels, tapes = baselines.probabilities(data_dir, info, 'test',
-                                                 'mel_stats')
+  probs, labels, tapes, chosen = baselines.probabilities(
+      data_dir, info, 'test', 'mel_stats')
   expected = evaluate_lib.split_metrics(probs, labels, tapes, info)
+  assert logistic['folds'][0]['regularisation'] == chosen
+  assert chosen['C'] in baselines.CS
   draws = []
   for seed in (0, 1):
-    probs, labels, tapes = baselines.probabilities(
+    probs, labels, tapes, _ = baselines.probabilities(
         data_dir, info, 'test', 'mel_stats', train_fraction=0.5, seed=seed)
     draws.append(evaluate_lib.split_metrics(probs, labels, tapes, info))
   for key in ('window_balanced_accuracy', 'tape_balanced_accuracy'):
