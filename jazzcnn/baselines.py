@@ -200,9 +200,7 @@ def validation_error(y_val, predicted, val_units=None):
   y_val, predicted = np.asarray(y_val), np.asarray(predicted)
   num_classes = int(max(y_val.max(), predicted.max())) + 1
   if val_units is not None:
-    units, unit_of = np.unique(np.asarray(val_units), return_inverse=True)
-    unit_labels = np.zeros(len(units), np.int64)
-    unit_labels[unit_of] = y_val
+    unit_of, unit_labels = metrics.units(val_units, y_val)
     error = metrics.standard_error(
         unit_labels, metrics.unit_counts(unit_of, predicted, num_classes),
         metrics.balanced_accuracy)

@@ -176,10 +176,8 @@ def compute_metrics(probs, labels, tape_ids, eras, *, group_of=None,
   tape_predicted = tape_probs.argmax(axis=1)
   tape_matrix = metrics.confusion(tape_labels, tape_predicted, n)
   # Resampling units: groups of tapes, or tapes.
-  units, unit_of_tape = np.unique(
-      [group_of[t] for t in tapes] if group_of else tapes, return_inverse=True)
-  unit_labels = np.zeros(len(units), np.int64)
-  unit_labels[unit_of_tape] = tape_labels
+  unit_of_tape, unit_labels = metrics.units(
+      [group_of[t] for t in tapes] if group_of else tapes, tape_labels)
   tape_index = {t: i for i, t in enumerate(tapes)}
   window_unit = unit_of_tape[[tape_index[t] for t in tape_ids]]
   counts = {
@@ -188,7 +186,7 @@ def compute_metrics(probs, labels, tape_ids, eras, *, group_of=None,
   }
   out = {'eras': list(eras), 'windows': int(len(labels)), 'tapes': len(tapes),
          'resampled': 'groups' if group_of else 'tapes',
-         'resampling_units': len(units),
+         'resampling_units': len(unit_labels),
          'confidence': metrics.CONFIDENCE}
   for level, m in (('window', matrix), ('tape', tape_matrix)):
     for name, score in metrics.SCORES.items():

@@ -77,6 +77,23 @@ SCORES = {'balanced_accuracy': balanced_accuracy, 'macro_f1': macro_f1,
           'accuracy': accuracy}
 
 
+def units(keys, labels):
+  """Resampling units from items keyed by their unit (tape or group).
+
+  Args:
+    keys: [N] each item's unit key.
+    labels: [N] each item's true class (one per unit).
+
+  Returns:
+    (unit_of [N], the index of each item's unit; unit_labels [units], the
+    true class of each unit).
+  """
+  names, unit_of = np.unique(np.asarray(keys), return_inverse=True)
+  unit_labels = np.zeros(len(names), np.int64)
+  unit_labels[unit_of] = labels
+  return unit_of, unit_labels
+
+
 def unit_counts(unit_of, predicted, num_classes):
   """Per resampling unit, its predictions' counts by class.
 
