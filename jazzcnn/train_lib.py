@@ -6,7 +6,6 @@ import logging
 import posixpath
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from jazzcnn import checkpoints
@@ -16,11 +15,11 @@ from jazzcnn import distribute
 from jazzcnn import evaluate_lib
 from jazzcnn import export
 from jazzcnn import input_pipeline
-from jazzcnn import metrics
 from jazzcnn import models
 from jazzcnn import optimization
 from jazzcnn import outputs
 from jazzcnn import records_check
+from jazzcnn import epoch_validation
 
 PRECISIONS = ('', 'mixed_float16', 'mixed_bfloat16')
 RESULTS_FILE = 'results.json'
@@ -142,73 +141,6 @@ def check_architecture(model_dir, config):
   outputs.write_json(path, wanted)
 
 
-def validation_scores(probs, labels, num_eras):
-  """{'loss', 'accuracy', 'balanced_accuracy'} of validation predictions."""
-  matrix = metrics.confusion(labels, probs.argmax(1), num_eras)
-  return {'loss': metrics.cross_entropy(probs, labels),
-          'accuracy': metrics.accuracy(matrix),
-          'balanced_accuracy': metrics.balanced_accuracy(matrix)}
-
-
-# The most memory the validation features of a frozen model may take; a
-# larger split runs through the whole model each epoch.
-MAX_CACHED_BYTES = 1 << 30
-
-
-class CachedValidation:
-  """`evaluate_lib.predict_split` of validation, the fixed layers run once.
-
-  Under `freeze` the layers before `models.frozen_split`'s cut never
-  change, so their outputs for the validation windows are computed on the
-  first call and kept; every call then runs only the layers that train.
-  The predictions are the whole model's. For musicnn_msd this removes most
-  of an epoch's work: a training window sends one 3 s chunk through the
-  front end, a validation window all five.
-  """
-
-  def __init__(self, features, head, data_dir, info, batch_size):
-    self._features, self._head = features, head
-    self._data_dir, self._info, self._batch = data_dir, info, batch_size
-    # (outputs [windows * rows, ...], labels, tape ids, rows per window).
-    self._cache = None
-
-  def __call__(self):
-    """(probs [N, eras], labels [N], tape_ids [N]), as predict_split's."""
-    if self._cache is None:
-      outputs, labels, tapes = evaluate_lib.predict_split(
-          self._features, self._data_dir, self._info, 'validation',
-          batch_size=self._batch)
-      self._cache = outputs, labels, tapes, len(outputs) // len(labels)
-    outputs, labels, tapes, rows = self._cache
-    head = models.inference_fn(self._head)
-    step = self._batch * rows  # A batch of whole windows.
-    probs = [head(outputs[i:i + step]).numpy()
-             for i in range(0, len(outputs), step)]
-    return np.concatenate(probs), labels, tapes
-
-
-def validation_predictor(model, data_dir, info, config):
-  """A function of no arguments → the model's validation predictions now.
-
-  (probs, labels, tape_ids) as `evaluate_lib.predict_split` returns them:
-  through a `CachedValidation` when the model has frozen layers to cut at
-  and their validation outputs fit in `MAX_CACHED_BYTES`.
-  """
-  split = models.frozen_split(model, config.model)  # None unless frozen.
-  if split:
-    features, head = split
-    one = features(np.zeros((1, info['window_samples']), np.int16),
-                   training=False)
-    size = one.numpy().nbytes * dataset_info.windows(info, 'validation')
-    if size <= MAX_CACHED_BYTES:
-      return CachedValidation(features, head, data_dir, info,
-                              config.batch_size)
-    logging.info('validation features would take %.1f GiB: validation '
-                 'runs through the whole model', size / 2**30)
-  return lambda: evaluate_lib.predict_split(
-      model, data_dir, info, 'validation', batch_size=config.batch_size)
-
-
 def _build(config, info, total_steps, strategy):
   keras.utils.set_random_seed(config.seed)
   keras.mixed_precision.set_global_policy(config.mixed_precision or 'float32')
@@ -274,13 +206,12 @@ def _start(data_dir, model_dir, strategy, config):
   return info, out_dir, is_chief, steps, model, manager
 
 
-
 def _finish(model, data_dir, model_dir, info, config, *, start, best_dir,
             is_chief, validation):
   """Restores the best epoch, scores it, and (chief) exports it.
 
   `validation()` → the model's validation predictions (see
-  `validation_predictor`).
+  `epoch_validation.predictor`).
   """
   step = int(model.optimizer.iterations.numpy())
   best = checkpoints.restore_best(model, best_dir)
@@ -334,12 +265,15 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
       one_hot=True, mixup_alpha=config.mixup,
       seed=config.seed if config.deterministic else None,
       deterministic=config.deterministic)
-  validation = validation_predictor(model, data_dir, info, config)
+  validation = epoch_validation.predictor(
+      model, data_dir, info, architecture=config.model,
+      batch_size=config.batch_size)
   preemption = checkpoints.Preemption()
   best_dir = posixpath.join(out_dir, checkpoints.BEST_DIR)
   callbacks = [
       checkpoints.Validation(
-          lambda: validation_scores(*validation()[:2], len(info['eras'])),
+          lambda: epoch_validation.scores(*validation()[:2],
+                                        len(info['eras'])),
           best_dir),
       checkpoints.Checkpointer(manager, config.checkpoint_every, preemption),
       keras.callbacks.TensorBoard(posixpath.join(out_dir, 'logs'),

@@ -20,7 +20,6 @@ from jazzcnn import checkpoints
 from jazzcnn import distribute
 from jazzcnn import evaluate_lib
 from jazzcnn import export
-from jazzcnn import models
 from jazzcnn import plots
 from jazzcnn import train_lib
 
@@ -255,48 +254,13 @@ def test_the_best_epoch_is_kept_and_restored_not_the_last(tmp_path):
     assert checkpoints.read_best(str(tmp_path / 'best'))['epoch'] == kept
 
 
-def _frozen(info, **overrides):
-  config = train_lib.TrainConfig(model='musicnn_msd', freeze=True,
-                                 chunk_seconds=0.25, batch_size=4,
-                                 **overrides)
-  model = models.build_model(
-      len(info['eras']), info['window_samples'], architecture=config.model,
-      freeze=config.freeze, train_mid_end=config.train_mid_end,
-      chunk_seconds=config.chunk_seconds)
-  return config, model
-
-
-def test_cached_validation_predicts_as_the_whole_model_and_runs_it_once(
-    tiny_records, monkeypatch):
-  data_dir, info = tiny_records
-  config, model = _frozen(info)
-  passes = []
-  predict_split = evaluate_lib.predict_split
-  monkeypatch.setattr(evaluate_lib, 'predict_split', lambda m, *a, **k: (
-      passes.append(m.name), predict_split(m, *a, **k))[1])
-  validation = train_lib.validation_predictor(model, data_dir, info, config)
-  assert isinstance(validation, train_lib.CachedValidation)
-  rng = np.random.default_rng(0)
-  seen = []
-  for _ in range(3):  # As training moves the weights that train.
-    for w in model.trainable_weights:
-      w.assign(rng.normal(scale=0.1, size=w.shape).astype('float32'))
-    probs, labels, tapes = validation()
-    whole = predict_split(model, data_dir, info, 'validation', batch_size=4)
-    np.testing.assert_allclose(probs, whole[0], atol=1e-6)
-    np.testing.assert_array_equal(labels, whole[1])
-    np.testing.assert_array_equal(tapes, whole[2])
-    seen.append(train_lib.validation_scores(probs, labels, 4)['loss'])
-  assert len(set(seen)) == 3  # The predictions follow the weights.
-  assert passes == ['jazzcnn_features']  # The frozen layers ran once.
-
-
 def test_a_frozen_run_reports_the_whole_models_validation_scores(
     tiny_records, tmp_path):
   data_dir, info = tiny_records
-  config = dataclasses.replace(
-      _frozen(info)[0], epochs=2, steps_per_epoch=3, learning_rate=1e-3,
-      dropout=0.0, checkpoint_every=0)
+  config = train_lib.TrainConfig(
+      model='musicnn_msd', freeze=True, chunk_seconds=0.25, batch_size=4,
+      epochs=2, steps_per_epoch=3, learning_rate=1e-3, dropout=0.0,
+      checkpoint_every=0)
   model_dir = str(tmp_path / 'm')
   results = train_lib.train_and_evaluate(
       data_dir=data_dir, model_dir=model_dir, verbose=0, config=config,
@@ -309,24 +273,6 @@ def test_a_frozen_run_reports_the_whole_models_validation_scores(
                                                         abs=1e-5), key
   best = checkpoints.read_best(os.path.join(model_dir, checkpoints.BEST_DIR))
   assert best['val_loss'] == pytest.approx(whole['loss'], abs=1e-5)
-
-
-@pytest.mark.parametrize('overrides, cap, why', [
-    ({'train_mid_end': True}, None, 'the mid end trains'),
-    ({}, 0, 'over the memory cap'),
-])
-def test_validation_runs_the_whole_model_when_it_cannot_cache(
-    tiny_records, monkeypatch, overrides, cap, why):
-  data_dir, info = tiny_records
-  config, model = _frozen(info, **overrides)
-  if cap is not None:
-    monkeypatch.setattr(train_lib, 'MAX_CACHED_BYTES', cap)
-  validation = train_lib.validation_predictor(model, data_dir, info, config)
-  assert not isinstance(validation, train_lib.CachedValidation), why
-  whole = evaluate_lib.predict_split(model, data_dir, info, 'validation',
-                                     batch_size=4)
-  for got, expected in zip(validation(), whole):
-    np.testing.assert_array_equal(got, expected)
 
 
 def test_deterministic_runs_train_the_same_weights(tiny_records, tmp_path):
