@@ -21,22 +21,14 @@ alone, as the CNN is (validation picks its best epoch):
   50 tags); for `probe` (BENCHMARKS.md: not above MSD's beyond noise on any
   check corpus).
 
-Features are computed once per records directory and cached beside it, in
-`baselines-HASH/` (HASH: of dataset_info.json, so a rebuild invalidates it),
-and, given a `memos` dict kept over several directories (`probe` over a
-corpus's folds), once per window: the folds hold the same windows;
-`musicnn_msd` takes the first half of `musicnn_stats`' features, so the two
-share one forward pass and one cache; `musicnn_mtt` has its own
-(`musicnn_mtt_stats`).
+The features are `fixed_features`' (computed once per records directory
+and cached beside it). `musicnn_msd` takes the first half of
+`musicnn_stats`' features, so the two share one forward pass and one
+cache; `musicnn_mtt` has its own (`musicnn_mtt_stats`).
 """
 
 import dataclasses
-import functools
-import hashlib
-import io
-import posixpath
 
-import keras
 import numpy as np
 from sklearn import base
 from sklearn import calibration
@@ -48,67 +40,17 @@ from sklearn import pipeline
 from sklearn import preprocessing
 from sklearn import svm
 from sklearn.utils import class_weight
-import tensorflow as tf
 
 from jazzcnn import dataset_info
 from jazzcnn import evaluate_lib
-from jazzcnn import layers
+from jazzcnn import fixed_features
 from jazzcnn import metrics
-from jazzcnn import outputs
-from jazzcnn.models import frontends
 from jazzcnn.models import musicnn
-
-
-def cache_dir(data_dir):
-  """`data_dir/baselines-HASH`, HASH of dataset_info.json's content."""
-  with tf.io.gfile.GFile(dataset_info.path(data_dir),
-                         'rb') as f:
-    digest = hashlib.sha256(f.read()).hexdigest()[:12]
-  return posixpath.join(data_dir, f'baselines-{digest}')
-
-
-@functools.lru_cache(maxsize=4)
-def mel_stats_model(window_samples, sample_rate):
-  """int16 windows → [batch, 256]: each mel band's dB mean and std over time."""
-  pcm = keras.Input((window_samples,), dtype='int16', name='waveform')
-  x = frontends.log_melspectrogram(pcm, sample_rate=sample_rate,
-                                   normalize=None)  # [batch, mels, frames, 1]
-  x = keras.layers.Reshape((-1, x.shape[2]))(x)
-  mean = keras.ops.mean(x, axis=2)
-  std = keras.ops.std(x, axis=2)
-  return keras.Model(pcm, keras.ops.concatenate([mean, std], axis=1),
-                     name='mel_stats')
-
-
-@functools.lru_cache(maxsize=4)
-def musicnn_model(window_samples, sample_rate, checkpoint=musicnn.CHECKPOINT):
-  """int16 windows → [batch, 3012]: the mean, then the standard deviation,
-  of musicnn's pooled features over the window's 3 s patches
-  (`layers.CropStats`), with the weights of `checkpoint` (a directory of
-  the musicnn wheel: MSD_musicnn or MTT_musicnn)."""
-  pcm = keras.Input((window_samples,), dtype='int16', name='waveform')
-  chunk = musicnn.CHUNK_SAMPLES
-  chunked = chunk < window_samples  # Shorter windows: one short patch.
-  crops = layers.Crops(window_samples, chunk, name='chunks') if chunked else None
-  x = crops(pcm) if chunked else pcm
-  pooled = musicnn.pooled_features(musicnn.frontend(x,
-                                                    sample_rate=sample_rate))
-  pooled = layers.CropStats(crops.count if chunked else 1,
-                            name='pooled_stats')(pooled)
-  model = keras.Model(pcm, pooled, name=f'{checkpoint}_features')
-  musicnn.load_pretrained(model, musicnn.checkpoint_prefix(checkpoint))
-  return model
-
-
-# Feature models, by the name of their cache files.
-FEATURES = {'mel_stats': mel_stats_model, 'musicnn_stats': musicnn_model,
-            'musicnn_mtt_stats': functools.partial(musicnn_model,
-                                                   checkpoint='MTT_musicnn')}
 
 
 @dataclasses.dataclass(frozen=True)
 class Baseline:
-  features: str  # A key of FEATURES.
+  features: str  # A key of fixed_features.FEATURES.
   columns: int = 0  # It uses the first this many of them; 0: all.
 
 
@@ -123,44 +65,13 @@ BASELINES = {
 
 def split_features(data_dir, info, split, name, *, batch_size=32,
                    memos=None):
-  """(features [N, D], labels [N], tape ids [N]) of a split, cached.
-
-  Args:
-    data_dir: the records.
-    info: their dataset_info.json.
-    split: 'train', 'validation' or 'test'.
-    name: a key of BASELINES.
-    batch_size: windows per batch.
-    memos: None, or a dict kept over calls (over the folds of a corpus):
-      each feature model's `evaluate_lib.predict_split` memo, under its
-      FEATURES name and sample rate, so a window seen in any earlier
-      directory is not run through the model again.
-
-  Computed by `evaluate_lib.predict_split` with the feature model, so the
-  order is the model's own evaluation order.
-  """
+  """(features [N, D], labels [N], tape ids [N]) of a split for baseline
+  `name` (a key of BASELINES): `fixed_features.split` of its features,
+  their first `columns`. `memos`: as `fixed_features.split`'s."""
   baseline = BASELINES[name]
-  memo = (None if memos is None else
-          memos.setdefault((baseline.features, info['sample_rate']), {}))
-  x, y, tapes = _features(data_dir, info, split, baseline.features,
-                          batch_size, memo)
+  x, y, tapes = fixed_features.split(data_dir, info, split, baseline.features,
+                                     batch_size=batch_size, memos=memos)
   return x[:, :baseline.columns or x.shape[1]], y, tapes
-
-
-def _features(data_dir, info, split, features, batch_size, memo):
-  path = posixpath.join(cache_dir(data_dir), f'{features}-{split}.npz')
-  if tf.io.gfile.exists(path):
-    with tf.io.gfile.GFile(path, 'rb') as f:
-      cached = np.load(io.BytesIO(f.read()))
-      return cached['x'], cached['y'], cached['tapes']
-  x, y, tapes = evaluate_lib.predict_split(
-      FEATURES[features](info['window_samples'], info['sample_rate']),
-      data_dir, info, split, batch_size=batch_size, memo=memo)
-  buffer = io.BytesIO()
-  np.savez(buffer, x=x, y=y, tapes=tapes)
-  tf.io.gfile.makedirs(posixpath.dirname(path))
-  outputs.write(path, buffer.getvalue())
-  return x, y, tapes
 
 
 # C=1 overfits a few hundred windows of 256–1506 features: on the check

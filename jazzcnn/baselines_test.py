@@ -10,6 +10,7 @@ from sklearn import metrics
 from tensorflow.python.training import py_checkpoint_reader  # pylint: disable=g-direct-tensorflow-import
 
 from jazzcnn import baselines
+from jazzcnn import fixed_features
 from jazzcnn import metrics as jazzcnn_metrics
 from jazzcnn.models import musicnn
 
@@ -178,20 +179,6 @@ def test_every_head_weights_the_classes_equally(head):
   assert recall.min() >= 0.6, recall
 
 
-def test_musicnn_features_are_the_mean_and_spread_of_the_patches():
-  window = 2 * 48128  # Two whole 3 s patches.
-  x = np.random.default_rng(4).integers(-3000, 3000, (2, window), np.int16)
-  stats = baselines.musicnn_model(window, 16000)(x).numpy()
-  patch = baselines.musicnn_model(48128, 16000)
-  first, second = (patch(x[:, :48128]).numpy()[:, :1506],
-                   patch(x[:, 48128:]).numpy()[:, :1506])
-  assert stats.shape == (2, 2 * 1506)
-  np.testing.assert_allclose(stats[:, :1506], (first + second) / 2,
-                             rtol=1e-4, atol=1e-4)
-  np.testing.assert_allclose(stats[:, 1506:], np.abs(first - second) / 2,
-                             rtol=1e-3, atol=1e-3)
-
-
 def test_musicnn_baselines_share_one_forward_pass_and_cache(tiny_records,
                                                             tmp_path):
   data_dir = str(tmp_path / 'records')
@@ -199,7 +186,7 @@ def test_musicnn_baselines_share_one_forward_pass_and_cache(tiny_records,
   info = tiny_records[1]
   means, y, tapes = baselines.split_features(data_dir, info, 'test',
                                              'musicnn_msd')
-  cache = baselines.cache_dir(data_dir)
+  cache = fixed_features.cache_dir(data_dir)
   assert os.listdir(cache) == ['musicnn_stats-test.npz']
   stats, y2, tapes2 = baselines.split_features(data_dir, info, 'test',
                                                'musicnn_stats')
@@ -215,8 +202,8 @@ def test_musicnn_mtt_features_come_from_the_magnatagatune_checkpoint(
   data_dir = str(tmp_path / 'records')
   shutil.copytree(tiny_records[0], data_dir)
   info = tiny_records[1]
-  model = baselines.FEATURES['musicnn_mtt_stats'](info['window_samples'],
-                                                  info['sample_rate'])
+  model = fixed_features.FEATURES['musicnn_mtt_stats'](
+      info['window_samples'], info['sample_rate'])
   conv = next(l for l in model.layers if isinstance(l, keras.layers.Conv2D))
   reader = py_checkpoint_reader.NewCheckpointReader(
       musicnn.checkpoint_prefix('MTT_musicnn'))
@@ -228,31 +215,5 @@ def test_musicnn_mtt_features_come_from_the_magnatagatune_checkpoint(
   assert mtt.shape == msd.shape == (len(y), 1506)
   np.testing.assert_array_equal(y, y2)
   assert not np.allclose(mtt, msd, atol=1e-2)
-  assert sorted(os.listdir(baselines.cache_dir(data_dir))) == [
+  assert sorted(os.listdir(fixed_features.cache_dir(data_dir))) == [
       'musicnn_mtt_stats-test.npz', 'musicnn_stats-test.npz']
-
-
-def test_memos_compute_a_window_once_over_directories(tiny_records,
-                                                      tmp_path):
-  # Two folds of one corpus hold the same windows; copies of the records,
-  # each with its own (empty) feature cache, stand in for them.
-  info = tiny_records[1]
-  first, second = (str(tmp_path / name) for name in ('f0', 'f1'))
-  shutil.copytree(tiny_records[0], first)
-  shutil.copytree(tiny_records[0], second)
-  memos = {}
-  x, y, tapes = baselines.split_features(first, info, 'test', 'mel_stats',
-                                         memos=memos)
-  (memo,) = memos.values()
-  assert len(memo) == len({bytes(row) for row in x})  # One per window.
-  # Mark what the memo holds: the second directory's features come from it,
-  # not from the model, and its cache is written from them.
-  for key in memo:
-    memo[key] = memo[key] + 1000.0
-  x2, y2, tapes2 = baselines.split_features(second, info, 'test',
-                                            'mel_stats', memos=memos)
-  np.testing.assert_allclose(x2, x + 1000.0, rtol=1e-6)
-  np.testing.assert_array_equal(y2, y)
-  np.testing.assert_array_equal(tapes2, tapes)
-  again, _, _ = baselines.split_features(second, info, 'test', 'mel_stats')
-  np.testing.assert_array_equal(again, x2)

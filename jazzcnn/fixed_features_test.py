@@ -1,0 +1,47 @@
+"""The fixed features heads are fitted on: their models, cache and memo."""
+
+import shutil
+
+import numpy as np
+
+from jazzcnn import fixed_features
+
+
+def test_musicnn_features_are_the_mean_and_spread_of_the_patches():
+  window = 2 * 48128  # Two whole 3 s patches.
+  x = np.random.default_rng(4).integers(-3000, 3000, (2, window), np.int16)
+  stats = fixed_features.musicnn_model(window, 16000)(x).numpy()
+  patch = fixed_features.musicnn_model(48128, 16000)
+  first, second = (patch(x[:, :48128]).numpy()[:, :1506],
+                   patch(x[:, 48128:]).numpy()[:, :1506])
+  assert stats.shape == (2, 2 * 1506)
+  np.testing.assert_allclose(stats[:, :1506], (first + second) / 2,
+                             rtol=1e-4, atol=1e-4)
+  np.testing.assert_allclose(stats[:, 1506:], np.abs(first - second) / 2,
+                             rtol=1e-3, atol=1e-3)
+
+
+def test_memos_compute_a_window_once_over_directories(tiny_records,
+                                                      tmp_path):
+  # Two folds of one corpus hold the same windows; copies of the records,
+  # each with its own (empty) feature cache, stand in for them.
+  info = tiny_records[1]
+  first, second = (str(tmp_path / name) for name in ('f0', 'f1'))
+  shutil.copytree(tiny_records[0], first)
+  shutil.copytree(tiny_records[0], second)
+  memos = {}
+  x, y, tapes = fixed_features.split(first, info, 'test', 'mel_stats',
+                                   memos=memos)
+  (memo,) = memos.values()
+  assert len(memo) == len({bytes(row) for row in x})  # One per window.
+  # Mark what the memo holds: the second directory's features come from it,
+  # not from the model, and its cache is written from them.
+  for key in memo:
+    memo[key] = memo[key] + 1000.0
+  x2, y2, tapes2 = fixed_features.split(second, info, 'test', 'mel_stats',
+                                      memos=memos)
+  np.testing.assert_allclose(x2, x + 1000.0, rtol=1e-6)
+  np.testing.assert_array_equal(y2, y)
+  np.testing.assert_array_equal(tapes2, tapes)
+  again, _, _ = fixed_features.split(second, info, 'test', 'mel_stats')
+  np.testing.assert_array_equal(again, x2)
