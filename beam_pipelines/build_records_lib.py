@@ -257,8 +257,14 @@ def _build_locked(audio_paths, output_dir, options, *, tracklist, eras,
             tmp_dir=tmp_dir, eras=eras, windowing=windowing,
             compression=compression, source=source, split_by=split_by,
             folds={'folds': folds, 'fold': fold} if folds else None))
+  return _published(output_dir, tmp_dir)
+
+
+def _published(output_dir, tmp_dir):
+  """The dataset_info the build published; DataError if it found no
+  windows (then `_finalize` left its dataset_info in tmp_dir)."""
   unpublished = fileio.join(tmp_dir, dataset_info.FILE)
-  if fileio.exists(unpublished):  # _finalize found no windows.
+  if fileio.exists(unpublished):
     skipped = fileio.read_json(unpublished)['failure_counts']
     fileio.delete_tree(tmp_dir)
     raise errors.DataError(
