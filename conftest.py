@@ -3,6 +3,7 @@
 import io
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -57,6 +58,14 @@ def tiny_records(tiny_tapes, tmp_path_factory):
                                 hop=TINY_WINDOW, trim=16000),
       shard_mb=0.05, pipeline_options=['--direct_num_workers=1'])
   return out, info
+
+
+def copy_records(data_dir, copy):
+  """A copy of records without the feature caches (`baselines-*/`) that
+  other tests' `evaluate --baselines` runs leave beside the shared ones,
+  for a test that must compute features itself."""
+  shutil.copytree(data_dir, copy, ignore=shutil.ignore_patterns('baselines-*'))
+  return copy
 
 
 def train_command(data_dir, model_dir, *extra):

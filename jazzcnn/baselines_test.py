@@ -1,7 +1,6 @@
 """The baselines: heads on fixed features, chosen on validation."""
 
 import os
-import shutil
 
 import keras
 import numpy as np
@@ -9,6 +8,7 @@ import pytest
 from sklearn import metrics
 from tensorflow.python.training import py_checkpoint_reader  # pylint: disable=g-direct-tensorflow-import
 
+import conftest
 from jazzcnn import baselines
 from jazzcnn import fixed_features
 from jazzcnn import metrics as jazzcnn_metrics
@@ -182,7 +182,7 @@ def test_every_head_weights_the_classes_equally(head):
 def test_musicnn_baselines_share_one_forward_pass_and_cache(tiny_records,
                                                             tmp_path):
   data_dir = str(tmp_path / 'records')
-  shutil.copytree(tiny_records[0], data_dir)
+  conftest.copy_records(tiny_records[0], data_dir)
   info = tiny_records[1]
   means, y, tapes = baselines.split_features(data_dir, info, 'test',
                                              'musicnn_msd')
@@ -200,7 +200,7 @@ def test_musicnn_baselines_share_one_forward_pass_and_cache(tiny_records,
 def test_musicnn_mtt_features_come_from_the_magnatagatune_checkpoint(
     tiny_records, tmp_path):
   data_dir = str(tmp_path / 'records')
-  shutil.copytree(tiny_records[0], data_dir)
+  conftest.copy_records(tiny_records[0], data_dir)
   info = tiny_records[1]
   model = fixed_features.FEATURES['musicnn_mtt_stats'](
       info['window_samples'], info['sample_rate'])

@@ -1,9 +1,8 @@
 """The fixed features heads are fitted on: their models, cache and memo."""
 
-import shutil
-
 import numpy as np
 
+import conftest
 from jazzcnn import fixed_features
 
 
@@ -27,8 +26,8 @@ def test_memos_compute_a_window_once_over_directories(tiny_records,
   # each with its own (empty) feature cache, stand in for them.
   info = tiny_records[1]
   first, second = (str(tmp_path / name) for name in ('f0', 'f1'))
-  shutil.copytree(tiny_records[0], first)
-  shutil.copytree(tiny_records[0], second)
+  conftest.copy_records(tiny_records[0], first)
+  conftest.copy_records(tiny_records[0], second)
   memos = {}
   x, y, tapes = fixed_features.split(first, info, 'test', 'mel_stats',
                                    memos=memos)

@@ -2,7 +2,6 @@
 (its bad input is in tests/bad_input_test.py)."""
 
 import json
-import shutil
 import sys
 
 import numpy as np
@@ -15,7 +14,7 @@ from jazzcnn import evaluate_lib
 
 def test_probe_tabulates_each_head_over_the_folds(tiny_records, tmp_path):
   data_dir = str(tmp_path / 'records')
-  shutil.copytree(tiny_records[0], data_dir)
+  conftest.copy_records(tiny_records[0], data_dir)
   info = tiny_records[1]
   output = tmp_path / 'probe.json'
   # The same records twice: two "folds", so the t-interval path runs.
