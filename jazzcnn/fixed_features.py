@@ -20,6 +20,7 @@ hold the same windows.
 import functools
 import hashlib
 import io
+import logging
 import posixpath
 
 import keras
@@ -97,7 +98,9 @@ def split(data_dir, info, split_name, features, *, batch_size=32,
       directory is not run through the model again.
 
   Computed by `evaluate_lib.predict_split` with the feature model, so the
-  order is the model's own evaluation order.
+  order is the model's own evaluation order. Where the cache cannot be
+  written (read-only records), the features are returned uncached, with
+  one warning per directory.
   """
   path = posixpath.join(cache_dir(data_dir), f'{features}-{split_name}.npz')
   if tf.io.gfile.exists(path):
@@ -111,6 +114,17 @@ def split(data_dir, info, split_name, features, *, batch_size=32,
       data_dir, info, split_name, batch_size=batch_size, memo=memo)
   buffer = io.BytesIO()
   np.savez(buffer, x=x, y=y, tapes=tapes)
-  tf.io.gfile.makedirs(posixpath.dirname(path))
-  outputs.write(path, buffer.getvalue())
+  try:
+    tf.io.gfile.makedirs(posixpath.dirname(path))
+    outputs.write(path, buffer.getvalue())
+  except (tf.errors.OpError, OSError) as e:  # Read-only records, a full disk.
+    if data_dir not in _UNCACHED:
+      _UNCACHED.add(data_dir)
+      logging.warning('features of %s are not cached (%s): they are '
+                      'computed again on every run', data_dir,
+                      str(e).splitlines()[0])
   return x, y, tapes
+
+
+# Records directories whose cache could not be written (warned once each).
+_UNCACHED = set()

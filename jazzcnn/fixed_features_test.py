@@ -1,6 +1,10 @@
 """The fixed features heads are fitted on: their models, cache and memo."""
 
+import logging
+import os
+
 import numpy as np
+import tensorflow as tf
 
 import conftest
 from jazzcnn import fixed_features
@@ -44,3 +48,30 @@ def test_memos_compute_a_window_once_over_directories(tiny_records,
   np.testing.assert_array_equal(tapes2, tapes)
   again, _, _ = fixed_features.split(second, info, 'test', 'mel_stats')
   np.testing.assert_array_equal(again, x2)
+
+
+def test_read_only_records_give_their_features_uncached_with_one_warning(
+    tiny_records, tmp_path, monkeypatch, caplog):
+  info = tiny_records[1]
+  data_dir = conftest.copy_records(tiny_records[0], str(tmp_path / 'ro'))
+
+  def read_only(path):
+    raise tf.errors.PermissionDeniedError(None, None,
+                                          f'{path}; Read-only file system')
+
+  with monkeypatch.context() as patch:
+    patch.setattr(tf.io.gfile, 'makedirs', read_only)
+    with caplog.at_level(logging.WARNING):
+      first = fixed_features.split(data_dir, info, 'test', 'mel_stats')
+      again = fixed_features.split(data_dir, info, 'train', 'mel_stats')
+  assert not os.path.exists(fixed_features.cache_dir(data_dir))
+  warnings = [r.getMessage() for r in caplog.records
+              if r.levelno == logging.WARNING]
+  assert len(warnings) == 1, warnings  # One a directory, not one a split.
+  assert 'not cached' in warnings[0] and 'Read-only' in warnings[0]
+  # The same features as when the cache is written.
+  cached = fixed_features.split(data_dir, info, 'test', 'mel_stats')
+  assert os.path.exists(fixed_features.cache_dir(data_dir))
+  for got, expected in zip(first, cached):
+    np.testing.assert_array_equal(got, expected)
+  assert len(again[0]) == len(again[1]) > 0
