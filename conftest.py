@@ -61,9 +61,10 @@ def tiny_records(tiny_tapes, tmp_path_factory):
 
 
 def copy_records(data_dir, copy):
-  """A copy of records without the feature caches (`baselines-*/`) that
-  other tests' `evaluate --baselines` runs leave beside the shared ones,
-  for a test that must compute features itself."""
+  """A copy of records without any feature cache (`baselines-*/`): for a
+  test that writes beside the records (`evaluate` caches the baselines'
+  features there), so the shared ones stay as built, or that must compute
+  features itself."""
   shutil.copytree(data_dir, copy, ignore=shutil.ignore_patterns('baselines-*'))
   return copy
 

@@ -32,8 +32,11 @@ def _tapes_by_era(tiny_tapes):
   return by_era
 
 
-def test_evaluate_writes_metrics_and_confusion_png(smoke_run):
-  data_dir, info, model_dir, _ = smoke_run
+def test_evaluate_writes_metrics_and_confusion_png(smoke_run, tmp_path):
+  # A copy: evaluate caches the baselines' features beside the records,
+  # and the shared ones stay as built for the tests after this one.
+  data_dir = conftest.copy_records(smoke_run[0], str(tmp_path / 'records'))
+  _, info, model_dir, _ = smoke_run
   result = conftest.run([sys.executable, '-m', 'jazzcnn.evaluate',
                          f'--model_dir={model_dir}', f'--data_dir={data_dir}',
                          '--split=test'])
