@@ -34,7 +34,7 @@ def test_memos_compute_a_window_once_over_directories(tiny_records,
   conftest.copy_records(tiny_records[0], second)
   memos = {}
   x, y, tapes = fixed_features.split(first, info, 'test', 'mel_stats',
-                                   memos=memos)
+                                     memos=memos)
   (memo,) = memos.values()
   assert len(memo) == len({bytes(row) for row in x})  # One per window.
   # Mark what the memo holds: the second directory's features come from it,
@@ -42,7 +42,7 @@ def test_memos_compute_a_window_once_over_directories(tiny_records,
   for key in memo:
     memo[key] = memo[key] + 1000.0
   x2, y2, tapes2 = fixed_features.split(second, info, 'test', 'mel_stats',
-                                      memos=memos)
+                                        memos=memos)
   np.testing.assert_allclose(x2, x + 1000.0, rtol=1e-6)
   np.testing.assert_array_equal(y2, y)
   np.testing.assert_array_equal(tapes2, tapes)
