@@ -187,10 +187,11 @@ def test_musicnn_baselines_share_one_forward_pass_and_cache(tiny_records,
   means, y, tapes = baselines.split_features(data_dir, info, 'test',
                                              'musicnn_msd')
   cache = fixed_features.cache_dir(data_dir)
-  assert os.listdir(cache) == ['musicnn_stats-test.npz']
+  name = f'musicnn_stats-{fixed_features.fingerprint("musicnn_stats")}-test.npz'
+  assert os.listdir(cache) == [name]
   stats, y2, tapes2 = baselines.split_features(data_dir, info, 'test',
                                                'musicnn_stats')
-  assert os.listdir(cache) == ['musicnn_stats-test.npz']
+  assert os.listdir(cache) == [name]
   assert means.shape == (len(y), 1506) and stats.shape == (len(y), 3012)
   np.testing.assert_array_equal(means, stats[:, :1506])
   np.testing.assert_array_equal(y, y2)
@@ -216,4 +217,5 @@ def test_musicnn_mtt_features_come_from_the_magnatagatune_checkpoint(
   np.testing.assert_array_equal(y, y2)
   assert not np.allclose(mtt, msd, atol=1e-2)
   assert sorted(os.listdir(fixed_features.cache_dir(data_dir))) == [
-      'musicnn_mtt_stats-test.npz', 'musicnn_stats-test.npz']
+      f'{f}-{fixed_features.fingerprint(f)}-test.npz'
+      for f in ('musicnn_mtt_stats', 'musicnn_stats')]

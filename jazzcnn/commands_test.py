@@ -11,6 +11,7 @@ import numpy as np
 import conftest
 from jazzcnn import baselines
 from jazzcnn import export
+from jazzcnn import fixed_features
 from jazzcnn import models
 
 PNG = b'\x89PNG\r\n\x1a\n'
@@ -57,7 +58,8 @@ def test_evaluate_writes_metrics_and_confusion_png(smoke_run, tmp_path):
     assert f'{name:13s} window balanced accuracy' in result.stdout
   cached = glob.glob(os.path.join(data_dir, 'baselines-*', '*-test.npz'))
   assert sorted(os.path.basename(p) for p in cached) == [
-      'mel_stats-test.npz', 'musicnn_stats-test.npz']
+      f'{f}-{fixed_features.fingerprint(f)}-test.npz'
+      for f in ('mel_stats', 'musicnn_stats')]
   assert _is_png(os.path.join(out, 'confusion.png'))
   first = result.stdout.splitlines()[1]
   assert first.startswith('balanced accuracy  window ') and '[' in first

@@ -11,18 +11,26 @@ No weight of these models trains:
   pretrained on MagnaTagATune.
 
 `split` computes a split's features once per records directory and caches
-them beside it, in `baselines-HASH/` (HASH: of dataset_info.json, so a
-rebuild invalidates it), and, given a `memos` dict kept over several
-directories (`probe` over a corpus's folds), once per window: the folds
-hold the same windows.
+them beside it, in `baselines-HASH/FEATURES-FINGERPRINT-SPLIT.npz` (HASH:
+of dataset_info.json, so a rebuild invalidates it; FINGERPRINT: of the
+feature model, see `fingerprint`, so a change to its code or weights
+does), and, given a `memos` dict kept over several directories (`probe`
+over a corpus's folds), once per window: the folds hold the same windows.
 """
 
+import ast
 import functools
+import glob
 import hashlib
+import inspect
 import io
 import logging
+import platform
 import posixpath
+import re
+import sys
 
+import kapre
 import keras
 import numpy as np
 import tensorflow as tf
@@ -77,9 +85,52 @@ def musicnn_model(window_samples, sample_rate, checkpoint=musicnn.CHECKPOINT):
 
 
 # Feature models, by the name of their cache files.
-FEATURES = {'mel_stats': mel_stats_model, 'musicnn_stats': musicnn_model,
+FEATURES = {'mel_stats': mel_stats_model,
+            'musicnn_stats': functools.partial(musicnn_model,
+                                               checkpoint=musicnn.CHECKPOINT),
             'musicnn_mtt_stats': functools.partial(musicnn_model,
                                                    checkpoint='MTT_musicnn')}
+# The code that feature values depend on, besides this module.
+_CODE = (frontends, musicnn, layers, evaluate_lib)
+
+
+def _syntax(module):
+  """The module's syntax tree without docstrings: comments and docstrings
+  can change without changing a fingerprint."""
+  tree = ast.parse(inspect.getsource(module))
+  for node in ast.walk(tree):
+    body = getattr(node, 'body', None)
+    if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)):
+      node.body = body[1:] or [ast.Pass()]
+  return ast.dump(tree)
+
+
+@functools.lru_cache(maxsize=None)
+def fingerprint(features):
+  """12 hex digits that change with anything a feature's values depend on.
+
+  Hashes the syntax (docstrings and comments aside) of the modules that
+  build and run the feature models (`_CODE` and this one), the versions of
+  Python, TensorFlow, Keras and kapre, and the files of the checkpoint the
+  model's weights are loaded from. So a cache written before a fix to the
+  musicnn port, or under another TensorFlow, is not read back.
+  """
+  digest = hashlib.sha256(features.encode())
+  for module in (sys.modules[__name__], *_CODE):
+    digest.update(_syntax(module).encode())
+  for version in (platform.python_version(), tf.__version__, keras.__version__,
+                  kapre.__version__):
+    digest.update(version.encode())
+  checkpoint = getattr(FEATURES[features], 'keywords', {}).get('checkpoint')
+  if checkpoint:
+    prefix = musicnn.checkpoint_prefix(checkpoint)
+    for path in sorted(glob.glob(prefix + '.index') +
+                       glob.glob(prefix + '.data-*')):
+      with open(path, 'rb') as f:
+        digest.update(f.read())
+  return digest.hexdigest()[:12]
 
 
 def split(data_dir, info, split_name, features, *, batch_size=32,
@@ -102,7 +153,8 @@ def split(data_dir, info, split_name, features, *, batch_size=32,
   written (read-only records), the features are returned uncached, with
   one warning per directory.
   """
-  path = posixpath.join(cache_dir(data_dir), f'{features}-{split_name}.npz')
+  path = posixpath.join(cache_dir(data_dir),
+                        f'{features}-{fingerprint(features)}-{split_name}.npz')
   if tf.io.gfile.exists(path):
     with tf.io.gfile.GFile(path, 'rb') as f:
       cached = np.load(io.BytesIO(f.read()))
@@ -123,8 +175,25 @@ def split(data_dir, info, split_name, features, *, batch_size=32,
       logging.warning('features of %s are not cached (%s): they are '
                       'computed again on every run', data_dir,
                       str(e).splitlines()[0])
+    return x, y, tapes
+  _remove_stale(path, features, split_name)
   return x, y, tapes
 
 
 # Records directories whose cache could not be written (warned once each).
 _UNCACHED = set()
+
+
+def _remove_stale(path, features, split_name):
+  """Removes the split's features cached under other fingerprints (or none,
+  as before fingerprints): they are never read again."""
+  stale = re.compile(
+      rf'{re.escape(features)}(-[0-9a-f]{{12}})?-{re.escape(split_name)}\.npz')
+  directory = posixpath.dirname(path)
+  for name in tf.io.gfile.listdir(directory):
+    if stale.fullmatch(name) and name != posixpath.basename(path):
+      logging.info('removing features cached by other code: %s', name)
+      try:
+        tf.io.gfile.remove(posixpath.join(directory, name))
+      except tf.errors.NotFoundError:  # Another run removed it first.
+        pass

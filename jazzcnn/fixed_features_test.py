@@ -1,7 +1,9 @@
 """The fixed features heads are fitted on: their models, cache and memo."""
 
+import importlib.util
 import logging
 import os
+import shutil
 
 import numpy as np
 import tensorflow as tf
@@ -75,3 +77,58 @@ def test_read_only_records_give_their_features_uncached_with_one_warning(
   for got, expected in zip(first, cached):
     np.testing.assert_array_equal(got, expected)
   assert len(again[0]) == len(again[1]) > 0
+
+
+def _module(path, source):
+  spec = importlib.util.spec_from_file_location(path.stem, path)
+  path.write_text(source)
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  return module
+
+
+def test_fingerprints_follow_code_and_weights_not_comments(tmp_path,
+                                                           monkeypatch):
+  code = 'def f(x):\n  """Doubles."""\n  return 2 * x  # Twice.\n'
+  reworded = ('"""A module."""\n\n\ndef f(x):\n  """Twice x."""\n'
+              '  # Doubled.\n  return 2 * x\n')
+  changed = 'def f(x):\n  """Doubles."""\n  return 3 * x\n'
+  syntax = [fixed_features._syntax(_module(tmp_path / f'm{i}.py', source))
+            for i, source in enumerate((code, reworded, changed))]
+  assert syntax[0] == syntax[1] != syntax[2]
+  # Every feature its own; the two checkpoints' weights differ.
+  prints = {f: fixed_features.fingerprint.__wrapped__(f)
+            for f in fixed_features.FEATURES}
+  assert len(set(prints.values())) == len(prints)
+  assert all(len(p) == 12 and int(p, 16) >= 0 for p in prints.values())
+  assert prints == {f: fixed_features.fingerprint(f) for f in prints}
+  # A change to the code the features depend on changes every fingerprint.
+  monkeypatch.setattr(fixed_features, '_CODE', fixed_features._CODE + (
+      _module(tmp_path / 'm2.py', changed),))
+  assert all(fixed_features.fingerprint.__wrapped__(f) != p
+             for f, p in prints.items())
+
+
+def test_features_cached_by_other_code_are_computed_again(tiny_records,
+                                                         tmp_path,
+                                                         monkeypatch):
+  info = tiny_records[1]
+  data_dir = conftest.copy_records(tiny_records[0], str(tmp_path / 'r'))
+  x, _, _ = fixed_features.split(data_dir, info, 'test', 'mel_stats')
+  cache = fixed_features.cache_dir(data_dir)
+  (old,) = os.listdir(cache)
+  # Mark the cached features, and add one cached before fingerprints.
+  np.savez(os.path.join(cache, old), **dict(
+      np.load(os.path.join(cache, old)), x=x + 1000.0))
+  shutil.copy(os.path.join(cache, old), os.path.join(cache,
+                                                     'mel_stats-test.npz'))
+  marked, _, _ = fixed_features.split(data_dir, info, 'test', 'mel_stats')
+  np.testing.assert_array_equal(marked, x + 1000.0)  # Read from the cache.
+  fixed_features.split(data_dir, info, 'train', 'mel_stats')
+  monkeypatch.setattr(fixed_features, 'fingerprint',
+                      lambda features: '0123456789ab')
+  again, _, _ = fixed_features.split(data_dir, info, 'test', 'mel_stats')
+  np.testing.assert_array_equal(again, x)  # Computed, not read.
+  train = old.replace('-test.npz', '-train.npz')
+  assert sorted(os.listdir(cache)) == [
+      'mel_stats-0123456789ab-test.npz', train]  # Only the split's are gone.
