@@ -60,6 +60,39 @@ def tiny_records(tiny_tapes, tmp_path_factory):
   return out, info
 
 
+def _listing(directory):
+  """{path under directory: (size, mtime in ns)} of every file there."""
+  listing = {}
+  for parent, _, names in os.walk(directory):
+    for name in names:
+      stat = os.stat(os.path.join(parent, name))
+      listing[os.path.relpath(os.path.join(parent, name), directory)] = (
+          stat.st_size, stat.st_mtime_ns)
+  return listing
+
+
+@pytest.fixture(autouse=True)
+def _shared_records_stay_as_built(request):
+  """Errors a test that changed the shared `tiny_records` (a feature cache
+  written beside them, a shard damaged in place): the tests after it in its
+  worker would see what it left, and pass or fail by their order. Such a
+  test works on `copy_records`. (Permissions cannot guard them: the tests
+  may run as root.)"""
+  if 'tiny_records' not in request.fixturenames:
+    yield
+    return
+  data_dir = request.getfixturevalue('tiny_records')[0]
+  before = _listing(data_dir)
+  yield
+  after = _listing(data_dir)
+  changed = sorted(p for p in before.keys() | after.keys()
+                   if before.get(p) != after.get(p))
+  if changed:
+    pytest.fail(f'{request.node.nodeid} changed the shared tiny_records '
+                f'({", ".join(changed[:5])}): work on conftest.copy_records',
+                pytrace=False)
+
+
 def copy_records(data_dir, copy):
   """A copy of records without any feature cache (`baselines-*/`): for a
   test that writes beside the records (`evaluate` caches the baselines'
