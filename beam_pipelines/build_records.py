@@ -69,7 +69,7 @@ _TRAIN_SHARDS_OPEN = flags.DEFINE_integer(
 _COMPRESSION = flags.DEFINE_enum('compression', '', ['', 'GZIP'],
                                  'TFRecord compression; empty for none.')
 _SILENCE_PEAK = flags.DEFINE_integer(
-    'silence_peak', 1,
+    'silence_peak', audio.SILENCE_PEAK,
     'Windows whose int16 samples all lie within +-this are digital silence '
     'and dropped; -1 keeps them.')
 

@@ -13,6 +13,7 @@ from apache_beam.options import pipeline_options as beam_options
 from beam_pipelines import build_lock
 from beam_pipelines import build_steps as steps
 from beam_pipelines import fileio
+from jazzcnn import audio
 from jazzcnn import dataset_info
 from jazzcnn import errors
 from jazzcnn import naming
@@ -54,7 +55,7 @@ def select_files(paths):
 
 
 def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
-              windowing, compression, source, split_by, folds):
+              windowing, silence_peak, compression, source, split_by, folds):
   """Moves the shards into place, then switches dataset_info.json to them.
 
   The new shards' names carry this build's id, so an earlier build's shards
@@ -90,8 +91,8 @@ def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
       eras=names, era_years={e.name: [e.first, e.last] for e in eras},
       sample_rate=windowing.sample_rate, window_samples=windowing.window,
       hop_samples=windowing.hop,
-      trim_seconds=windowing.trim / windowing.sample_rate, splits=splits,
-      compression=compression, split_by=split_by, folds=folds,
+      trim_seconds=windowing.trim / windowing.sample_rate,
+      silence_peak=silence_peak, splits=splits, compression=compression, split_by=split_by, folds=folds,
       failures=failures, source=source,
       created=datetime.datetime.now(datetime.timezone.utc).isoformat(
           timespec='seconds'))
@@ -145,7 +146,8 @@ def local_pipeline_options(argv=(), num_workers=None):
 def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
                   split_fractions=(0.8, 0.1, 0.1), split_by='artist_era',
                   folds=0, fold=0, shard_mb=128.0,
-                  train_shards_open=8, compression=None, silence_peak=1,
+                  train_shards_open=8, compression=None,
+                  silence_peak=audio.SILENCE_PEAK,
                   pipeline_options=(), source=''):
   """Runs the records pipeline and returns the written dataset_info dict.
 
@@ -168,7 +170,8 @@ def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
       costs a writer buffer (16 MB on gs://).
     compression: None or 'GZIP'.
     silence_peak: windows whose samples all lie within ±this (int16) are
-      digital silence and dropped.
+      digital silence and dropped (-1: none); recorded in dataset_info.json
+      for `predict` to skip them too.
     pipeline_options: Beam argv (e.g. ['--runner=DataflowRunner', ...]).
     source: recorded in dataset_info.json (the input pattern).
 
@@ -255,7 +258,7 @@ def _build_locked(audio_paths, output_dir, options, *, tracklist, eras,
             _finalize, shards=beam.pvalue.AsList(shards),
             failures=beam.pvalue.AsList(failures), output_dir=output_dir,
             tmp_dir=tmp_dir, eras=eras, windowing=windowing,
-            compression=compression, source=source, split_by=split_by,
+            silence_peak=silence_peak, compression=compression, source=source, split_by=split_by,
             folds={'folds': folds, 'fold': fold} if folds else None))
   return _published(output_dir, tmp_dir)
 

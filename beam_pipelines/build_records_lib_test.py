@@ -154,6 +154,7 @@ def test_end_to_end_on_the_local_runner(corpus, tmp_path):
   info = _build(corpus_dir, out, [])
   assert info['eras'] == ['early', 'swing', 'bop', 'cool']
   assert (info['sample_rate'], info['window_samples']) == (16000, 16000)
+  assert info['silence_peak'] == 1  # The default, for `predict` to use.
   labelled = {t: e for t, e in expected.items() if e in info['eras']}
   labelled['Quiet_Tape_1940'] = 'swing'
   seen = {}

@@ -11,7 +11,6 @@ import uuid
 import apache_beam as beam
 from apache_beam.transforms import window as beam_window
 from apache_beam.utils import windowed_value
-import numpy as np
 
 from beam_pipelines import fileio
 from jazzcnn import audio
@@ -95,7 +94,7 @@ def decode(tape, *, windowing):
 def is_sound(item, *, silence_peak):
   """False for digital silence: no sample beyond ±silence_peak."""
   _, _, window = item
-  if int(np.abs(window).max()) <= silence_peak:
+  if audio.is_silent(window, silence_peak):
     count('silent_windows')
     return False
   return True

@@ -18,6 +18,12 @@ EMPTY = 'empty'  # Audio with no frames.
 TRUNCATED = 'truncated'  # The file ends before its header says it does.
 TOO_SHORT = 'too_short'  # No whole window between the trims.
 DECODE_ERROR = 'decode_error'  # Decoding failed part-way through.
+SILENT = 'silent'  # Every window is digital silence (`predict`).
+
+# Windows whose int16 samples all lie within ±this are digital silence: the
+# records builder drops them (--silence_peak), and `predict` skips them, as
+# a model trained on those records never heard one. -1 keeps every window.
+SILENCE_PEAK = 1
 
 # libsndfile's log lines for files cut short that it otherwise opens happily.
 _TRUNCATION_MARKERS = ('should be', 'lacks an end-of-stream', 'Junk after')
@@ -106,6 +112,12 @@ def probe(fileobj):
     if marker in log:
       raise AudioError(TRUNCATED, f'libsndfile reports "{marker}"')
   return info
+
+
+def is_silent(window, peak=SILENCE_PEAK):
+  """Whether every int16 sample of `window` lies within ±peak (never for
+  peak < 0). (Not by abs(): int16 has no +32768, so abs(-32768) wraps.)"""
+  return peak >= 0 and int(window.max()) <= peak and int(window.min()) >= -peak
 
 
 # Over 60 lines only with its docstring (every argument documented).

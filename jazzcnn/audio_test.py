@@ -134,3 +134,13 @@ def test_memory_does_not_grow_with_tape_length(tmp_path):
       _peak_bytes_decoding(p, w) for p in paths]
   assert (short_n, long_n) == (8, 80)
   assert long_peak < 1.2 * short_peak, (short_peak, long_peak)
+
+
+def test_silence_is_every_sample_within_the_peak():
+  assert audio.is_silent(np.zeros(8, np.int16))
+  assert audio.is_silent(np.array([1, -1, 0], np.int16), peak=1)
+  assert not audio.is_silent(np.array([2, 0], np.int16), peak=1)
+  assert not audio.is_silent(np.array([0, -2], np.int16), peak=1)
+  # Full-scale negative: abs() of int16 -32768 wraps to itself.
+  assert not audio.is_silent(np.array([-32768, 0], np.int16), peak=1)
+  assert not audio.is_silent(np.zeros(8, np.int16), peak=-1)  # Keeps all.

@@ -10,7 +10,10 @@ fields and the questions asked of it, as `features.py` owns the record:
   dataset_info.windows_per_era(info, 'train')   # in era (label) order
 
 Fields: `eras` (label order), `era_years`, `sample_rate`, `window_samples`,
-`hop_samples`, `trim_seconds`, `waveform_encoding`, `compression`,
+`hop_samples`, `trim_seconds`, `silence_peak` (windows within ±it were
+dropped as digital silence; absent from records built before 2026-11-27,
+which used the default, `audio.SILENCE_PEAK`), `waveform_encoding`,
+`compression`,
 `split_by`, `folds`, `splits` (per split: `windows`, `tapes`, `hours`,
 `windows_per_era`, `tapes_per_era`, `tape_ids`, `groups`, `files`),
 `failures`, `failure_counts`, `source`, `created`.
@@ -22,6 +25,7 @@ import posixpath
 
 import tensorflow as tf
 
+from jazzcnn import audio
 from jazzcnn import errors
 from jazzcnn import naming
 
@@ -29,7 +33,7 @@ FILE = 'dataset_info.json'
 SPLITS = naming.SPLITS
 # What a trained model needs to read new audio as it was trained on.
 MODEL_KEYS = ('eras', 'era_years', 'sample_rate', 'window_samples',
-              'hop_samples', 'trim_seconds')
+              'hop_samples', 'trim_seconds', 'silence_peak')
 
 
 class WindowCountError(errors.DataError):
@@ -58,8 +62,9 @@ def dumps(info):
 
 
 def make(*, eras, era_years, sample_rate, window_samples, hop_samples,
-         trim_seconds, splits, compression='', split_by='tape', folds=None,
-         failures=(), source='', created=''):
+         trim_seconds, splits, silence_peak=audio.SILENCE_PEAK,
+         compression='', split_by='tape', folds=None, failures=(), source='',
+         created=''):
   """The dict to write, from its parts (see the module docstring).
 
   `splits` maps each split to `split_entry(...)`.
@@ -69,7 +74,8 @@ def make(*, eras, era_years, sample_rate, window_samples, hop_samples,
   return {
       'eras': list(eras), 'era_years': era_years, 'sample_rate': sample_rate,
       'window_samples': window_samples, 'hop_samples': hop_samples,
-      'trim_seconds': trim_seconds, 'waveform_encoding': 'int16le',
+      'trim_seconds': trim_seconds, 'silence_peak': silence_peak,
+      'waveform_encoding': 'int16le',
       'compression': compression or '', 'split_by': split_by, 'folds': folds,
       'splits': splits, 'failures': failures, 'failure_counts': counts,
       'source': source, 'created': created,
@@ -137,8 +143,9 @@ def missing_eras(info, splits=SPLITS):
 
 
 def model_keys(info):
-  """The entries an exported model keeps (`MODEL_KEYS`)."""
-  return {k: info[k] for k in MODEL_KEYS}
+  """The entries an exported model keeps (`MODEL_KEYS`; older records
+  lack `silence_peak`)."""
+  return {k: info[k] for k in MODEL_KEYS if k in info}
 
 
 def check_windows(info, split, read_windows, data_dir=''):

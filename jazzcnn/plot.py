@@ -20,7 +20,9 @@ _MODEL_DIR = flags.DEFINE_string('model_dir', None,
 _AUDIO = flags.DEFINE_string(
     'audio', '', 'Audio file whose window is drawn as melspec.png; empty: no '
     'melspectrogram.')
-_WINDOW = flags.DEFINE_integer('window', 0, 'Which window of --audio to draw.')
+_WINDOW = flags.DEFINE_integer(
+    'window', 0, 'Which window of --audio to draw (silent windows not '
+    'counted: the model never hears them).')
 _TRIM_SECONDS = flags.DEFINE_float(
     'trim_seconds', -1.0, 'Seconds skipped at both ends of each file; -1: as '
     'the training records were trimmed (eras.json); 0: nothing.')
@@ -59,13 +61,16 @@ def _melspec(path):
   """(spectrogram, sample rate, title) of the tape's --window."""
   model, meta = export.load_exported(_MODEL_DIR.value)
   w = predict_lib.windowing(meta, trim_seconds=_TRIM_SECONDS.value)
-  for i, (offsets, windows) in enumerate(
-      predict_lib.batched_windows(path, w, batch_size=1)):
+  silent = []
+  for i, (offsets, windows) in enumerate(predict_lib.batched_windows(
+      path, w, batch_size=1, silence_peak=predict_lib.silence_peak(meta),
+      silent=silent)):
     if i == _WINDOW.value:
       return (plots.model_melspec(model, windows[0]), w.sample_rate,
               f'{posixpath.basename(path)} at '
               f'{offsets[0] / w.sample_rate:.0f} s, as the model sees it')
-  raise ValueError(f'{path} has no window {_WINDOW.value}')
+  skipped = f' ({len(silent)} silent windows skipped)' if silent else ''
+  raise ValueError(f'{path} has no window {_WINDOW.value}{skipped}')
 
 if __name__ == '__main__':
   cli.run(main)

@@ -73,6 +73,8 @@ def main(argv):
 def _table(result, eras):
   probs = '  '.join(f'{e} {result["probabilities"][e]:.2f}' for e in eras)
   lines = [f'{result["path"]}: {result["era"]}  ({probs})']
+  if result['silent_windows']:
+    lines[0] += f'  [{result["silent_windows"]} silent windows skipped]'
   if _TIMELINE.value:
     for w in result['timeline']:
       bar = '  '.join(f'{w["probabilities"][e]:.2f}' for e in eras)

@@ -46,10 +46,20 @@ def windowing(meta, *, trim_seconds=-1.0, hop_seconds=0.0):
       trim=round(trim * rate))
 
 
-def batched_windows(path, windowing_, *, batch_size=16):
+def silence_peak(meta):
+  """The digital-silence threshold the model's records were built with
+  (`audio.is_silent`); the default for records that did not record it."""
+  return meta.get('silence_peak', audio.SILENCE_PEAK)
+
+
+def batched_windows(path, windowing_, *, batch_size=16, silence_peak=-1,
+                    silent=None):
   """Yields (offsets [b], int16 windows [b, window]) of a file, streamed.
 
-  Decoded by the records builder's code, so a file is heard as in training.
+  Decoded by the records builder's code, so a file is heard as in training;
+  windows of digital silence (`audio.is_silent` with `silence_peak`; -1:
+  none) are skipped, as the builder drops them, and their offsets appended
+  to the list `silent` when given.
 
   Raises:
     audio.AudioError: for files that cannot be used (probed first).
@@ -59,6 +69,10 @@ def batched_windows(path, windowing_, *, batch_size=16):
     f.seek(0)
     offsets, windows = [], []
     for offset, window in audio.stream_windows(f, windowing_):
+      if audio.is_silent(window, silence_peak):
+        if silent is not None:
+          silent.append(offset)
+        continue
       offsets.append(offset)
       windows.append(window)
       if len(windows) == batch_size:
@@ -72,39 +86,66 @@ def predict_file(model, meta, path, *, trim_seconds=-1.0, hop_seconds=0.0,
                  batch_size=16):
   """The era probabilities of a whole file and of each of its windows.
 
+  Windows of digital silence are skipped, as in training, and counted.
+
   Returns:
     {'path', 'era', 'probabilities': {era: p} (mean over windows),
-     'timeline': [{'start_seconds', 'era', 'probabilities'}]}.
+     'timeline': [{'start_seconds', 'era', 'probabilities'}],
+     'silent_windows': windows skipped}.
+
+  Raises:
+    audio.AudioError: for files that cannot be used; SILENT when every
+      window is digital silence.
   """
   w = windowing(meta, trim_seconds=trim_seconds, hop_seconds=hop_seconds)
   eras = meta['eras']
-  timeline, all_probs = [], []
-  for offsets, windows in batched_windows(path, w, batch_size=batch_size):
+  timeline, all_probs, silent = [], [], []
+  for offsets, windows in batched_windows(path, w, batch_size=batch_size,
+                                          silence_peak=silence_peak(meta),
+                                          silent=silent):
     probs = models.inference_fn(model)(windows).numpy()
     all_probs.append(probs)
     for offset, p in zip(offsets, probs):
       timeline.append({'start_seconds': round(offset / w.sample_rate, 3),
                        'era': eras[int(p.argmax())],
                        'probabilities': _by_era(p, eras)})
+  _check_heard(all_probs, silent, meta)
   mean = np.concatenate(all_probs).mean(axis=0)
   return {'path': path, 'era': eras[int(mean.argmax())],
-          'probabilities': _by_era(mean, eras), 'timeline': timeline}
+          'probabilities': _by_era(mean, eras), 'timeline': timeline,
+          'silent_windows': len(silent)}
+
+
+def _check_heard(batches, silent, meta):
+  """Raises audio.AudioError(SILENT) when every window was silence."""
+  if not batches:
+    raise audio.AudioError(
+        audio.SILENT, f'every window ({len(silent)}) is digital silence (no '
+        f'sample beyond ±{silence_peak(meta)}): nothing to hear')
 
 
 def embed_file(model, meta, path, *, trim_seconds=-1.0, hop_seconds=0.0,
                batch_size=16):
   """A file's style embedding: the penultimate layer averaged over windows.
 
+  Windows of digital silence are skipped, as in training.
+
   Returns:
-    (embedding [dim], mean era probabilities [eras], windows).
+    (embedding [dim], mean era probabilities [eras], windows heard).
+
+  Raises:
+    audio.AudioError: as `predict_file`.
   """
   both = _with_embedding(model)
   w = windowing(meta, trim_seconds=trim_seconds, hop_seconds=hop_seconds)
-  embeddings, probs = [], []
-  for _, windows in batched_windows(path, w, batch_size=batch_size):
+  embeddings, probs, silent = [], [], []
+  for _, windows in batched_windows(path, w, batch_size=batch_size,
+                                    silence_peak=silence_peak(meta),
+                                    silent=silent):
     embedding, prob = models.inference_fn(both)(windows)
     embeddings.append(embedding.numpy())
     probs.append(prob.numpy())
+  _check_heard(embeddings, silent, meta)
   embeddings = np.concatenate(embeddings)
   return (embeddings.mean(axis=0), np.concatenate(probs).mean(axis=0),
           len(embeddings))

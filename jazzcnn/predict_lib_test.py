@@ -1,7 +1,12 @@
-"""Similarity and neighbours of style embeddings."""
+"""Whole files' predictions, and similarity and neighbours of embeddings."""
 
+import keras
 import numpy as np
+import pytest
+import soundfile
 
+from jazzcnn import audio
+from jazzcnn import models
 from jazzcnn import predict_lib
 
 
@@ -35,3 +40,51 @@ def test_missing_files_directories_and_empty_globs_are_named(tmp_path):
   assert [predict_lib.problem(p) for p in paths] == [
       None, 'is a directory: name its files or a glob such as DIR/*.mp3',
       'no such file', 'matched no files']
+
+
+def _loudness_model(window):
+  """Era 'loud' for windows with sound, from their mean absolute level."""
+  pcm = keras.Input((window,), dtype='int16')
+  level = keras.ops.mean(keras.ops.abs(keras.ops.cast(pcm, 'float32')),
+                         axis=1, keepdims=True)
+  embedding = keras.layers.Identity(name=models.EMBEDDING)(
+      keras.ops.log(level + 1.0))
+  model = keras.Model(pcm, keras.layers.Dense(2, activation='softmax')(
+      embedding))
+  model.layers[-1].set_weights([np.array([[-1.0, 1.0]], np.float32),
+                                np.array([4.0, -4.0], np.float32)])
+  return model
+
+
+def test_predict_skips_silent_windows_as_the_builder_drops_them(tmp_path):
+  rate, window = 16000, 16000
+  meta = {'eras': ['quiet', 'loud'], 'sample_rate': rate,
+          'window_samples': window, 'hop_samples': window,
+          'trim_seconds': 0.0}  # No silence_peak: records built before it.
+  model = _loudness_model(window)
+  tone = (3000 * np.sin(np.arange(window) / 5)).astype(np.int16)
+  silence = np.zeros(window, np.int16)
+  path = str(tmp_path / 'gap.wav')
+  soundfile.write(path, np.concatenate([tone, silence, silence, tone]), rate,
+                  subtype='PCM_16')
+  result = predict_lib.predict_file(model, meta, path)
+  assert result['silent_windows'] == 2
+  assert [w['start_seconds'] for w in result['timeline']] == [0.0, 3.0]
+  assert result['era'] == 'loud' and result['probabilities']['loud'] > 0.9
+  vector, probs, heard = predict_lib.embed_file(model, meta, path)
+  assert heard == 2 and probs.argmax() == 1
+  np.testing.assert_allclose(vector, np.log(np.abs(tone.astype(np.float32))
+                                            .mean() + 1.0), rtol=1e-5)
+  # A file of silence: one error, not a confident era.
+  path = str(tmp_path / 'silent.wav')
+  soundfile.write(path, np.zeros(3 * window, np.int16), rate,
+                  subtype='PCM_16')
+  for run in (predict_lib.predict_file, predict_lib.embed_file):
+    with pytest.raises(audio.AudioError, match=r'every window \(3\) is '
+                       'digital silence') as error:
+      run(model, meta, path)
+    assert error.value.reason == audio.SILENT
+  # silence_peak -1 (built keeping silence): every window is heard.
+  result = predict_lib.predict_file(model, {**meta, 'silence_peak': -1}, path)
+  assert result['silent_windows'] == 0 and len(result['timeline']) == 3
+  assert result['era'] == 'quiet'

@@ -12,12 +12,15 @@ import re
 import shutil
 import sys
 
+import numpy as np
 import pytest
+import soundfile
 
 import conftest
 
 # Placeholders filled per test: {tmp} a fresh directory holding `afile`
-# (text), `latin1.csv` (a non-UTF-8 track list), `empty/` (a directory);
+# (text), `latin1.csv` (a non-UTF-8 track list), `empty/` (a directory),
+# `silent.wav` (4 s of digital silence);
 # {records} the tiny records; {damaged} a copy with a flipped byte in a
 # train shard; {model} the smoke run's model dir; {tape} one tiny tape;
 # {tmp}/cut a model dir whose export was cut short (no eras.json);
@@ -68,6 +71,8 @@ CASES = [
      '{tmp}/empty: ERROR is a directory'),
     ('jazzcnn.predict', ['--model_dir={model}', '{tmp}/none/*.mp3'],
      '{tmp}/none/*.mp3: ERROR matched no files'),
+    ('jazzcnn.predict', ['--model_dir={model}', '{tmp}/silent.wav'],
+     '{tmp}/silent.wav: ERROR silent: every window (2) is digital silence'),
     ('jazzcnn.embed', ['--model_dir={model}', '--output={tmp}/afile',
                        '{tape}'], '--output={tmp}/afile cannot be written'),
     ('jazzcnn.embed', ['--model_dir={model}', '--output={tmp}/emb',
@@ -146,6 +151,8 @@ def test_bad_input_is_one_line(command, args, says, tmp_path, tiny_records,
   (tmp_path / 'afile').write_text('not a directory, not audio\n')
   (tmp_path / 'latin1.csv').write_bytes(b'title,year\nCaf\xe9_Tape_1925,1925\n')
   (tmp_path / 'empty').mkdir()
+  soundfile.write(tmp_path / 'silent.wav', np.zeros(4 * 16000, np.int16),
+                  16000, subtype='PCM_16')
   (tmp_path / 'cut' / 'export').mkdir(parents=True)  # An export cut short.
   (tmp_path / 'cut' / 'export' / 'model.keras').write_bytes(b'PK\x03\x04')
   tape = sorted(p for p in os.listdir(tiny_tapes) if p.endswith('.wav'))[0]
