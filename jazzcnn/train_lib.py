@@ -60,15 +60,14 @@ class TrainConfig:
   deterministic: bool = False  # The seed fixes the training order too.
 
   def validate(self):
-    """Raises ValueError naming the first bad value."""
+    """Raises ValueError naming the first bad field and its value."""
     checks = [
         (self.model in models.ARCHITECTURES,
          f'model must be one of {sorted(models.ARCHITECTURES)}'),
         (0 < self.width <= 4, 'width must be in (0, 4]'),
         (self.depth >= 0, 'depth must be >= 0'),
         (0 <= self.dropout < 1, 'dropout must be in [0, 1)'),
-        (self.freeze or not self.train_mid_end,
-         'train_mid_end needs freeze'),
+        (self.freeze or not self.train_mid_end, 'train_mid_end needs freeze'),
         (self.epochs >= 1, 'epochs must be >= 1'),
         (self.steps_per_epoch >= 0, 'steps_per_epoch must be >= 0'),
         (self.batch_size >= 1, 'batch_size must be >= 1'),
@@ -91,7 +90,8 @@ class TrainConfig:
     ]
     for ok, message in checks:
       if not ok:
-        raise ValueError(f'{message}; got {self}')
+        field = message.split()[0]
+        raise ValueError(f'{message}, got {field}={getattr(self, field)!r}')
 
   def architecture(self):
     """The entries that fix the model's weights (checked on resume)."""
