@@ -85,10 +85,8 @@ def main(argv):
         sample_rate=_SAMPLE_RATE.value, window_seconds=_WINDOW_SECONDS.value,
         hop_seconds=_HOP_SECONDS.value, trim_seconds=_TRIM_SECONDS.value)
     fractions = tuple(float(x) for x in _SPLIT_FRACTIONS.value)
-    if _FOLDS.value and (_FOLDS.value < 3 or
-                         not 0 <= _FOLD.value < _FOLDS.value):
-      raise ValueError(f'need --folds >= 3 and 0 <= --fold < --folds, got '
-                       f'--folds={_FOLDS.value} --fold={_FOLD.value}')
+    build_records_lib.check_splitting(fractions, _SPLIT_BY.value,
+                                      _FOLDS.value, _FOLD.value)
   except (ValueError, OSError) as e:
     raise app.UsageError(str(e))
   paths = build_records_lib.list_audio(_INPUT.value)
@@ -125,4 +123,4 @@ def main(argv):
 
 if __name__ == '__main__':
   # Flags absl does not know are Beam's; they reach main in argv.
-  cli.run(main, flags_parser=lambda argv: flags.FLAGS(argv, known_only=True))
+  cli.run(main, known_only=True)

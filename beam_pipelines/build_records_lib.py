@@ -92,8 +92,8 @@ def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
       sample_rate=windowing.sample_rate, window_samples=windowing.window,
       hop_samples=windowing.hop,
       trim_seconds=windowing.trim / windowing.sample_rate,
-      silence_peak=silence_peak, splits=splits, compression=compression, split_by=split_by, folds=folds,
-      failures=failures, source=source,
+      silence_peak=silence_peak, splits=splits, compression=compression,
+      split_by=split_by, folds=folds, failures=failures, source=source,
       created=datetime.datetime.now(datetime.timezone.utc).isoformat(
           timespec='seconds'))
   tmp_info = fileio.join(tmp_dir, dataset_info.FILE)
@@ -179,16 +179,7 @@ def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
     build_lock.Unavailable: another build is writing into output_dir, or it
       cannot be written.
   """
-  if len(split_fractions) != 3 or min(split_fractions) < 0 or abs(
-      sum(split_fractions) - 1) > 1e-6:
-    raise ValueError(f'split fractions must be 3 values >= 0 summing to 1, '
-                     f'got {split_fractions}')
-  if folds and (folds < 3 or not 0 <= fold < folds):
-    raise ValueError(f'need --folds >= 3 and 0 <= --fold < --folds, got '
-                     f'folds={folds}, fold={fold}')
-  if split_by not in naming.SPLIT_BY:
-    raise ValueError(f'split_by must be one of {naming.SPLIT_BY}, got '
-                     f'{split_by!r}')
+  check_splitting(split_fractions, split_by, folds, fold)
   if train_shards_open < 1:
     raise ValueError(f'train_shards_open must be >= 1, got {train_shards_open}')
   if compression not in (None, '', 'GZIP'):
@@ -203,6 +194,21 @@ def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
         split_by=split_by, folds=folds, fold=fold, shard_mb=shard_mb,
         train_shards_open=train_shards_open, compression=compression,
         silence_peak=silence_peak, source=source)
+
+
+def check_splitting(split_fractions, split_by, folds, fold):
+  """Raises ValueError unless `build_records` can split this way (the
+  command checks before it lists any file)."""
+  if len(split_fractions) != 3 or min(split_fractions) < 0 or abs(
+      sum(split_fractions) - 1) > 1e-6:
+    raise ValueError(f'split fractions must be 3 values >= 0 summing to 1, '
+                     f'got {tuple(split_fractions)}')
+  if folds and (folds < 3 or not 0 <= fold < folds):
+    raise ValueError(f'need --folds >= 3 and 0 <= --fold < --folds, got '
+                     f'folds={folds}, fold={fold}')
+  if split_by not in naming.SPLIT_BY:
+    raise ValueError(f'split_by must be one of {naming.SPLIT_BY}, got '
+                     f'{split_by!r}')
 
 
 def _build_locked(audio_paths, output_dir, options, *, tracklist, eras,
@@ -258,7 +264,8 @@ def _build_locked(audio_paths, output_dir, options, *, tracklist, eras,
             _finalize, shards=beam.pvalue.AsList(shards),
             failures=beam.pvalue.AsList(failures), output_dir=output_dir,
             tmp_dir=tmp_dir, eras=eras, windowing=windowing,
-            silence_peak=silence_peak, compression=compression, source=source, split_by=split_by,
+            silence_peak=silence_peak, compression=compression,
+            source=source, split_by=split_by,
             folds={'folds': folds, 'fold': fold} if folds else None))
   return _published(output_dir, tmp_dir)
 

@@ -97,7 +97,11 @@ def make_demo_tapes(output_dir, *, tapes_per_era=4, tape_seconds=180.0,
     {tape id: era name or skip reason}.
   """
   if tapes_per_era < 3:
-    raise ValueError('need at least 3 tapes per era, one for each split')
+    raise ValueError('need at least 3 tapes per era, one for each split, got '
+                     f'{tapes_per_era}')
+  if commentary_seconds < 0 or tape_seconds <= 2 * commentary_seconds:
+    raise ValueError(f'a tape of {tape_seconds} s has no music between '
+                     f'{commentary_seconds} s of commentary at each end')
   os.makedirs(output_dir, exist_ok=True)
   rng = np.random.default_rng(seed)
   rows, expected = [], {}

@@ -37,10 +37,12 @@ _CACHE_DIR = flags.DEFINE_string(
     'cache_dir', 'check_tapes_cache/',
     'Where the downloaded .deb files and their extracted tracks are kept.')
 _MIN_SECONDS = flags.DEFINE_float(
-    'min_seconds', 45.0, 'Tracks shorter than this (jingles) are left out.')
+    'min_seconds', 45.0, 'Tracks shorter than this (jingles) are left out.',
+    lower_bound=0)
 _MAX_SECONDS = flags.DEFINE_float(
     'max_seconds', 90.0,
-    'Seconds of each track kept as its tape; 0 keeps whole tracks.')
+    'Seconds of each track kept as its tape; 0 keeps whole tracks.',
+    lower_bound=0)
 
 
 def main(argv):

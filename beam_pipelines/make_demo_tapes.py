@@ -33,11 +33,14 @@ def main(argv):
   # A bar on a terminal only (disable=None): logs stay one line per stage.
   with tqdm.tqdm(total=4 * _TAPES_PER_ERA.value, unit='tape',
                  desc='make_demo_tapes', disable=None) as bar:
-    expected = demo_tapes_lib.make_demo_tapes(
-        _OUTPUT.value, tapes_per_era=_TAPES_PER_ERA.value,
-        tape_seconds=_TAPE_SECONDS.value,
-        commentary_seconds=_COMMENTARY_SECONDS.value, extras=_EXTRAS.value,
-        seed=_SEED.value, progress=lambda _: bar.update())
+    try:
+      expected = demo_tapes_lib.make_demo_tapes(
+          _OUTPUT.value, tapes_per_era=_TAPES_PER_ERA.value,
+          tape_seconds=_TAPE_SECONDS.value,
+          commentary_seconds=_COMMENTARY_SECONDS.value, extras=_EXTRAS.value,
+          seed=_SEED.value, progress=lambda _: bar.update())
+    except ValueError as e:  # Checked before anything is written.
+      raise app.UsageError(str(e))
   print(json.dumps({'output': _OUTPUT.value, 'tapes': expected}, indent=1))
 
 

@@ -25,11 +25,15 @@ _PREFER = flags.DEFINE_enum(
     'prefer', 'original', sorted(scrape_lib.PREFERENCES),
     'original: FLAC/WAV originals first; mp3: the MP3 derivatives (about a '
     'fifth of the space).')
-_WORKERS = flags.DEFINE_integer('workers', 4, 'Downloads at once.')
-_RETRIES = flags.DEFINE_integer('retries', 5, 'Tries per file.')
+_WORKERS = flags.DEFINE_integer('workers', 4, 'Downloads at once.',
+                                lower_bound=1)
+_RETRIES = flags.DEFINE_integer('retries', 5, 'Tries per file.',
+                                lower_bound=1)
 _BACKOFF = flags.DEFINE_float(
-    'backoff_seconds', 2.0, 'Wait before the first retry; doubles each time.')
-_LIMIT = flags.DEFINE_integer('limit', 0, 'At most this many items; 0: all.')
+    'backoff_seconds', 2.0, 'Wait before the first retry; doubles each time.',
+    lower_bound=0)
+_LIMIT = flags.DEFINE_integer('limit', 0, 'At most this many items; 0: all.',
+                              lower_bound=0)
 _TRACKLIST = flags.DEFINE_string(
     'tracklist', '', 'Write/update this "title,year" CSV from the item '
     'metadata; empty: OUTPUT/tracklist.csv.')

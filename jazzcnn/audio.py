@@ -60,11 +60,17 @@ class Windowing:
   @classmethod
   def from_seconds(cls, *, sample_rate, window_seconds, hop_seconds,
                    trim_seconds):
+    """Raises ValueError naming the first setting out of range."""
     windowing = cls(sample_rate, round(window_seconds * sample_rate),
                     round(hop_seconds * sample_rate),
                     round(trim_seconds * sample_rate))
-    if windowing.window <= 0 or windowing.hop <= 0 or windowing.trim < 0:
-      raise ValueError(f'window and hop must be > 0 and trim >= 0: {windowing}')
+    for ok, message in ((sample_rate > 0, f'sample rate {sample_rate} Hz'),
+                        (windowing.window > 0, f'window {window_seconds} s'),
+                        (windowing.hop > 0, f'hop {hop_seconds} s'),
+                        (windowing.trim >= 0, f'trim {trim_seconds} s')):
+      if not ok:
+        raise ValueError(f'{message} is out of range: the sample rate, '
+                         'window and hop must be > 0, the trim >= 0')
     return windowing
 
   def num_windows(self, info):

@@ -15,6 +15,7 @@ import sys
 import traceback
 
 from absl import app
+from absl import flags
 from absl import logging
 import tensorflow as tf
 import tqdm
@@ -23,10 +24,24 @@ import tqdm.contrib
 from jazzcnn import errors
 
 
-def run(main, **kwargs):
-  """`app.run(main, **kwargs)`, with usage errors as one line."""
+def run(main, *, known_only=False):
+  """`app.run(main)`, with usage errors and bad flag values as one line.
+
+  known_only: leave flags this program does not define in argv for main
+  (the records builder passes them to Beam).
+  """
   spec = getattr(sys.modules['__main__'], '__spec__', None)
   name = spec.name if spec else os.path.basename(sys.argv[0])
+
+  def parse(argv):
+    """absl's parse, with its error ('flag --batch_size=0: value should be
+    >= 1') as the one line, not a FATAL line and a pointer to --helpfull."""
+    try:
+      return flags.FLAGS(argv, known_only=known_only)
+    except flags.Error as e:
+      message = '; '.join(l.strip() for l in str(e).splitlines() if l.strip())
+      print(f'{name}: {message} (--help for the flags)', file=sys.stderr)
+      sys.exit(1)
 
   def wrapped(argv):
     if logging.get_verbosity() < 1:  # Beam's INFO only on request.
@@ -46,7 +61,7 @@ def run(main, **kwargs):
   # lines, 1 for Beam's too and tracebacks. First, so that any later
   # --verbosity (a flagfile's too) wins.
   app.run(wrapped, argv=[sys.argv[0], '--verbosity=-1', *sys.argv[1:]],
-          **kwargs)
+          flags_parser=parse)
 
 
 def _explain():

@@ -33,11 +33,13 @@ _TRIM_SECONDS = flags.DEFINE_float(
     'trim_seconds', -1.0, 'Seconds skipped at both ends of each file; -1: as '
     'the training records were trimmed (eras.json); 0: nothing.')
 _NEIGHBOURS = flags.DEFINE_integer('neighbours', 3,
-                                   'Nearest neighbours listed per tape.')
+                                   'Nearest neighbours listed per tape.',
+                                   lower_bound=0)
 _TRACKLIST = flags.DEFINE_string(
     'tracklist', '', 'Optional "title,year" CSV: colour tapes by their '
     'labelled era rather than the predicted one.')
-_BATCH_SIZE = flags.DEFINE_integer('batch_size', 16, 'Windows per batch.')
+_BATCH_SIZE = flags.DEFINE_integer('batch_size', 16, 'Windows per batch.',
+                                   lower_bound=1)
 
 
 def _embed_files(model, meta, files):

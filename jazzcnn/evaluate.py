@@ -28,7 +28,8 @@ _DATA_DIR = flags.DEFINE_string('data_dir', 'tfrecords/',
                                 'Output of build_records (local or gs://).')
 _SPLIT = flags.DEFINE_enum('split', 'test', dataset_info.SPLITS,
                            'Split to evaluate.')
-_BATCH_SIZE = flags.DEFINE_integer('batch_size', 32, 'Windows per batch.')
+_BATCH_SIZE = flags.DEFINE_integer('batch_size', 32, 'Windows per batch.',
+                                   lower_bound=1)
 _BASELINES = flags.DEFINE_list(
     'baselines', ['mel_stats', 'musicnn_msd', 'musicnn_stats'],
     'Baselines fitted on the train split (C chosen on validation) and '

@@ -22,7 +22,7 @@ _AUDIO = flags.DEFINE_string(
     'melspectrogram.')
 _WINDOW = flags.DEFINE_integer(
     'window', 0, 'Which window of --audio to draw (silent windows not '
-    'counted: the model never hears them).')
+    'counted: the model never hears them).', lower_bound=0)
 _TRIM_SECONDS = flags.DEFINE_float(
     'trim_seconds', -1.0, 'Seconds skipped at both ends of each file; -1: as '
     'the training records were trimmed (eras.json); 0: nothing.')

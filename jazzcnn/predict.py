@@ -24,8 +24,10 @@ _TRIM_SECONDS = flags.DEFINE_float(
     'trim_seconds', -1.0, 'Seconds skipped at both ends of each file; -1: as '
     'the training records were trimmed (eras.json); 0: nothing.')
 _HOP_SECONDS = flags.DEFINE_float(
-    'hop_seconds', 0.0, 'Seconds between windows; 0: as in training.')
-_BATCH_SIZE = flags.DEFINE_integer('batch_size', 16, 'Windows per batch.')
+    'hop_seconds', 0.0, 'Seconds between windows; 0: as in training.',
+    lower_bound=0)
+_BATCH_SIZE = flags.DEFINE_integer('batch_size', 16, 'Windows per batch.',
+                                   lower_bound=1)
 _JSON = flags.DEFINE_bool('json', False, 'Print one JSON object per file.')
 _TIMELINE = flags.DEFINE_bool('timeline', True,
                               'Print the per-window timeline in the table.')
