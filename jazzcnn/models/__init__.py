@@ -110,6 +110,11 @@ def build_model(num_classes, window_samples, *, architecture='seed',
                      f'{architecture} starts from random weights')
   chunk = (round(arch.chunk_samples * sample_rate / 16000)
            if chunk_seconds < 0 else round(chunk_seconds * sample_rate))
+  # (A default chunk longer than the window gives whole windows.)
+  if chunk_seconds > 0 and chunk > window_samples:
+    raise ValueError(f'--chunk_seconds={chunk_seconds} is longer than the '
+                     f'{window_samples / sample_rate:g} s windows (0: whole '
+                     'windows)')
   chunked = 0 < chunk < window_samples
   if arch.pools_chunks and not chunked:
     raise ValueError(f'{architecture} pools chunks: --chunk_seconds must be '

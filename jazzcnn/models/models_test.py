@@ -227,11 +227,13 @@ def test_width_does_not_shrink_the_bottleneck():
   assert model.get_layer('conv1_same').filters == 4
 
 
-def test_unknown_architecture_and_bad_depth_are_value_errors():
+def test_unknown_architecture_bad_depth_and_long_chunks_are_value_errors():
   with pytest.raises(ValueError, match='unknown architecture'):
     models.build_model(4, 16000, architecture='vgg')
   with pytest.raises(ValueError, match='depth'):
     models.build_model(4, 16000, architecture='shortres', depth=9)
+  with pytest.raises(ValueError, match='longer than the 1 s windows'):
+    models.build_model(4, 16000, architecture='shortres', chunk_seconds=2.0)
 
 
 def test_forward_flops_count_every_chunk(seed_model):
