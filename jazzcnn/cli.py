@@ -34,8 +34,9 @@ def run(main, *, known_only=False):
   name = spec.name if spec else os.path.basename(sys.argv[0])
 
   def parse(argv):
-    """absl's parse, with its error ('flag --batch_size=0: value should be
-    >= 1') as the one line, not a FATAL line and a pointer to --helpfull."""
+    """absl's parse, with its error ('flag --batch_size=0: 0 is not a
+    positive integer') as the one line, not a FATAL line and a pointer to
+    --helpfull."""
     try:
       return flags.FLAGS(argv, known_only=known_only)
     except flags.Error as e:
