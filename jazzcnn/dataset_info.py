@@ -143,9 +143,16 @@ def missing_eras(info, splits=SPLITS):
 
 
 def model_keys(info):
-  """The entries an exported model keeps (`MODEL_KEYS`; older records
-  lack `silence_peak`)."""
-  return {k: info[k] for k in MODEL_KEYS if k in info}
+  """The entries an exported model keeps (`MODEL_KEYS`)."""
+  return {k: silence_peak(info) if k == 'silence_peak' else info[k]
+          for k in MODEL_KEYS}
+
+
+def silence_peak(info):
+  """The digital-silence threshold the records were built with
+  (`audio.is_silent`): the default where they predate the field. Also of
+  an exported model's eras.json, which holds the same entry."""
+  return info.get('silence_peak', audio.SILENCE_PEAK)
 
 
 def check_windows(info, split, read_windows, data_dir=''):

@@ -11,6 +11,7 @@ from absl import flags
 
 from jazzcnn import audio
 from jazzcnn import cli
+from jazzcnn import dataset_info
 from jazzcnn import predict_lib
 from jazzcnn import plots
 from jazzcnn import export
@@ -63,7 +64,7 @@ def _melspec(path):
   w = predict_lib.windowing(meta, trim_seconds=_TRIM_SECONDS.value)
   silent = []
   for i, (offsets, windows) in enumerate(predict_lib.batched_windows(
-      path, w, batch_size=1, silence_peak=predict_lib.silence_peak(meta),
+      path, w, batch_size=1, silence_peak=dataset_info.silence_peak(meta),
       silent=silent)):
     if i == _WINDOW.value:
       return (plots.model_melspec(model, windows[0]), w.sample_rate,

@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from jazzcnn import audio
+from jazzcnn import dataset_info
 from jazzcnn import models
 
 
@@ -44,12 +45,6 @@ def windowing(meta, *, trim_seconds=-1.0, hop_seconds=0.0):
       sample_rate=rate, window=meta['window_samples'],
       hop=round(hop_seconds * rate) if hop_seconds else meta['hop_samples'],
       trim=round(trim * rate))
-
-
-def silence_peak(meta):
-  """The digital-silence threshold the model's records were built with
-  (`audio.is_silent`); the default for records that did not record it."""
-  return meta.get('silence_peak', audio.SILENCE_PEAK)
 
 
 def batched_windows(path, windowing_, *, batch_size=16, silence_peak=-1,
@@ -100,9 +95,9 @@ def predict_file(model, meta, path, *, trim_seconds=-1.0, hop_seconds=0.0,
   w = windowing(meta, trim_seconds=trim_seconds, hop_seconds=hop_seconds)
   eras = meta['eras']
   timeline, all_probs, silent = [], [], []
+  peak = dataset_info.silence_peak(meta)
   for offsets, windows in batched_windows(path, w, batch_size=batch_size,
-                                          silence_peak=silence_peak(meta),
-                                          silent=silent):
+                                          silence_peak=peak, silent=silent):
     probs = models.inference_fn(model)(windows).numpy()
     all_probs.append(probs)
     for offset, p in zip(offsets, probs):
@@ -121,7 +116,7 @@ def _check_heard(batches, silent, meta):
   if not batches:
     raise audio.AudioError(
         audio.SILENT, f'every window ({len(silent)}) is digital silence (no '
-        f'sample beyond ±{silence_peak(meta)}): nothing to hear')
+        f'sample beyond ±{dataset_info.silence_peak(meta)}): nothing to hear')
 
 
 def embed_file(model, meta, path, *, trim_seconds=-1.0, hop_seconds=0.0,
@@ -139,9 +134,9 @@ def embed_file(model, meta, path, *, trim_seconds=-1.0, hop_seconds=0.0,
   both = _with_embedding(model)
   w = windowing(meta, trim_seconds=trim_seconds, hop_seconds=hop_seconds)
   embeddings, probs, silent = [], [], []
+  peak = dataset_info.silence_peak(meta)
   for _, windows in batched_windows(path, w, batch_size=batch_size,
-                                    silence_peak=silence_peak(meta),
-                                    silent=silent):
+                                    silence_peak=peak, silent=silent):
     embedding, prob = models.inference_fn(both)(windows)
     embeddings.append(embedding.numpy())
     probs.append(prob.numpy())
