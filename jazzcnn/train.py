@@ -125,9 +125,9 @@ _KEEP_CHECKPOINTS = flags.DEFINE_integer(
     'keep_checkpoints', _DEFAULTS.keep_checkpoints, 'Checkpoints kept.')
 _SHUFFLE_BUFFER = flags.DEFINE_integer(
     'shuffle_buffer', _DEFAULTS.shuffle_buffer,
-    'Windows in the shuffle buffer (~0.5 MB each at 15 s).', lower_bound=0)
+    'Windows in the shuffle buffer (~0.5 MB each at 15 s).')
 _CYCLE_LENGTH = flags.DEFINE_integer('cycle_length', _DEFAULTS.cycle_length,
-                                     'Shards read in parallel.', lower_bound=1)
+                                     'Shards read in parallel.')
 _SEED = flags.DEFINE_integer('seed', _DEFAULTS.seed, 'Random seed.')
 _DETERMINISTIC = flags.DEFINE_bool(
     'deterministic', _DEFAULTS.deterministic,

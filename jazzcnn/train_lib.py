@@ -87,6 +87,8 @@ class TrainConfig:
          f'mixed_precision must be one of {PRECISIONS}'),
         (self.checkpoint_every >= 0, 'checkpoint_every must be >= 0'),
         (self.keep_checkpoints >= 1, 'keep_checkpoints must be >= 1'),
+        (self.shuffle_buffer >= 0, 'shuffle_buffer must be >= 0'),
+        (self.cycle_length >= 1, 'cycle_length must be >= 1'),
     ]
     for ok, message in checks:
       if not ok:
@@ -272,8 +274,7 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
   best_dir = posixpath.join(out_dir, checkpoints.BEST_DIR)
   callbacks = [
       checkpoints.Validation(
-          lambda: epoch_validation.scores(*validation()[:2],
-                                        len(info['eras'])),
+          lambda: epoch_validation.scores(*validation()[:2], len(info['eras'])),
           best_dir),
       checkpoints.Checkpointer(manager, config.checkpoint_every, preemption),
       keras.callbacks.TensorBoard(posixpath.join(out_dir, 'logs'),
@@ -295,6 +296,5 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
                            f'{int(model.optimizer.iterations.numpy())}')
     except tf.errors.DataLossError:  # Names no file; find the shard.
       raise records_check.first_corruption(data_dir, info, ['train']) from None
-
   return _finish(model, data_dir, model_dir, info, config, start=start,
                  best_dir=best_dir, is_chief=is_chief, validation=validation)
