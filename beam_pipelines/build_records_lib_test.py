@@ -26,11 +26,19 @@ WINDOWING = audio.Windowing(sample_rate=16000, window=16000, hop=16000,
 IN_PROCESS = ['--direct_num_workers=1']
 
 
+def _pipeline():
+  """A TestPipeline on the FnApiRunner in this process: a plain TestPipeline
+  is a DirectRunner, which first tries to download PrismRunner (offline: a
+  failed fetch and an empty /tmp/beam-temp* directory left per test)."""
+  return test_pipeline.TestPipeline(
+      options=lib.local_pipeline_options(IN_PROCESS))
+
+
 def test_label_step_tags_unlisted_and_unlabelled():
   tracklist = {'A_Tape_1_1925': '', 'B_Tape_2_1962': '', 'C_Tape_': ''}
   paths = ['/x/A_Tape_1_1925.mp3', '/x/B_Tape_2_1962.flac', '/x/C_Tape_.wav',
            '/x/D_Tape_9_1925.wav']
-  with test_pipeline.TestPipeline() as p:
+  with _pipeline() as p:
     out = (p | beam.Create(paths)
            | beam.FlatMap(steps.label_tape, tracklist=tracklist, eras=ERAS,
                           split_by='artist_era'
@@ -55,7 +63,7 @@ def test_probe_and_decode_steps(tmp_path):
   junk.write_bytes(b'nope' * 100)
   tapes = [{'path': p, 'tape_id': os.path.basename(p), 'era': 'early',
             'label': 0} for p in (good, short, str(junk))]
-  with test_pipeline.TestPipeline() as p:
+  with _pipeline() as p:
     probed = (p | beam.Create(tapes)
               | beam.FlatMap(steps.probe, windowing=WINDOWING
                              ).with_outputs('failures', main='tapes'))
@@ -79,7 +87,7 @@ def test_silence_and_example_steps():
           'group': 'T_1925|early'}
   loud = np.full(16000, 1000, np.int16)
   quiet = np.ones(16000, np.int16)  # ±1 LSB: digital silence.
-  with test_pipeline.TestPipeline() as p:
+  with _pipeline() as p:
     out = (p | beam.Create([(tape, 0, loud), (tape, 16000, quiet)])
            | beam.Filter(steps.is_sound, silence_peak=1)
            | beam.Map(steps.to_example, fractions=(1.0, 0.0, 0.0),
