@@ -1,4 +1,4 @@
-"""Builds sharded TFRecords of raw 15 s windows from scraped tapes.
+r"""Builds sharded TFRecords of raw 15 s windows from scraped tapes.
 
   python -m beam_pipelines.build_records --runner=DirectRunner \
       --input=tapes/ --output_dir=tfrecords/

@@ -1,4 +1,4 @@
-"""Builds a real-music check corpus from the game music Debian ships.
+r"""Builds a real-music check corpus from the game music Debian ships.
 
   python -m beam_pipelines.make_check_corpus --output=check_tapes/
   python -m beam_pipelines.build_records --runner=DirectRunner \

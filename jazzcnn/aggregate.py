@@ -1,4 +1,4 @@
-"""Aggregates the test metrics of K folds into one report.
+r"""Aggregates the test metrics of K folds into one report.
 
   for i in 0 1 2 3 4; do
     python -m beam_pipelines.build_records ... --folds=5 --fold=$i \

@@ -1,4 +1,4 @@
-"""Trains recipes on one records directory and tabulates what they reach.
+r"""Trains recipes on one records directory and tabulates what they reach.
 
   python -m jazzcnn.compare --data_dir=check_records/ --output=runs/compare/ \
       flags/cpu.cfg flags/cpu_shortres.cfg 'flags/seed.cfg --width=0.25'

@@ -1,4 +1,4 @@
-"""Evaluates an exported model on one split, beside baselines.
+r"""Evaluates an exported model on one split, beside baselines.
 
   python -m jazzcnn.evaluate --model_dir=runs/NAME --data_dir=tfrecords/ \
       --split=test [--baselines=mel_stats,musicnn_msd,musicnn_stats]

@@ -1,4 +1,4 @@
-"""How far fixed features go: scikit-learn heads on them, over K folds.
+r"""How far fixed features go: scikit-learn heads on them, over K folds.
 
   python -m jazzcnn.probe records_f0/ records_f1/ records_f2/ \
       --features=mel_stats,musicnn_stats --heads=logistic,svm,mlp

@@ -1,4 +1,4 @@
-"""Trains the era classifier on the records builder's TFRecords.
+r"""Trains the era classifier on the records builder's TFRecords.
 
   python -m jazzcnn.train --flagfile=flags/default.cfg --strategy=mirrored \
       --data_dir=tfrecords/ --model_dir=runs/NAME

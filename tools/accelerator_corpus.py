@@ -1,4 +1,4 @@
-"""A K-fold corpus as musicnn spectrograms, for a machine without TensorFlow.
+r"""A K-fold corpus as musicnn spectrograms, for a machine without TensorFlow.
 
   python tools/accelerator_corpus.py --out=.accel \
       check_records_0/ check_records_1/ ... check_records_4/

@@ -1,4 +1,4 @@
-"""metrics.json of each recipe and fold that tools/accelerator_train.py ran.
+r"""metrics.json of each recipe and fold that tools/accelerator_train.py ran.
 
   python tools/accelerator_scores.py --runs=runs.npz --corpus=.accel \
       --out=accel_runs check_records_0/ ... check_records_4/

@@ -1,4 +1,4 @@
-"""Trains musicnn and the short-chunk ResNet over K folds on any Keras backend.
+r"""Trains musicnn and the short-chunk ResNet over K folds on any Keras backend.
 
   KERAS_BACKEND=jax python tools/accelerator_train.py --corpus=.accel \
       --recipes=frozen,finetune,shortres --out=runs.npz
