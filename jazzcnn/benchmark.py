@@ -34,33 +34,50 @@ _DATA_DIR = flags.DEFINE_string(
     'shards of --input_windows windows in a temporary directory.')
 _INPUT_WINDOWS = flags.DEFINE_integer(
     'input_windows', 1024, 'Synthetic windows for the input suite (0.48 MB '
-    'each).')
+    'each).', lower_bound=1)
 _SEED_WINDOWS = flags.DEFINE_integer(
-    'seed_windows', 256, 'WAV files read by the seed-style generator.')
+    'seed_windows', 256, 'WAV files read by the seed-style generator.',
+    lower_bound=1)
 _PASSES = flags.DEFINE_integer(
-    'passes', 3, 'Passes over the records per input figure (steady state).')
+    'passes', 3, 'Passes over the records per input figure (steady state).',
+    lower_bound=1)
 _BATCH_SIZE = flags.DEFINE_integer('batch_size', 64,
-                                   'Batch size of the input suite.')
+                                   'Batch size of the input suite.',
+                                   lower_bound=1)
 _BUILD_TAPES = flags.DEFINE_integer('build_tapes', 4,
-                                    'MP3 tapes for the build suite.')
+                                    'MP3 tapes for the build suite.',
+                                    lower_bound=1)
 _BUILD_MINUTES = flags.DEFINE_float('build_minutes', 15.0,
                                     'Length of each MP3 tape, minutes.')
 _MEMORY_MINUTES = flags.DEFINE_list(
     'memory_minutes', ['10', '120'],
     'Short and long tape (minutes) for the peak-memory figure.')
+
+
+def _two_positive_numbers(values):
+  try:
+    return len(values) == 2 and all(float(v) > 0 for v in values)
+  except ValueError:
+    return False
+
+
+flags.register_validator('memory_minutes', _two_positive_numbers,
+                         'must be two positive numbers of minutes, e.g. 10,120')
 _RUNNER_STARTUP = flags.DEFINE_bool(
     'runner_startup', True, 'Time a trivial pipeline on DirectRunner (which '
     'first tries PrismRunner, a download) and on FnApiRunner.')
 _TRAIN_STEPS = flags.DEFINE_integer('train_steps', 80,
-                                    'Timed steps per training figure.')
+                                    'Timed steps per training figure.',
+                                    lower_bound=1)
 _TRAIN_ROUNDS = flags.DEFINE_integer(
     'train_rounds', 3, 'Rounds in which the train variants take turns; each '
-    'keeps its best.')
+    'keeps its best.', lower_bound=1)
 _TRAIN_WIDTH = flags.DEFINE_float(
     'train_width', 0.125, 'Model width of the train suite (1.0: the seed '
-    'model, for GPUs).')
+    'model, for GPUs).', lower_bound=0.01)
 _TRAIN_BATCH = flags.DEFINE_integer('train_batch', 8,
-                                    'Batch size of the train suite.')
+                                    'Batch size of the train suite.',
+                                    lower_bound=1)
 _MIXED_PRECISION = flags.DEFINE_enum(
     'mixed_precision', '', ['', 'mixed_float16', 'mixed_bfloat16'],
     'Policy of the train suite.')
