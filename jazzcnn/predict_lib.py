@@ -92,31 +92,44 @@ def predict_file(model, meta, path, *, trim_seconds=-1.0, hop_seconds=0.0,
     audio.AudioError: for files that cannot be used; SILENT when every
       window is digital silence.
   """
-  w = windowing(meta, trim_seconds=trim_seconds, hop_seconds=hop_seconds)
-  eras = meta['eras']
+  eras, rate = meta['eras'], meta['sample_rate']
   timeline, all_probs, silent = [], [], []
-  peak = dataset_info.silence_peak(meta)
-  for offsets, windows in batched_windows(path, w, batch_size=batch_size,
-                                          silence_peak=peak, silent=silent):
+  for offsets, windows in _heard_batches(
+      path, meta, silent, trim_seconds=trim_seconds, hop_seconds=hop_seconds,
+      batch_size=batch_size):
     probs = models.inference_fn(model)(windows).numpy()
     all_probs.append(probs)
     for offset, p in zip(offsets, probs):
-      timeline.append({'start_seconds': round(offset / w.sample_rate, 3),
+      timeline.append({'start_seconds': round(offset / rate, 3),
                        'era': eras[int(p.argmax())],
                        'probabilities': _by_era(p, eras)})
-  _check_heard(all_probs, silent, meta)
   mean = np.concatenate(all_probs).mean(axis=0)
   return {'path': path, 'era': eras[int(mean.argmax())],
           'probabilities': _by_era(mean, eras), 'timeline': timeline,
           'silent_windows': len(silent)}
 
 
-def _check_heard(batches, silent, meta):
-  """Raises audio.AudioError(SILENT) when every window was silence."""
-  if not batches:
+def _heard_batches(path, meta, silent, *, trim_seconds, hop_seconds,
+                   batch_size):
+  """`batched_windows` of a file as an exported model (eras.json `meta`)
+  was trained to hear it: its windowing (`windowing`), and its digital
+  silence skipped, the offsets appended to the list `silent`.
+
+  Raises:
+    audio.AudioError: as `batched_windows`; SILENT, after the last window,
+      when every window was silence.
+  """
+  peak = dataset_info.silence_peak(meta)
+  heard = False
+  for batch in batched_windows(
+      path, windowing(meta, trim_seconds=trim_seconds, hop_seconds=hop_seconds),
+      batch_size=batch_size, silence_peak=peak, silent=silent):
+    heard = True
+    yield batch
+  if not heard:
     raise audio.AudioError(
         audio.SILENT, f'every window ({len(silent)}) is digital silence (no '
-        f'sample beyond ±{dataset_info.silence_peak(meta)}): nothing to hear')
+        f'sample beyond ±{peak}): nothing to hear')
 
 
 def embed_file(model, meta, path, *, trim_seconds=-1.0, hop_seconds=0.0,
@@ -132,15 +145,13 @@ def embed_file(model, meta, path, *, trim_seconds=-1.0, hop_seconds=0.0,
     audio.AudioError: as `predict_file`.
   """
   both = _with_embedding(model)
-  w = windowing(meta, trim_seconds=trim_seconds, hop_seconds=hop_seconds)
-  embeddings, probs, silent = [], [], []
-  peak = dataset_info.silence_peak(meta)
-  for _, windows in batched_windows(path, w, batch_size=batch_size,
-                                    silence_peak=peak, silent=silent):
+  embeddings, probs = [], []
+  for _, windows in _heard_batches(
+      path, meta, [], trim_seconds=trim_seconds, hop_seconds=hop_seconds,
+      batch_size=batch_size):
     embedding, prob = models.inference_fn(both)(windows)
     embeddings.append(embedding.numpy())
     probs.append(prob.numpy())
-  _check_heard(embeddings, silent, meta)
   embeddings = np.concatenate(embeddings)
   return (embeddings.mean(axis=0), np.concatenate(probs).mean(axis=0),
           len(embeddings))
