@@ -63,37 +63,38 @@ class TrainConfig:
     """Raises ValueError naming the first bad field and its value."""
     checks = [
         (self.model in models.ARCHITECTURES,
-         f'model must be one of {sorted(models.ARCHITECTURES)}'),
-        (0 < self.width <= 4, 'width must be in (0, 4]'),
-        (self.depth >= 0, 'depth must be >= 0'),
-        (0 <= self.dropout < 1, 'dropout must be in [0, 1)'),
-        (self.freeze or not self.train_mid_end, 'train_mid_end needs freeze'),
-        (self.epochs >= 1, 'epochs must be >= 1'),
-        (self.steps_per_epoch >= 0, 'steps_per_epoch must be >= 0'),
-        (self.batch_size >= 1, 'batch_size must be >= 1'),
-        (self.learning_rate > 0, 'learning_rate must be > 0'),
+         'model', f'must be one of {sorted(models.ARCHITECTURES)}'),
+        (0 < self.width <= 4, 'width', 'must be in (0, 4]'),
+        (self.depth >= 0, 'depth', 'must be >= 0'),
+        (0 <= self.dropout < 1, 'dropout', 'must be in [0, 1)'),
+        (self.freeze or not self.train_mid_end,
+         'train_mid_end', 'needs freeze'),
+        (self.epochs >= 1, 'epochs', 'must be >= 1'),
+        (self.steps_per_epoch >= 0, 'steps_per_epoch', 'must be >= 0'),
+        (self.batch_size >= 1, 'batch_size', 'must be >= 1'),
+        (self.learning_rate > 0, 'learning_rate', 'must be > 0'),
         (self.optimizer in optimization.OPTIMIZERS,
-         f'optimizer must be one of {optimization.OPTIMIZERS}'),
-        (self.weight_decay >= 0, 'weight_decay must be >= 0'),
-        (self.clipnorm >= 0, 'clipnorm must be >= 0'),
+         'optimizer', f'must be one of {optimization.OPTIMIZERS}'),
+        (self.weight_decay >= 0, 'weight_decay', 'must be >= 0'),
+        (self.clipnorm >= 0, 'clipnorm', 'must be >= 0'),
         (self.lr_schedule in optimization.SCHEDULES,
-         f'lr_schedule must be one of {optimization.SCHEDULES}'),
-        (self.warmup_steps >= 0, 'warmup_steps must be >= 0'),
-        (0 <= self.label_smoothing < 1, 'label_smoothing must be in [0, 1)'),
-        (self.mixup >= 0, 'mixup must be >= 0'),
+         'lr_schedule', f'must be one of {optimization.SCHEDULES}'),
+        (self.warmup_steps >= 0, 'warmup_steps', 'must be >= 0'),
+        (0 <= self.label_smoothing < 1, 'label_smoothing', 'must be in [0, 1)'),
+        (self.mixup >= 0, 'mixup', 'must be >= 0'),
         (self.class_weighting in optimization.CLASS_WEIGHTING,
-         f'class_weighting must be one of {optimization.CLASS_WEIGHTING}'),
+         'class_weighting', f'must be one of {optimization.CLASS_WEIGHTING}'),
         (self.mixed_precision in PRECISIONS,
-         f'mixed_precision must be one of {PRECISIONS}'),
-        (self.checkpoint_every >= 0, 'checkpoint_every must be >= 0'),
-        (self.keep_checkpoints >= 1, 'keep_checkpoints must be >= 1'),
-        (self.shuffle_buffer >= 0, 'shuffle_buffer must be >= 0'),
-        (self.cycle_length >= 1, 'cycle_length must be >= 1'),
+         'mixed_precision', f'must be one of {PRECISIONS}'),
+        (self.checkpoint_every >= 0, 'checkpoint_every', 'must be >= 0'),
+        (self.keep_checkpoints >= 1, 'keep_checkpoints', 'must be >= 1'),
+        (self.shuffle_buffer >= 0, 'shuffle_buffer', 'must be >= 0'),
+        (self.cycle_length >= 1, 'cycle_length', 'must be >= 1'),
     ]
-    for ok, message in checks:
+    for ok, field, requirement in checks:
       if not ok:
-        field = message.split()[0]
-        raise ValueError(f'{message}, got {field}={getattr(self, field)!r}')
+        value = getattr(self, field)
+        raise ValueError(f'{field} {requirement}, got {field}={value!r}')
 
   def architecture(self):
     """The entries that fix the model's weights (checked on resume)."""
