@@ -26,17 +26,13 @@ def _joined_docstrings(path):
     source = f.read()
   out = []
   for node in ast.walk(ast.parse(source)):
-    if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef,
-                             ast.AsyncFunctionDef)):
+    if not (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef,
+                              ast.AsyncFunctionDef))
+            and ast.get_docstring(node, clean=False) is not None):
       continue
-    first = node.body[0] if node.body else None
-    if not (isinstance(first, ast.Expr) and isinstance(first.value,
-                                                       ast.Constant)
-            and isinstance(first.value.value, str)):
-      continue
-    text = ast.get_source_segment(source, first.value)
-    if '\\\n' in text and not text.lower().startswith(('r', 'br')):
-      out.append((first.lineno, getattr(node, 'name', '<module>')))
+    text = ast.get_source_segment(source, node.body[0].value)
+    if '\\\n' in text and not text.lower().startswith('r'):
+      out.append((node.body[0].lineno, getattr(node, 'name', '<module>')))
   return out
 
 
