@@ -11,6 +11,7 @@ which also turns Beam's INFO logging on.
 import logging as std_logging
 import os
 import posixpath
+import re
 import sys
 import traceback
 
@@ -41,6 +42,7 @@ def run(main, *, known_only=False):
       return flags.FLAGS(argv, known_only=known_only)
     except flags.Error as e:
       message = '; '.join(l.strip() for l in str(e).splitlines() if l.strip())
+      message = _as_typed(message)
       print(f'{name}: {message} (--help for the flags)', file=sys.stderr)
       sys.exit(1)
 
@@ -63,6 +65,23 @@ def run(main, *, known_only=False):
   # --verbosity (a flagfile's too) wins.
   app.run(wrapped, argv=[sys.argv[0], '--verbosity=-1', *sys.argv[1:]],
           flags_parser=parse)
+
+
+def _as_typed(message, flag_values=flags.FLAGS):
+  """absl's message with a list flag's value written as it is typed.
+
+  A validator's error names the flag's parsed value, which for a list flag
+  is Python's repr ("flag --memory_minutes=['10']: ..."); this writes it
+  back in the command line's form ("flag --memory_minutes=10: ...").
+  """
+  match = re.match(r'flag --(\w+)=', message)
+  if not match or match.group(1) not in flag_values:
+    return message
+  flag = flag_values[match.group(1)]
+  shown = f'flag --{flag.name}={flag.value}'
+  if not isinstance(flag.value, list) or not message.startswith(shown):
+    return message
+  return f'flag {flag.serialize()}{message[len(shown):]}'
 
 
 def _explain():

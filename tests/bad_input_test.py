@@ -110,7 +110,8 @@ CASES = [
     ('jazzcnn.benchmark', ['train', '--train_steps=0'],
      'jazzcnn.benchmark: flag --train_steps=0: 0 is not a positive integer'),
     ('jazzcnn.benchmark', ['build', '--memory_minutes=10'],
-     'must be two positive numbers of minutes, e.g. 10,120'),
+     'jazzcnn.benchmark: flag --memory_minutes=10: must be two positive '
+     'numbers of minutes, e.g. 10,120'),
     ('jazzcnn.probe', ['{records}', '--heads=forest'],
      'unknown features or heads: forest'),
     ('jazzcnn.probe', ['{tmp}/empty'],
