@@ -11,7 +11,6 @@ from absl import flags
 
 from jazzcnn import audio
 from jazzcnn import cli
-from jazzcnn import dataset_info
 from jazzcnn import predict_lib
 from jazzcnn import plots
 from jazzcnn import export
@@ -61,15 +60,15 @@ def main(argv):
 def _melspec(path):
   """(spectrogram, sample rate, title) of the tape's --window."""
   model, meta = export.load_exported(_MODEL_DIR.value)
-  w = predict_lib.windowing(meta, trim_seconds=_TRIM_SECONDS.value)
+  rate = meta['sample_rate']
   silent = []
-  for i, (offsets, windows) in enumerate(predict_lib.batched_windows(
-      path, w, batch_size=1, silence_peak=dataset_info.silence_peak(meta),
-      silent=silent)):
+  for i, (offsets, windows) in enumerate(predict_lib.heard_batches(
+      path, meta, silent, trim_seconds=_TRIM_SECONDS.value, hop_seconds=0.0,
+      batch_size=1)):
     if i == _WINDOW.value:
-      return (plots.model_melspec(model, windows[0]), w.sample_rate,
+      return (plots.model_melspec(model, windows[0]), rate,
               f'{posixpath.basename(path)} at '
-              f'{offsets[0] / w.sample_rate:.0f} s, as the model sees it')
+              f'{offsets[0] / rate:.0f} s, as the model sees it')
   skipped = f' ({len(silent)} silent windows skipped)' if silent else ''
   raise ValueError(f'{path} has no window {_WINDOW.value}{skipped}')
 

@@ -94,7 +94,7 @@ def predict_file(model, meta, path, *, trim_seconds=-1.0, hop_seconds=0.0,
   """
   eras, rate = meta['eras'], meta['sample_rate']
   timeline, all_probs, silent = [], [], []
-  for offsets, windows in _heard_batches(
+  for offsets, windows in heard_batches(
       path, meta, silent, trim_seconds=trim_seconds, hop_seconds=hop_seconds,
       batch_size=batch_size):
     probs = models.inference_fn(model)(windows).numpy()
@@ -109,7 +109,7 @@ def predict_file(model, meta, path, *, trim_seconds=-1.0, hop_seconds=0.0,
           'silent_windows': len(silent)}
 
 
-def _heard_batches(path, meta, silent, *, trim_seconds, hop_seconds,
+def heard_batches(path, meta, silent, *, trim_seconds, hop_seconds,
                    batch_size):
   """`batched_windows` of a file as an exported model (eras.json `meta`)
   was trained to hear it: its windowing (`windowing`), and its digital
@@ -146,7 +146,7 @@ def embed_file(model, meta, path, *, trim_seconds=-1.0, hop_seconds=0.0,
   """
   both = _with_embedding(model)
   embeddings, probs = [], []
-  for _, windows in _heard_batches(
+  for _, windows in heard_batches(
       path, meta, [], trim_seconds=trim_seconds, hop_seconds=hop_seconds,
       batch_size=batch_size):
     embedding, prob = models.inference_fn(both)(windows)
