@@ -24,6 +24,7 @@ from jazzcnn import epoch_validation
 PRECISIONS = ('', 'mixed_float16', 'mixed_bfloat16')
 RESULTS_FILE = 'results.json'
 MODEL_FILE = 'model.json'  # The architecture a model dir's checkpoints hold.
+CHECKPOINT_DIR = 'checkpoints'  # The last few steps' checkpoints, to resume.
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,8 +122,20 @@ def plan_epochs(start_step, steps_per_epoch, epochs):
   return legs
 
 
+def holds_weights(model_dir):
+  """Whether a run left weights in model_dir: a checkpoint, a best epoch or
+  an export (a run that failed before its first checkpoint leaves none)."""
+  return bool(
+      tf.io.gfile.glob(posixpath.join(model_dir, CHECKPOINT_DIR, 'ckpt-*'))
+      or checkpoints.read_best(posixpath.join(model_dir, checkpoints.BEST_DIR))
+      or tf.io.gfile.glob(posixpath.join(model_dir, export.EXPORT_DIR, '*')))
+
+
 def check_architecture(model_dir, config):
   """Records the architecture in model_dir, or checks it against the record.
+
+  A record without weights beside it (the run failed before its first
+  checkpoint, e.g. on a flag that cannot build a model) is replaced.
 
   Raises:
     ValueError: when model_dir holds checkpoints of another model.
@@ -136,10 +149,11 @@ def check_architecture(model_dir, config):
     held = {**TrainConfig().architecture(), **held}
     changed = [f'{k} {held[k]}, now {v}' for k, v in wanted.items()
                if held[k] != v]
-    if changed:
+    if not changed:
+      return
+    if holds_weights(model_dir):
       raise ValueError(f'{model_dir} holds a checkpoint of another model '
                        f'({"; ".join(changed)}): use a new --model_dir')
-    return
   tf.io.gfile.makedirs(model_dir)
   outputs.write_json(path, wanted)
 
@@ -200,7 +214,7 @@ def _start(data_dir, model_dir, strategy, config):
   with strategy.scope():
     checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer)
   manager = tf.train.CheckpointManager(
-      checkpoint, posixpath.join(out_dir, 'checkpoints'),
+      checkpoint, posixpath.join(out_dir, CHECKPOINT_DIR),
       max_to_keep=config.keep_checkpoints)
   restored = manager.restore_or_initialize()
   if restored:

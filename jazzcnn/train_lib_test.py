@@ -214,10 +214,36 @@ def test_a_model_record_older_than_a_key_holds_its_default(tmp_path):
   held = config.architecture()
   del held['train_mid_end']  # As written before the flag existed.
   (tmp_path / train_lib.MODEL_FILE).write_text(json.dumps(held))
+  (tmp_path / train_lib.CHECKPOINT_DIR).mkdir()
+  (tmp_path / train_lib.CHECKPOINT_DIR / 'ckpt-1.index').write_bytes(b'')
   train_lib.check_architecture(str(tmp_path), config)  # Resumes.
   with pytest.raises(ValueError, match='train_mid_end False, now True'):
     train_lib.check_architecture(
         str(tmp_path), dataclasses.replace(config, train_mid_end=True))
+
+
+def test_a_run_that_left_no_weights_does_not_hold_its_model_dir(tmp_path):
+  # `--model=shortres --freeze` records its architecture, then fails to
+  # build: the user's corrected rerun in the same directory must start.
+  failed = train_lib.TrainConfig(model='shortres', freeze=True)
+  fixed = train_lib.TrainConfig(model='shortres')
+  train_lib.check_architecture(str(tmp_path), failed)
+  for empty in (train_lib.CHECKPOINT_DIR, checkpoints.BEST_DIR, 'export'):
+    (tmp_path / empty).mkdir()
+  assert not train_lib.holds_weights(str(tmp_path))
+  train_lib.check_architecture(str(tmp_path), fixed)
+  record = json.loads((tmp_path / train_lib.MODEL_FILE).read_text())
+  assert record == fixed.architecture()
+  # Once a checkpoint, a best epoch or an export is there, it holds.
+  for weights in (f'{train_lib.CHECKPOINT_DIR}/ckpt-3.index',
+                  f'{checkpoints.BEST_DIR}/best.json', 'export/model.keras'):
+    for path in tmp_path.glob('*/*'):
+      path.unlink()
+    (tmp_path / weights).write_text('{"prefix": "step-3"}')
+    assert train_lib.holds_weights(str(tmp_path)), weights
+    with pytest.raises(ValueError, match='holds a checkpoint of another model '
+                       r'\(freeze False, now True\)'):
+      train_lib.check_architecture(str(tmp_path), failed)
 
 
 def test_the_best_epoch_is_kept_and_restored_not_the_last(tmp_path):
