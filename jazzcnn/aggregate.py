@@ -44,11 +44,21 @@ def _read(patterns):
     paths += matches
   fold_metrics = []
   for path in paths:
+    if tf.io.gfile.isdir(path):
+      raise app.UsageError(
+          f'{path} is a directory, not a metrics.json (evaluate writes '
+          'MODEL_DIR/evaluation/test/metrics.json)')
     try:
       with tf.io.gfile.GFile(path) as f:
-        fold_metrics.append(json.load(f))
+        metrics = json.load(f)
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
       raise app.UsageError(f'{path} is not a metrics.json: {e}')
+    missing = fold_report.missing_keys(metrics)
+    if missing:
+      more = f' and {len(missing) - 3} more' if len(missing) > 3 else ''
+      raise app.UsageError(f'{path} is not a metrics.json: it has no '
+                           f'{", ".join(missing[:3])}{more}')
+    fold_metrics.append(metrics)
   return paths, fold_metrics
 
 

@@ -53,7 +53,8 @@ def train(recipe, model_dir):
   """
   record = os.path.join(model_dir, 'compare.json')
   if os.path.exists(record):
-    return json.load(open(record))['seconds']
+    with open(record) as f:
+      return json.load(f)['seconds']
   flagfile, *extra = shlex.split(recipe)
   command = [sys.executable, '-m', 'jazzcnn.train', f'--flagfile={flagfile}',
              *extra, f'--data_dir={_DATA_DIR.value}',
@@ -68,11 +69,33 @@ def train(recipe, model_dir):
   return seconds
 
 
+def _check(recipes):
+  """The records' dataset_info, once every recipe's flagfile is there and
+  the records have the splits that training and the baselines read: a
+  mistake is one line before minutes of training, not after."""
+  for recipe in recipes:
+    try:
+      flagfile = shlex.split(recipe)[0] if recipe.strip() else ''
+    except ValueError as e:
+      raise app.UsageError(f'recipe {recipe!r}: {e}')
+    if not flagfile or not os.path.isfile(flagfile):
+      raise app.UsageError(f'recipe {recipe!r}: flagfile {flagfile!r} not '
+                           'found (a recipe is a flagfile, then flags)')
+  try:
+    info = dataset_info.read(_DATA_DIR.value)
+    baselines.check_splits(_DATA_DIR.value, info)
+    dataset_info.split_files(_DATA_DIR.value, info, 'test')  # Scored.
+  except ValueError as e:
+    raise app.UsageError(str(e))
+  return info
+
+
 def main(argv):
   if not _DATA_DIR.value or not _OUTPUT.value:
     raise app.UsageError('--data_dir and --output are required')
   if len(argv) < 2:
     raise app.UsageError('name at least one recipe (a flagfile and flags)')
+  info = _check(argv[1:])
   print('| recipe | parameters | GFLOP/window | training | best epoch | '
         'validation window balanced acc. | '
         'test window balanced acc. | test tape balanced acc. |')
@@ -85,7 +108,8 @@ def main(argv):
     seconds = train(recipe, model_dir)
     if seconds is None:
       continue
-    results = json.load(open(os.path.join(model_dir, 'results.json')))
+    with open(os.path.join(model_dir, 'results.json')) as f:
+      results = json.load(f)
     best = bests[i] = results['best']
     model, _ = export.load_exported(model_dir)
     test = results['test']
@@ -94,7 +118,6 @@ def main(argv):
           f'| {best["epoch"]} | {best["val_balanced_accuracy"]:.3f} | '
           f'{score(test, "window_balanced_accuracy")} | '
           f'{score(test, "tape_balanced_accuracy")} |', flush=True)
-  info = dataset_info.read(_DATA_DIR.value)
   for name in baselines.BASELINES:
     probs, labels, tapes, _ = baselines.probabilities(
         _DATA_DIR.value, info, 'test', name)

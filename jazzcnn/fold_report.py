@@ -5,6 +5,20 @@ from jazzcnn import evaluate_lib
 from jazzcnn import metrics
 
 
+def _keys():
+  """The scores a fold's metrics.json must hold to be aggregated."""
+  return evaluate_lib.HEADLINE + ('window_accuracy', 'tape_accuracy')
+
+
+def missing_keys(fold_metrics):
+  """What `aggregate_folds` needs that one fold's metrics lack (a JSON
+  object of `evaluate`'s metrics.json); [] when nothing is missing."""
+  if not isinstance(fold_metrics, dict):
+    return ['fields (it is not a JSON object)']
+  return [k for k in ('eras', 'windows', 'tapes') + _keys()
+          if k not in fold_metrics]
+
+
 def aggregate_folds(fold_metrics, against=None):
   """One report from the metrics.json of K folds (`build_records --folds`).
 
@@ -28,7 +42,7 @@ def aggregate_folds(fold_metrics, against=None):
   eras = fold_metrics[0]['eras']
   if any(m['eras'] != eras for m in fold_metrics):
     raise ValueError('the folds were evaluated on different eras')
-  keys = evaluate_lib.HEADLINE + ('window_accuracy', 'tape_accuracy')
+  keys = _keys()
   out = {'folds': len(fold_metrics), 'eras': eras,
          'windows': sum(m['windows'] for m in fold_metrics),
          'tapes': sum(m['tapes'] for m in fold_metrics),

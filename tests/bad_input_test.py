@@ -109,6 +109,22 @@ CASES = [
      '{tmp}/empty/dataset_info.json not found'),
     ('jazzcnn.verify_records', ['--data_dir={damaged}'],
      'train: {shard}: unreadable (corrupted record at '),
+    ('jazzcnn.aggregate', ['{model}'],
+     '{model} is a directory, not a metrics.json (evaluate writes '
+     'MODEL_DIR/evaluation/test/metrics.json)'),
+    ('jazzcnn.aggregate', ['{model}/results.json'],
+     '{model}/results.json is not a metrics.json: it has no windows, tapes, '
+     'window_balanced_accuracy and 5 more'),
+    ('jazzcnn.compare', ['--data_dir={records}', '--output={tmp}/cmp',
+                         '{tmp}/nosuch.cfg --epochs=1'],
+     "recipe '{tmp}/nosuch.cfg --epochs=1': flagfile '{tmp}/nosuch.cfg' not "
+     'found (a recipe is a flagfile, then flags)'),
+    ('jazzcnn.compare', ['--data_dir={tmp}/empty', '--output={tmp}/cmp',
+                         'flags/cpu_smoke.cfg'],
+     '{tmp}/empty/dataset_info.json not found'),
+    ('jazzcnn.compare', ['--data_dir={noval}', '--output={tmp}/cmp',
+                         'flags/cpu_smoke.cfg'],
+     "split 'validation' of {noval} is empty"),
     ('jazzcnn.benchmark', ['nosuch'], "unknown suite 'nosuch'"),
     ('jazzcnn.benchmark', ['train', '--train_steps=0'],
      'jazzcnn.benchmark: flag --train_steps=0: 0 is not a positive integer'),
