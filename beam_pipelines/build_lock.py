@@ -22,6 +22,7 @@ import uuid
 from absl import logging
 
 from beam_pipelines import fileio
+from jazzcnn import outputs
 
 LOCK_FILE = '.build-lock'
 
@@ -34,6 +35,9 @@ class Unavailable(Exception):
 def hold(output_dir):
   """Creates output_dir if needed and holds its lock for the block.
 
+  If the block raises, the directories this created are removed again
+  unless the build left a file in them.
+
   Raises:
     Unavailable: another live build holds it, or it cannot be created or
       written (a file of that name, no permission).
@@ -43,6 +47,7 @@ def hold(output_dir):
           'started': datetime.datetime.now(datetime.timezone.utc).isoformat(
               timespec='seconds'),
           'token': uuid.uuid4().hex}
+  created = outputs.missing_top(output_dir) if fileio.is_local(path) else None
   try:
     fileio.makedirs(output_dir)
     if fileio.is_local(path):
@@ -50,13 +55,21 @@ def hold(output_dir):
     else:
       _acquire_remote(path, mine, output_dir)
   except OSError as e:
+    outputs.remove_empty_dirs(created)
     raise Unavailable(f'cannot write to --output_dir={output_dir}: '
                       f'{e.strerror or e}') from e
   try:
     yield
-  finally:
-    if _read(path).get('token') == mine['token']:
-      fileio.delete([path])
+  except BaseException:
+    _release(path, mine)
+    outputs.remove_empty_dirs(created)
+    raise
+  _release(path, mine)
+
+
+def _release(path, mine):
+  if _read(path).get('token') == mine['token']:
+    fileio.delete([path])
 
 
 def _acquire_local(path, mine, output_dir):

@@ -119,3 +119,22 @@ def test_two_builds_into_one_directory(tmp_path):
   assert [f['path'] for f in info['failures']] == [str(fifo)]
   assert json.loads(stdout)['output_dir'] == str(out)
   assert sorted(p for p in os.listdir(out) if p.startswith('.')) == []
+
+
+def test_a_failed_build_leaves_no_directory_it_created_and_filled_none(
+    tmp_path):
+  existing = tmp_path / 'existing'
+  existing.mkdir()
+  for out, kept in ((tmp_path / 'new' / 'records', False), (existing, True)):
+    with pytest.raises(RuntimeError):
+      with build_lock.hold(str(out)):
+        (out / 'tmp-build').mkdir()
+        raise RuntimeError('every tape was skipped')
+    assert os.path.exists(out) == kept
+  assert sorted(os.listdir(tmp_path)) == ['existing']
+  assert os.listdir(existing) == ['tmp-build']  # Not created by hold.
+  with pytest.raises(RuntimeError):  # A file written stays, with its dirs.
+    with build_lock.hold(str(tmp_path / 'partial')):
+      (tmp_path / 'partial' / 'failures.json').write_text('{}')
+      raise RuntimeError('failed late')
+  assert os.listdir(tmp_path / 'partial') == ['failures.json']

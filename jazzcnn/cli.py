@@ -23,6 +23,11 @@ import tqdm
 import tqdm.contrib
 
 from jazzcnn import errors
+from jazzcnn import outputs
+
+# The directories `makedirs` created in this process (the outermost of
+# each); an expected error removes those still empty.
+_CREATED = []
 
 
 def run(main, *, known_only=False):
@@ -53,10 +58,12 @@ def run(main, *, known_only=False):
       return main(argv)
     except app.UsageError as e:
       _explain()
+      _tidy()
       print(f'{name}: {e} (--help for the flags)', file=sys.stderr)
       sys.exit(1)
     except errors.DataError as e:
       _explain()
+      _tidy()
       print(f'{name}: {e}', file=sys.stderr)
       sys.exit(1)
 
@@ -109,14 +116,26 @@ def progress(items, **tqdm_args):
     sys.stdout, sys.stderr = streams
 
 
+def _tidy():
+  """Removes what `makedirs` created and nothing filled: a command that
+  fails on an expected error leaves no empty output directory."""
+  for top in _CREATED:
+    outputs.remove_empty_dirs(top)
+
+
 def makedirs(path, flag):
   """Creates an output directory, or raises UsageError naming `flag`.
 
   Before any work starts, so that an existing file or an unwritable place
-  costs one line, not a run.
+  costs one line, not a run. If the command then fails on an expected error
+  (`run`), the directory is removed again unless something was written in
+  it.
   """
+  top = outputs.missing_top(path)
   try:
     tf.io.gfile.makedirs(path)
+    if top:
+      _CREATED.append(top)
     probe = posixpath.join(path, f'.write-test-{os.getpid()}')
     with tf.io.gfile.GFile(probe, 'w') as f:
       f.write('')

@@ -8,6 +8,7 @@ filesystem tf.io.gfile knows (gs://).
 """
 
 import json
+import os
 import uuid
 
 import tensorflow as tf
@@ -63,3 +64,28 @@ def write_directory(path, fill):
     for leftover in (tmp, old):
       if tf.io.gfile.exists(leftover):
         tf.io.gfile.rmtree(leftover)
+
+
+def missing_top(path):
+  """The outermost directory that creating `path` would create: `path` or
+  an ancestor; None when `path` exists or is not on a local disk (object
+  stores have no directories to leave behind)."""
+  if '://' in path:
+    return None
+  path = os.path.abspath(path)
+  top = None
+  while not os.path.exists(path):
+    top, path = path, os.path.dirname(path)
+  return top
+
+
+def remove_empty_dirs(top):
+  """Removes `top` and the directories under it that hold no file, deepest
+  first: what a failed command created and never filled. Files stay."""
+  if not top or not os.path.isdir(top):
+    return
+  for d, _, _ in os.walk(top, topdown=False):
+    try:
+      os.rmdir(d)
+    except OSError:
+      pass  # Not empty: it holds a file, or a directory that does.

@@ -2,6 +2,7 @@
 
 import json
 import math
+import os
 
 import pytest
 import tensorflow as tf
@@ -63,3 +64,21 @@ def test_a_directory_is_replaced_whole_or_kept(tmp_path, monkeypatch):
     outputs.write_directory(path, half_then_full)
   assert (tmp_path / 'saved_model' / 'a.txt').read_text() == 'new'
   assert [p.name for p in tmp_path.iterdir()] == ['saved_model']
+
+
+def test_the_directories_a_command_created_and_left_empty_are_removed(
+    tmp_path):
+  assert outputs.missing_top(str(tmp_path)) is None
+  assert outputs.missing_top('gs://bucket/a/b') is None
+  assert outputs.missing_top(str(tmp_path / 'a' / 'b')) == str(tmp_path / 'a')
+  (tmp_path / 'a' / 'b' / 'c').mkdir(parents=True)
+  (tmp_path / 'a' / 'd').mkdir()
+  (tmp_path / 'a' / 'd' / 'kept.json').write_text('{}')
+  outputs.remove_empty_dirs(str(tmp_path / 'a'))
+  assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob('*')) \
+      == ['a', 'a/d', 'a/d/kept.json']
+  (tmp_path / 'a' / 'd' / 'kept.json').unlink()
+  outputs.remove_empty_dirs(str(tmp_path / 'a'))
+  assert not os.path.exists(tmp_path / 'a')
+  outputs.remove_empty_dirs(str(tmp_path / 'gone'))  # Nothing to remove.
+  outputs.remove_empty_dirs(None)

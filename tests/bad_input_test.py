@@ -109,6 +109,9 @@ CASES = [
      '{tmp}/empty/dataset_info.json not found'),
     ('jazzcnn.verify_records', ['--data_dir={damaged}'],
      'train: {shard}: unreadable (corrupted record at '),
+    ('jazzcnn.evaluate', ['--model_dir={model}', '--data_dir={tmp}/empty',
+                          '--output_dir={tmp}/eval'],
+     '{tmp}/empty/dataset_info.json not found'),
     ('jazzcnn.aggregate', ['{model}'],
      '{model} is a directory, not a metrics.json (evaluate writes '
      'MODEL_DIR/evaluation/test/metrics.json)'),
@@ -181,8 +184,11 @@ def no_validation(tiny_records, tmp_path_factory):
 
 
 def _files(root):
-  return sorted(os.path.relpath(os.path.join(d, f), root)
-                for d, _, files in os.walk(root) for f in files)
+  """Every file and directory under root (a directory ends in /)."""
+  return sorted([os.path.relpath(os.path.join(d, f), root)
+                 for d, _, files in os.walk(root) for f in files] +
+                [os.path.relpath(os.path.join(d, s), root) + '/'
+                 for d, subdirs, _ in os.walk(root) for s in subdirs])
 
 
 @pytest.mark.parametrize('command,args,says', CASES,
@@ -219,9 +225,11 @@ def test_bad_input_is_one_line(command, args, says, tmp_path, tiny_records,
     assert lines and says.format(**values) in lines[-1], lines
   if command not in ('jazzcnn.predict', 'jazzcnn.verify_records'):
     assert len(lines) == 1, lines
-  # Nothing new under a final name. A training run that started records
-  # what it trains (model.json, for resuming), never results or an export.
-  started = ['run/model.json'] if command == 'jazzcnn.train' else []
+  # Nothing new under a final name, not even an empty directory. A training
+  # run that started records what it trains (model.json, for resuming),
+  # never results or an export.
+  started = (['run/', 'run/model.json'] if command == 'jazzcnn.train'
+             else [])
   assert [f for f in _files(tmp_path) if f not in started] == before
 
 
