@@ -47,7 +47,8 @@ def run(main, *, known_only=False):
       return flags.FLAGS(argv, known_only=known_only)
     except flags.Error as e:
       message = '; '.join(l.strip() for l in str(e).splitlines() if l.strip())
-      message = _as_typed(message)
+      # absl's flagfile errors begin 'ERROR:: '; the line names the command.
+      message = _as_typed(re.sub(r'^ERROR:+\s*', '', message))
       print(f'{name}: {message} (--help for the flags)', file=sys.stderr)
       sys.exit(1)
 

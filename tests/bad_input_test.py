@@ -64,6 +64,10 @@ CASES = [
      "cannot list 'davidwnivenjazz' at http://127.0.0.1:9"),
     ('jazzcnn.train', ['--data_dir={tmp}/empty', '--model_dir={tmp}/run'],
      '{tmp}/empty/dataset_info.json not found'),
+    ('jazzcnn.train', ['--flagfile={tmp}/nosuch.cfg', '--data_dir={records}',
+                       '--model_dir={tmp}/run'],
+     "jazzcnn.train: Unable to open flagfile: [Errno 2] No such file or "
+     "directory: '{tmp}/nosuch.cfg' (--help for the flags)"),
     ('jazzcnn.train', ['--data_dir={records}', '--model_dir={tmp}/afile'],
      '--model_dir={tmp}/afile cannot be written'),
     ('jazzcnn.train', ['--data_dir={damaged}', '--model_dir={tmp}/run',
