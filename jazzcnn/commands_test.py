@@ -76,6 +76,8 @@ def test_predict_reports_bad_files_and_still_runs_the_others(
                          f'--model_dir={model_dir}', '--json', str(broken),
                          good])
   assert result.returncode == 1  # One file failed...
+  assert result.stderr.strip().splitlines()[-1] == (
+      '1 of 2 files failed (ERROR above)')
   lines = [json.loads(l) for l in result.stdout.splitlines()]
   assert lines[0]['path'] == str(broken) and 'unreadable' in lines[0]['error']
   ok = lines[1]  # ...and the other still ran.
@@ -97,10 +99,16 @@ def test_embed_same_tape_identical_other_eras_differ(smoke_run, tiny_tapes,
   copy = str(tmp_path / ('Copy_Of_' + os.path.basename(early)))
   shutil.copy(early, copy)
   out = str(tmp_path / 'styles')
+  broken = tmp_path / 'broken.mp3'
+  broken.write_bytes(b'not audio at all' * 50)
   result = conftest.run([sys.executable, '-m', 'jazzcnn.embed',
                          f'--model_dir={model_dir}', f'--output={out}',
-                         early, copy, cool])
-  assert result.returncode == 0, result.stderr[-3000:]
+                         early, copy, str(broken), cool])
+  # The broken file is reported and counted; the others are embedded.
+  assert result.returncode == 1, result.stderr[-3000:]
+  errors = result.stderr.strip().splitlines()
+  assert errors[-2].startswith(f'{broken}: ERROR unreadable'), errors
+  assert errors[-1] == '1 of 4 files failed (ERROR above)', errors
   vectors = np.load(os.path.join(out, 'embeddings.npy'))
   model, _ = export.load_exported(model_dir)
   width = model.get_layer(models.EMBEDDING).output.shape[-1]

@@ -105,10 +105,11 @@ def main(argv):
                 naming.read_tracklist(_TRACKLIST.value).items()}
   except (ValueError, OSError) as e:
     raise app.UsageError(str(e))
-  names, paths, vectors, predicted, failed = _embed_files(
-      model, meta, predict_lib.expand(argv[1:]))
+  files = predict_lib.expand(argv[1:])
+  names, paths, vectors, predicted, failed = _embed_files(model, meta, files)
   if not vectors:
-    raise app.UsageError('no file could be embedded')
+    raise app.UsageError(f'no file could be embedded ({failed} of '
+                         f'{len(files)} failed, ERROR above)')
   vectors = np.stack(vectors)
   similarity = predict_lib.cosine_similarity(vectors)
   neighbours = predict_lib.nearest(similarity, names, _NEIGHBOURS.value)
@@ -120,7 +121,7 @@ def main(argv):
                        posixpath.join(out, 'projection.png'))
   for name in names:
     near = ', '.join(f'{n} ({s:.3f})' for n, s in neighbours[name])
-    print(f'{name}: {near}')
+    print(f'{name}: {near or "(no other file to compare)"}')
   if labels:
     era_of = [labels.get(n) if labels.get(n) in eras else None for n in names]
     agreement = {
@@ -134,6 +135,8 @@ def main(argv):
                                for k, v in agreement.items()))
   print(f'wrote {len(names)} embeddings to {os.path.abspath(out)}')
   if failed:
+    print(f'{failed} of {len(files)} files failed (ERROR above)',
+          file=sys.stderr)
     sys.exit(1)
 
 

@@ -3,7 +3,8 @@
   python -m jazzcnn.predict --model_dir=runs/NAME tape.mp3 'more/*.flac'
 
 A table for people, or --json for programs. A file that cannot be read gets
-an error line; the others still run (the exit status is 1 if any failed).
+an error line; the others still run, and a last line counts the failures
+(the exit status is 1 if any failed).
 """
 
 import json
@@ -43,7 +44,8 @@ def main(argv):
   except ValueError as e:
     raise app.UsageError(str(e))
   failed = 0
-  for path in cli.progress(predict_lib.expand(argv[1:]), unit='file'):
+  paths = predict_lib.expand(argv[1:])
+  for path in cli.progress(paths, unit='file'):
     why = predict_lib.problem(path)
     if why:
       failed += 1
@@ -69,6 +71,8 @@ def main(argv):
     else:
       print(_table(result, meta['eras']))
   if failed:
+    print(f'{failed} of {len(paths)} files failed (ERROR above)',
+          file=sys.stderr)
     sys.exit(1)
 
 

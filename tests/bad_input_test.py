@@ -225,6 +225,10 @@ def test_bad_input_is_one_line(command, args, says, tmp_path, tiny_records,
   if command == 'jazzcnn.verify_records' and lines[-1].endswith('problems'):
     # Its report: a line per problem on stdout, the count on stderr.
     assert says.format(**values) in result.stdout, result.stdout
+  elif command == 'jazzcnn.predict' and ': ERROR ' in says:
+    # A line per file that failed, then their count.
+    assert lines[-1] == '1 of 1 files failed (ERROR above)', lines
+    assert says.format(**values) in lines[-2], lines
   else:
     assert lines and says.format(**values) in lines[-1], lines
   if command not in ('jazzcnn.predict', 'jazzcnn.verify_records'):
