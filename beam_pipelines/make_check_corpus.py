@@ -48,6 +48,8 @@ _MAX_SECONDS = flags.DEFINE_float(
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
+  cli.makedirs(_OUTPUT.value, '--output')
+  cli.makedirs(_CACHE_DIR.value, '--cache_dir')
   sources = check_corpus_lib.CORPORA[_CORPUS.value]
   with tqdm.tqdm(desc='tapes', unit=' tape', file=sys.stderr) as bar:
     try:

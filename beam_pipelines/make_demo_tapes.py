@@ -30,6 +30,7 @@ _SEED = flags.DEFINE_integer('seed', 0, 'Random seed.')
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
+  cli.makedirs(_OUTPUT.value, '--output')
   # A bar on a terminal only (disable=None): logs stay one line per stage.
   with tqdm.tqdm(total=4 * _TAPES_PER_ERA.value, unit='tape',
                  desc='make_demo_tapes', disable=None) as bar:

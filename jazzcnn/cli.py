@@ -67,6 +67,10 @@ def run(main, *, known_only=False):
       _tidy()
       print(f'{name}: {e}', file=sys.stderr)
       sys.exit(1)
+    except SystemExit as e:  # A command's own failing exit, e.g. sys.exit(1).
+      if e.code not in (0, None):
+        _tidy()
+      raise
 
   # Quiet by default: warnings and errors only; --verbosity=0 for our INFO
   # lines, 1 for Beam's too and tracebacks. First, so that any later

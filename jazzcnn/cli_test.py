@@ -1,6 +1,9 @@
 """cli.progress: a bar on a terminal only, with printed lines kept whole;
-cli._as_typed: a list flag's bad value as typed."""
+cli._as_typed: a list flag's bad value as typed; a failed command's empty
+output directories removed."""
 
+import os
+import subprocess
 import sys
 
 from absl import flags
@@ -41,3 +44,37 @@ def test_a_list_flags_bad_value_is_written_as_typed():
   for unchanged in ('flag --steps=0: 0 is not a positive integer',
                     "flag --nosuch=['1']: bad", 'no flag named here'):
     assert cli._as_typed(unchanged, values) == unchanged
+
+
+_FAILING_COMMAND = '''
+import sys
+from absl import app
+from jazzcnn import cli
+
+def main(argv):
+  out, how = argv[1], argv[2]
+  cli.makedirs(out + '/a/b', '--output')
+  if how == 'write':
+    open(out + '/a/kept.json', 'w').write('{}')
+  if how == 'exit':
+    sys.exit(1)
+  raise app.UsageError('bad input')
+
+cli.run(main)
+'''
+
+
+def test_a_failed_command_removes_the_directories_it_created_empty(tmp_path):
+  script = tmp_path / 'command.py'
+  script.write_text(_FAILING_COMMAND)
+  for how in ('usage', 'exit', 'write'):
+    out = tmp_path / how
+    result = subprocess.run([sys.executable, str(script), str(out), how],
+                            capture_output=True, text=True, cwd=conftest.ROOT,
+                            env=dict(os.environ, PYTHONPATH=conftest.ROOT))
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert 'Traceback' not in result.stderr
+    if how == 'write':  # What a command wrote stays, with its directory.
+      assert sorted(p.name for p in out.rglob('*')) == ['a', 'kept.json']
+    else:
+      assert not out.exists(), how
