@@ -233,6 +233,14 @@ def main(argv):
     if name not in SUITES:
       raise app.UsageError(f'unknown suite {name!r}: choose from '
                            f'{", ".join(SUITES)} or all')
+  if 'input' in suites and _DATA_DIR.value:
+    try:  # Before the other suites' minutes, not after.
+      dataset_info.split_files(_DATA_DIR.value,
+                               dataset_info.read(_DATA_DIR.value), 'train')
+    except ValueError as e:
+      raise app.UsageError(str(e))
+  if _WORK_DIR.value:
+    cli.makedirs(_WORK_DIR.value, '--work_dir')
   work = _WORK_DIR.value or tempfile.mkdtemp(prefix='jazzcnn_bench_')
   figures = []
   for name in suites:
