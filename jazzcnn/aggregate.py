@@ -65,6 +65,8 @@ def _read(patterns):
 def main(argv):
   if len(argv) < 2:
     raise app.UsageError('name the metrics.json of each fold (files or globs)')
+  if _OUTPUT.value:
+    cli.output_file(_OUTPUT.value, '--output')
   paths, fold_metrics = _read(argv[1:])
   against_paths, against = (_read([_AGAINST.value]) if _AGAINST.value
                             else ([], None))

@@ -128,6 +128,18 @@ def _tidy():
     outputs.remove_empty_dirs(top)
 
 
+def output_file(path, flag):
+  """Checks that an output file can be written before any work: its
+  directory is created (`makedirs`), and `path` is not a directory.
+
+  Raises:
+    UsageError: naming `flag`.
+  """
+  if tf.io.gfile.isdir(path):
+    raise app.UsageError(f'{flag}={path} is a directory; name a file in it')
+  makedirs(posixpath.dirname(path) or '.', flag)
+
+
 def makedirs(path, flag):
   """Creates an output directory, or raises UsageError naming `flag`.
 

@@ -24,7 +24,6 @@ Whether more distinct training pieces would help shows in how the score
 still grows as the fraction reaches the whole train split.
 """
 
-import posixpath
 import sys
 
 from absl import app
@@ -122,7 +121,7 @@ def _check(argv):
   if any(info['eras'] != infos[0]['eras'] for info in infos):
     raise app.UsageError('the directories have different eras')
   if _OUTPUT.value:  # Before minutes of work, not after.
-    cli.makedirs(posixpath.dirname(_OUTPUT.value) or '.', '--output')
+    cli.output_file(_OUTPUT.value, '--output')
   return argv[1:], infos, fractions
 
 
