@@ -25,6 +25,8 @@ PRECISIONS = ('', 'mixed_float16', 'mixed_bfloat16')
 RESULTS_FILE = 'results.json'
 MODEL_FILE = 'model.json'  # The architecture a model dir's checkpoints hold.
 CHECKPOINT_DIR = 'checkpoints'  # The last few steps' checkpoints, to resume.
+# What of the records a model's weights are for: its outputs, its input.
+RECORD_KEYS = ('eras', 'sample_rate', 'window_samples')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,24 +133,28 @@ def holds_weights(model_dir):
       or tf.io.gfile.glob(posixpath.join(model_dir, export.EXPORT_DIR, '*')))
 
 
-def check_architecture(model_dir, config):
-  """Records the architecture in model_dir, or checks it against the record.
+def check_architecture(model_dir, config, info):
+  """Records the architecture, and the records' eras, sample rate and
+  window length (`RECORD_KEYS` of dataset_info `info`), in model_dir, or
+  checks them against the record.
 
   A record without weights beside it (the run failed before its first
   checkpoint, e.g. on a flag that cannot build a model) is replaced.
 
   Raises:
-    ValueError: when model_dir holds checkpoints of another model.
+    ValueError: when model_dir holds checkpoints of another model, or of a
+      model for records of other eras, rate or window length.
   """
   path = posixpath.join(model_dir, MODEL_FILE)
-  wanted = config.architecture()
+  wanted = {**config.architecture(), **{k: info[k] for k in RECORD_KEYS}}
   if tf.io.gfile.exists(path):
     with tf.io.gfile.GFile(path) as f:
       held = json.load(f)
-    # A key added since the record was written holds its default there.
+    # A key added since the record was written holds its default there
+    # (records' keys, unknown then, are not compared).
     held = {**TrainConfig().architecture(), **held}
     changed = [f'{k} {held[k]}, now {v}' for k, v in wanted.items()
-               if held[k] != v]
+               if k in held and held[k] != v]
     if not changed:
       return
     if holds_weights(model_dir):
@@ -206,7 +212,7 @@ def _start(data_dir, model_dir, strategy, config):
                      f'{replicas} replicas of the strategy')
   out_dir, is_chief = distribute.write_dir(model_dir, strategy)
   if is_chief:
-    check_architecture(model_dir, config)
+    check_architecture(model_dir, config, info)
   steps = config.steps_per_epoch or input_pipeline.steps_per_epoch(
       info, 'train', config.batch_size)
   total_steps = steps * config.epochs

@@ -209,6 +209,10 @@ def test_resuming_with_another_width_is_one_clear_line(smoke_run, tmp_path):
   assert 'Traceback' not in result.stderr
 
 
+_INFO = {'eras': ['early', 'swing', 'bop', 'cool'], 'sample_rate': 16000,
+         'window_samples': 240000, 'hop_samples': 240000}
+
+
 def test_a_model_record_older_than_a_key_holds_its_default(tmp_path):
   config = train_lib.TrainConfig(model='musicnn_msd', freeze=True)
   held = config.architecture()
@@ -216,10 +220,26 @@ def test_a_model_record_older_than_a_key_holds_its_default(tmp_path):
   (tmp_path / train_lib.MODEL_FILE).write_text(json.dumps(held))
   (tmp_path / train_lib.CHECKPOINT_DIR).mkdir()
   (tmp_path / train_lib.CHECKPOINT_DIR / 'ckpt-1.index').write_bytes(b'')
-  train_lib.check_architecture(str(tmp_path), config)  # Resumes.
+  train_lib.check_architecture(str(tmp_path), config, _INFO)  # Resumes.
   with pytest.raises(ValueError, match='train_mid_end False, now True'):
     train_lib.check_architecture(
-        str(tmp_path), dataclasses.replace(config, train_mid_end=True))
+        str(tmp_path), dataclasses.replace(config, train_mid_end=True), _INFO)
+
+
+def test_resuming_on_records_of_other_eras_or_windows_is_refused(tmp_path):
+  config = train_lib.TrainConfig(model='musicnn_msd', freeze=True)
+  train_lib.check_architecture(str(tmp_path), config, _INFO)
+  (tmp_path / train_lib.CHECKPOINT_DIR).mkdir()
+  (tmp_path / train_lib.CHECKPOINT_DIR / 'ckpt-1.index').write_bytes(b'')
+  other_hop = dict(_INFO, hop_samples=120000)  # Same model input: resumes.
+  train_lib.check_architecture(str(tmp_path), config, other_hop)
+  with pytest.raises(ValueError, match=r"\(eras \['early', 'swing', 'bop', "
+                     r"'cool'\], now \['early', 'late'\]\)"):
+    train_lib.check_architecture(str(tmp_path), config,
+                                 dict(_INFO, eras=['early', 'late']))
+  with pytest.raises(ValueError, match='window_samples 240000, now 160000'):
+    train_lib.check_architecture(str(tmp_path), config,
+                                 dict(_INFO, window_samples=160000))
 
 
 def test_a_run_that_left_no_weights_does_not_hold_its_model_dir(tmp_path):
@@ -227,13 +247,14 @@ def test_a_run_that_left_no_weights_does_not_hold_its_model_dir(tmp_path):
   # build: the user's corrected rerun in the same directory must start.
   failed = train_lib.TrainConfig(model='shortres', freeze=True)
   fixed = train_lib.TrainConfig(model='shortres')
-  train_lib.check_architecture(str(tmp_path), failed)
+  train_lib.check_architecture(str(tmp_path), failed, _INFO)
   for empty in (train_lib.CHECKPOINT_DIR, checkpoints.BEST_DIR, 'export'):
     (tmp_path / empty).mkdir()
   assert not train_lib.holds_weights(str(tmp_path))
-  train_lib.check_architecture(str(tmp_path), fixed)
+  train_lib.check_architecture(str(tmp_path), fixed, _INFO)
   record = json.loads((tmp_path / train_lib.MODEL_FILE).read_text())
-  assert record == fixed.architecture()
+  assert record == {**fixed.architecture(), 'eras': _INFO['eras'],
+                    'sample_rate': 16000, 'window_samples': 240000}
   # Once a checkpoint, a best epoch or an export is there, it holds.
   for weights in (f'{train_lib.CHECKPOINT_DIR}/ckpt-3.index',
                   f'{checkpoints.BEST_DIR}/best.json', 'export/model.keras'):
@@ -243,7 +264,7 @@ def test_a_run_that_left_no_weights_does_not_hold_its_model_dir(tmp_path):
     assert train_lib.holds_weights(str(tmp_path)), weights
     with pytest.raises(ValueError, match='holds a checkpoint of another model '
                        r'\(freeze False, now True\)'):
-      train_lib.check_architecture(str(tmp_path), failed)
+      train_lib.check_architecture(str(tmp_path), failed, _INFO)
 
 
 def test_the_best_epoch_is_kept_and_restored_not_the_last(tmp_path):
