@@ -148,6 +148,21 @@ def model_keys(info):
           for k in MODEL_KEYS}
 
 
+def model_mismatch(meta, info):
+  """Why a model (its eras.json `meta`) cannot score these records: other
+  eras, sample rate or window length; None when it can."""
+  if meta['eras'] != info['eras']:
+    return (f'the model knows eras {meta["eras"]}, the records hold '
+            f'{info["eras"]}')
+  heard = lambda d: (f'{d["window_samples"] / d["sample_rate"]:g} s windows '
+                     f'at {d["sample_rate"]} Hz')
+  if (meta['sample_rate'], meta['window_samples']) != (
+      info['sample_rate'], info['window_samples']):
+    return (f'the model hears {heard(meta)}, the records hold {heard(info)}: '
+            'rebuild them with its --window_seconds and --sample_rate')
+  return None
+
+
 def silence_peak(info):
   """The digital-silence threshold the records were built with
   (`audio.is_silent`): the default where they predate the field. Also of

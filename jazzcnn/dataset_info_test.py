@@ -31,3 +31,19 @@ def test_an_export_of_older_records_keeps_the_default_silence_peak():
       'silence_peak': audio.SILENCE_PEAK}
   assert dataset_info.model_keys({**older, 'silence_peak': -1})[
       'silence_peak'] == -1
+
+
+def test_a_model_scores_only_records_of_its_eras_rate_and_window():
+  info = {'eras': ['early', 'swing'], 'sample_rate': 16000,
+          'window_samples': 240000, 'hop_samples': 240000}
+  meta = dict(info, hop_samples=120000, trim_seconds=5.0)
+  assert dataset_info.model_mismatch(meta, info) is None  # Hop: any.
+  assert dataset_info.model_mismatch(dict(meta, eras=['early']), info) == (
+      "the model knows eras ['early'], the records hold ['early', 'swing']")
+  assert dataset_info.model_mismatch(
+      dict(meta, window_samples=160000), info) == (
+          'the model hears 10 s windows at 16000 Hz, the records hold 15 s '
+          'windows at 16000 Hz: rebuild them with its --window_seconds and '
+          '--sample_rate')
+  assert 'at 22050 Hz, the records hold' in dataset_info.model_mismatch(
+      dict(meta, sample_rate=22050, window_samples=330750), info)

@@ -66,9 +66,9 @@ def main(argv):
       baselines.check_splits(_DATA_DIR.value, info)
     except ValueError as e:
       raise app.UsageError(f'{e} (--baselines= for none)')
-  if info['eras'] != meta['eras']:
-    raise app.UsageError(f'the model knows eras {meta["eras"]}, the records '
-                         f'hold {info["eras"]}')
+  mismatch = dataset_info.model_mismatch(meta, info)
+  if mismatch:
+    raise app.UsageError(mismatch)
   metrics = evaluate_lib.evaluate_split(model, _DATA_DIR.value, info,
                                         _SPLIT.value,
                                         batch_size=_BATCH_SIZE.value)
