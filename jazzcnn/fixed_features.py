@@ -12,7 +12,8 @@ No weight of these models trains:
 
 `split` computes a split's features once per records directory and caches
 them beside it, in `baselines-HASH/FEATURES-FINGERPRINT-SPLIT.npz` (HASH:
-of dataset_info.json, so a rebuild invalidates it; FINGERPRINT: of the
+of dataset_info.json, so a rebuild invalidates it, and the first write
+after one removes the earlier builds' caches; FINGERPRINT: of the
 feature model, see `fingerprint`, so a change to its code or weights
 does), and, given a `memos` dict kept over several directories (`probe`
 over a corpus's folds), once per window: the folds hold the same windows.
@@ -177,11 +178,25 @@ def split(data_dir, info, split_name, features, *, batch_size=32,
                       str(e).splitlines()[0])
     return x, y, tapes
   _remove_stale(path, features, split_name)
+  _remove_other_builds(data_dir)
   return x, y, tapes
 
 
 # Records directories whose cache could not be written (warned once each).
 _UNCACHED = set()
+
+
+def _remove_other_builds(data_dir):
+  """Removes the caches of earlier builds of `data_dir` (other HASHes):
+  the records they were computed from are gone."""
+  current = cache_dir(data_dir)
+  for other in tf.io.gfile.glob(posixpath.join(data_dir, 'baselines-*')):
+    if other.rstrip('/') != current and tf.io.gfile.isdir(other):
+      logging.info('removing the features of an earlier build: %s', other)
+      try:
+        tf.io.gfile.rmtree(other)
+      except tf.errors.NotFoundError:  # Another run removed it first.
+        pass
 
 
 def _remove_stale(path, features, split_name):

@@ -132,3 +132,17 @@ def test_features_cached_by_other_code_are_computed_again(tiny_records,
   train = old.replace('-test.npz', '-train.npz')
   assert sorted(os.listdir(cache)) == [
       'mel_stats-0123456789ab-test.npz', train]  # Only the split's are gone.
+
+
+def test_a_rebuild_drops_the_earlier_builds_cached_features(tiny_records,
+                                                           tmp_path):
+  info = tiny_records[1]
+  data_dir = conftest.copy_records(tiny_records[0], str(tmp_path / 'r'))
+  earlier = os.path.join(data_dir, 'baselines-0123456789ab')
+  os.makedirs(earlier)  # As a build before this one left it.
+  np.savez(os.path.join(earlier, 'mel_stats-0123456789ab-test.npz'), x=[1])
+  open(os.path.join(data_dir, 'baselines-notes.txt'), 'w').close()
+  fixed_features.split(data_dir, info, 'test', 'mel_stats')
+  current = os.path.basename(fixed_features.cache_dir(data_dir))
+  assert sorted(n for n in os.listdir(data_dir) if n.startswith('baselines')
+               ) == sorted([current, 'baselines-notes.txt'])  # Files stay.
