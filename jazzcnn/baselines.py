@@ -195,6 +195,19 @@ def check_splits(data_dir, info):
                        'choose C on the validation split') from e
 
 
+def read_scored_records(data_dir):
+  """dataset_info of records that heads can be fitted on (train), tuned on
+  (validation) and scored on (test).
+
+  Raises:
+    ValueError: naming what is missing (the records, or a split).
+  """
+  info = dataset_info.read(data_dir)
+  check_splits(data_dir, info)
+  dataset_info.split_files(data_dir, info, 'test')  # Scored.
+  return info
+
+
 def probabilities(data_dir, info, split, name, *, head='logistic',
                   batch_size=32, train_fraction=1.0, seed=0, memos=None):
   """Window probabilities [N, eras] of baseline `name` on `split`, `head`

@@ -27,7 +27,6 @@ from absl import flags
 from jazzcnn import baselines
 from jazzcnn import checkpoints
 from jazzcnn import cli
-from jazzcnn import dataset_info
 from jazzcnn import evaluate_lib
 from jazzcnn import export
 from jazzcnn import models
@@ -82,12 +81,9 @@ def _check(recipes):
       raise app.UsageError(f'recipe {recipe!r}: flagfile {flagfile!r} not '
                            'found (a recipe is a flagfile, then flags)')
   try:
-    info = dataset_info.read(_DATA_DIR.value)
-    baselines.check_splits(_DATA_DIR.value, info)
-    dataset_info.split_files(_DATA_DIR.value, info, 'test')  # Scored.
+    return baselines.read_scored_records(_DATA_DIR.value)
   except ValueError as e:
     raise app.UsageError(str(e))
-  return info
 
 
 def main(argv):

@@ -31,7 +31,6 @@ from absl import flags
 
 from jazzcnn import baselines
 from jazzcnn import cli
-from jazzcnn import dataset_info
 from jazzcnn import evaluate_lib
 from jazzcnn import fold_report
 from jazzcnn import metrics
@@ -113,9 +112,7 @@ def _check(argv):
   infos = []
   for data_dir in argv[1:]:
     try:
-      infos.append(dataset_info.read(data_dir))
-      baselines.check_splits(data_dir, infos[-1])
-      dataset_info.split_files(data_dir, infos[-1], 'test')  # Scored.
+      infos.append(baselines.read_scored_records(data_dir))
     except ValueError as e:
       raise app.UsageError(str(e))
   if any(info['eras'] != infos[0]['eras'] for info in infos):
