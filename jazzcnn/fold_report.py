@@ -5,9 +5,8 @@ from jazzcnn import evaluate_lib
 from jazzcnn import metrics
 
 
-def _keys():
-  """The scores a fold's metrics.json must hold to be aggregated."""
-  return evaluate_lib.HEADLINE + ('window_accuracy', 'tape_accuracy')
+# The scores a fold's metrics.json must hold to be aggregated.
+SCORES = evaluate_lib.HEADLINE + ('window_accuracy', 'tape_accuracy')
 
 
 def missing_keys(fold_metrics):
@@ -15,7 +14,7 @@ def missing_keys(fold_metrics):
   object of `evaluate`'s metrics.json); [] when nothing is missing."""
   if not isinstance(fold_metrics, dict):
     return ['fields (it is not a JSON object)']
-  return [k for k in ('eras', 'windows', 'tapes') + _keys()
+  return [k for k in ('eras', 'windows', 'tapes') + SCORES
           if k not in fold_metrics]
 
 
@@ -42,12 +41,11 @@ def aggregate_folds(fold_metrics, against=None):
   eras = fold_metrics[0]['eras']
   if any(m['eras'] != eras for m in fold_metrics):
     raise ValueError('the folds were evaluated on different eras')
-  keys = _keys()
   out = {'folds': len(fold_metrics), 'eras': eras,
          'windows': sum(m['windows'] for m in fold_metrics),
          'tapes': sum(m['tapes'] for m in fold_metrics),
          'model': {k: metrics.fold_summary([m[k] for m in fold_metrics])
-                   for k in keys}, 'baselines': {}}
+                   for k in SCORES}, 'baselines': {}}
   names = set.intersection(*(set(m.get('baselines', {})) for m in
                              fold_metrics))
   for name in sorted(names):
