@@ -34,6 +34,8 @@ SPLITS = naming.SPLITS
 # What a trained model needs to read new audio as it was trained on.
 MODEL_KEYS = ('eras', 'era_years', 'sample_rate', 'window_samples',
               'hop_samples', 'trim_seconds', 'silence_peak')
+# What of the records a model's weights fit: its outputs, and its input.
+WEIGHT_KEYS = ('eras', 'sample_rate', 'window_samples')
 
 
 class WindowCountError(errors.DataError):
@@ -150,17 +152,16 @@ def model_keys(info):
 
 def model_mismatch(meta, info):
   """Why a model (its eras.json `meta`) cannot score these records: other
-  eras, sample rate or window length; None when it can."""
+  eras, sample rate or window length (`WEIGHT_KEYS`); None when it can."""
+  if all(meta[k] == info[k] for k in WEIGHT_KEYS):
+    return None
   if meta['eras'] != info['eras']:
     return (f'the model knows eras {meta["eras"]}, the records hold '
             f'{info["eras"]}')
   heard = lambda d: (f'{d["window_samples"] / d["sample_rate"]:g} s windows '
                      f'at {d["sample_rate"]} Hz')
-  if (meta['sample_rate'], meta['window_samples']) != (
-      info['sample_rate'], info['window_samples']):
-    return (f'the model hears {heard(meta)}, the records hold {heard(info)}: '
-            'rebuild them with its --window_seconds and --sample_rate')
-  return None
+  return (f'the model hears {heard(meta)}, the records hold {heard(info)}: '
+          'rebuild them with its --window_seconds and --sample_rate')
 
 
 def silence_peak(info):

@@ -25,8 +25,6 @@ PRECISIONS = ('', 'mixed_float16', 'mixed_bfloat16')
 RESULTS_FILE = 'results.json'
 MODEL_FILE = 'model.json'  # The architecture a model dir's checkpoints hold.
 CHECKPOINT_DIR = 'checkpoints'  # The last few steps' checkpoints, to resume.
-# What of the records a model's weights are for: its outputs, its input.
-RECORD_KEYS = ('eras', 'sample_rate', 'window_samples')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,7 +133,7 @@ def holds_weights(model_dir):
 
 def check_architecture(model_dir, config, info):
   """Records the architecture, and the records' eras, sample rate and
-  window length (`RECORD_KEYS` of dataset_info `info`), in model_dir, or
+  window length (`dataset_info.WEIGHT_KEYS` of `info`), in model_dir, or
   checks them against the record.
 
   A record without weights beside it (the run failed before its first
@@ -146,7 +144,8 @@ def check_architecture(model_dir, config, info):
       model for records of other eras, rate or window length.
   """
   path = posixpath.join(model_dir, MODEL_FILE)
-  wanted = {**config.architecture(), **{k: info[k] for k in RECORD_KEYS}}
+  wanted = {**config.architecture(),
+            **{k: info[k] for k in dataset_info.WEIGHT_KEYS}}
   if tf.io.gfile.exists(path):
     with tf.io.gfile.GFile(path) as f:
       held = json.load(f)
