@@ -74,7 +74,8 @@ def paired_differences(fold_metrics, other_metrics):
       raise ValueError(f'fold {i} is not the same test split in both '
                        f'(eras, windows, tapes: {split(a)} and {split(b)})')
   return {k: metrics.fold_summary([a[k] - b[k] for a, b in
-                                   zip(fold_metrics, other_metrics)])
+                                   zip(fold_metrics, other_metrics)],
+                                  bounds=(-1.0, 1.0))
           for k in evaluate_lib.HEADLINE}
 
 

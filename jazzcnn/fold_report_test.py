@@ -53,6 +53,21 @@ def test_folds_aggregate_to_a_mean_with_a_t_interval(tmp_path):
     fold_report.aggregate_folds([folds[0], dict(folds[1], eras=['a'])])
 
 
+def test_an_interval_stops_at_the_scores_bounds():
+  # Five folds near 1.0: the t-interval is 0.95 -/+ 2.776 x 0.0316, and
+  # its upper end, 1.038, is no accuracy: it stops at 1. A difference
+  # stops at -1 (-0.967 -/+ 4.303 x 0.0167 reaches -1.038).
+  near_one = fold_report.aggregate_folds(_folds((1.0, 1.0, 0.9, 1.0, 0.85)))
+  ci = near_one['model']['window_balanced_accuracy']['ci']
+  assert ci[1] == 1.0 and 0.8 < ci[0] < 0.9
+  assert fold_report.format_summary(
+      near_one['model']['window_balanced_accuracy']) == '0.950 [0.862, 1.000]'
+  worse = fold_report.paired_differences(_folds((0.05, 0.05, 0.0)),
+                                         _folds((1.0, 1.0, 1.0)))
+  ci = worse['window_balanced_accuracy']['ci']
+  assert ci[0] == -1.0 and ci[1] == pytest.approx(-0.895, abs=1e-3)
+
+
 def test_paired_differences_cancel_the_folds_own_difficulty():
   # The folds differ by 0.3 in difficulty; the model is 0.05 better on
   # each, give or take 0.01: paired, the interval is narrow and above 0.
