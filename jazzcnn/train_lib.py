@@ -4,6 +4,7 @@ import dataclasses
 import json
 import logging
 import posixpath
+import re
 
 import keras
 import tensorflow as tf
@@ -221,11 +222,65 @@ def _start(data_dir, model_dir, strategy, config):
   manager = tf.train.CheckpointManager(
       checkpoint, posixpath.join(out_dir, CHECKPOINT_DIR),
       max_to_keep=config.keep_checkpoints)
-  restored = manager.restore_or_initialize()
+  restored = restore_last(manager, model_dir)
   if restored:
     logging.info('resumed from %s at step %d of %d', restored,
                  int(model.optimizer.iterations.numpy()), total_steps)
   return info, out_dir, is_chief, steps, model, manager
+
+
+# The errors of a checkpoint's value that does not fit the model's
+# variable, as (checkpoint's shape, model's shape, variable): TensorFlow's,
+# and Keras' (from `assign`, where a strategy restores).
+_NOT_FITTING = (
+    (re.compile(r'Received incompatible tensor with shape (\(.*?\)) when '
+                r'attempting to restore variable with shape (\(.*?\)) and '
+                r'name ([^ ]+?)(?::\d+)?\.'), (1, 2, 3)),
+    (re.compile(r'variable\.shape=(\(.*?\)), Received: '
+                r'value\.shape=(\(.*?\))\. Target variable: '
+                r'<Variable path=([^,]+),'), (2, 1, 3)))
+
+
+def restore_last(manager, model_dir):
+  """`manager.restore_or_initialize()`: the last checkpoint's path, or None.
+
+  `check_architecture` refuses another model by the record beside the
+  checkpoints; a record written before it held the records' keys, or
+  edited, cannot. Then the weights themselves do not fit, and the error
+  is long (under a strategy, Keras' prints every value of the variable).
+
+  Raises:
+    ValueError: in one line, naming the first variable that does not fit.
+  """
+  try:
+    return manager.restore_or_initialize()
+  except ValueError as e:
+    for pattern, groups in _NOT_FITTING:
+      match = pattern.search(str(e))
+      if match:
+        break
+    else:
+      raise
+    theirs, ours, path = (match.group(g) for g in groups)
+    _expect_partial(e.__traceback__)
+  raise ValueError(f'{model_dir} holds a checkpoint of another model '
+                   f'({path} is {theirs} there, {ours} here): use a new '
+                   '--model_dir')
+
+
+def _expect_partial(traceback):
+  """Marks the failed restore in `traceback`'s frames as partial.
+
+  TensorFlow's restore coordinator, when it is freed (here at exit), logs
+  every value of the checkpoint it did not restore, a dozen lines after
+  the error's one, unless its restore was marked partial; a failed restore
+  returns no status to mark, so its coordinator is found in the frames.
+  """
+  while traceback is not None:
+    for value in traceback.tb_frame.f_locals.values():
+      if type(value).__name__ == '_CheckpointRestoreCoordinator':
+        value.expect_partial = True
+    traceback = traceback.tb_next
 
 
 def _finish(model, data_dir, model_dir, info, config, *, start, best_dir,

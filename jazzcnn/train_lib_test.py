@@ -1,8 +1,10 @@
 """The trainer, run as a user runs it: the command, flagfiles, real records."""
 
 import dataclasses
+import gc
 import glob
 import json
+import logging
 import os
 import re
 import signal
@@ -379,3 +381,53 @@ class _Strategy:
 ])
 def test_only_the_chief_writes_into_the_model_dir(resolver, expected):
   assert distribute.write_dir('m', _Strategy(resolver)) == expected
+
+
+def _saved_manager(directory, units, strategy):
+  with strategy.scope():
+    model = keras.Sequential([keras.Input((8,)),
+                              keras.layers.Dense(units, name='out')],
+                             name='net')
+    return tf.train.CheckpointManager(tf.train.Checkpoint(model=model),
+                                      str(directory), max_to_keep=1)
+
+
+class _Lines(logging.Handler):
+
+  def __init__(self):
+    super().__init__()
+    self.lines = []
+
+  def emit(self, record):
+    self.lines.append(record.getMessage())
+
+
+# TensorFlow's restore and, under a strategy, Keras' assign word the
+# mismatch differently.
+@pytest.mark.parametrize('strategy', [tf.distribute.get_strategy,
+                                      tf.distribute.MirroredStrategy])
+def test_weights_that_do_not_fit_are_one_line(tmp_path, strategy):
+  # A model.json that cannot tell (older than its record keys, or edited):
+  # the checkpoint's own shapes refuse the model, in one line, and the
+  # failed restore logs nothing more when it is freed.
+  strategy = strategy()
+  _saved_manager(tmp_path, 4, strategy).save()
+  assert train_lib.restore_last(_saved_manager(tmp_path, 4, strategy),
+                                'run').endswith('ckpt-1')
+  other = _saved_manager(tmp_path, 3, strategy)
+  logged = _Lines()
+  logging.getLogger('tensorflow').addHandler(logged)
+  try:
+    with pytest.raises(ValueError) as raised:
+      train_lib.restore_last(other, 'run')
+    message = str(raised.value)
+    del other, raised  # And the failed restore with them.
+    gc.collect()
+  finally:
+    logging.getLogger('tensorflow').removeHandler(logged)
+  assert not logged.lines
+  assert message == (
+      'run holds a checkpoint of another model (net/out/kernel is (8, 4) '
+      'there, (8, 3) here): use a new --model_dir')
+  assert train_lib.restore_last(_saved_manager(tmp_path / 'new', 3, strategy),
+                                'run') is None
