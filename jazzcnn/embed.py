@@ -135,8 +135,7 @@ def main(argv):
                                for k, v in agreement.items()))
   print(f'wrote {len(names)} embeddings to {os.path.abspath(out)}')
   if failed:
-    print(f'{failed} of {len(files)} files failed (ERROR above)',
-          file=sys.stderr)
+    print(predict_lib.failures(failed, len(files)), file=sys.stderr)
     sys.exit(1)
 
 

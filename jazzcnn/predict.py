@@ -71,8 +71,7 @@ def main(argv):
     else:
       print(_table(result, meta['eras']))
   if failed:
-    print(f'{failed} of {len(paths)} files failed (ERROR above)',
-          file=sys.stderr)
+    print(predict_lib.failures(failed, len(paths)), file=sys.stderr)
     sys.exit(1)
 
 

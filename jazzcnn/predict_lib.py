@@ -33,6 +33,12 @@ def problem(path):
   return None
 
 
+def failures(failed, total):
+  """The last line of `predict` or `embed` when `failed` of the `total`
+  files from `expand` failed, each on an ERROR line of its own."""
+  return f'{failed} of {total} files failed (ERROR above)'
+
+
 def windowing(meta, *, trim_seconds=-1.0, hop_seconds=0.0):
   """The decoder settings of an exported model (eras.json), as trained.
 
