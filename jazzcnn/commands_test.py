@@ -77,7 +77,7 @@ def test_predict_reports_bad_files_and_still_runs_the_others(
                          good])
   assert result.returncode == 1  # One file failed...
   assert result.stderr.strip().splitlines()[-1] == (
-      '1 of 2 files failed (ERROR above)')
+      "1 of 2 files failed ('error' in its JSON line)")
   lines = [json.loads(l) for l in result.stdout.splitlines()]
   assert lines[0]['path'] == str(broken) and 'unreadable' in lines[0]['error']
   ok = lines[1]  # ...and the other still ran.

@@ -71,7 +71,8 @@ def main(argv):
     else:
       print(_table(result, meta['eras']))
   if failed:
-    print(predict_lib.failures(failed, len(paths)), file=sys.stderr)
+    print(predict_lib.failures(failed, len(paths), json_lines=_JSON.value),
+          file=sys.stderr)
     sys.exit(1)
 
 

@@ -33,10 +33,12 @@ def problem(path):
   return None
 
 
-def failures(failed, total):
+def failures(failed, total, *, json_lines=False):
   """The last line of `predict` or `embed` when `failed` of the `total`
-  files from `expand` failed, each on an ERROR line of its own."""
-  return f'{failed} of {total} files failed (ERROR above)'
+  files from `expand` failed, each on an ERROR line of its own, or, with
+  `json_lines`, in the `error` field of its JSON line on stdout."""
+  where = "'error' in its JSON line" if json_lines else 'ERROR above'
+  return f'{failed} of {total} files failed ({where})'
 
 
 def windowing(meta, *, trim_seconds=-1.0, hop_seconds=0.0):
