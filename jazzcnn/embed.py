@@ -51,7 +51,7 @@ def _embed_files(model, meta, files):
   for path in cli.progress(files, unit='file'):
     why = predict_lib.problem(path)
     if why:
-      print(f'{path}: ERROR {why}', file=sys.stderr)
+      print(predict_lib.error_line(path, why), file=sys.stderr)
       failed += 1
       continue
     try:
@@ -59,7 +59,7 @@ def _embed_files(model, meta, files):
           model, meta, path, trim_seconds=_TRIM_SECONDS.value,
           batch_size=_BATCH_SIZE.value)
     except (audio.AudioError, OSError) as e:
-      print(f'{path}: ERROR {e}', file=sys.stderr)
+      print(predict_lib.error_line(path, e), file=sys.stderr)
       failed += 1
       continue
     names.append(naming.tape_id(path))

@@ -49,10 +49,7 @@ def main(argv):
     why = predict_lib.problem(path)
     if why:
       failed += 1
-      if _JSON.value:
-        print(json.dumps({'path': path, 'error': why}))
-      else:
-        print(f'{path}: ERROR {why}', file=sys.stderr)
+      _report_error(path, why)
       continue
     try:
       result = predict_lib.predict_file(
@@ -60,11 +57,8 @@ def main(argv):
           hop_seconds=_HOP_SECONDS.value, batch_size=_BATCH_SIZE.value)
     except (audio.AudioError, OSError, tf.errors.OpError) as e:
       failed += 1
-      message = e.message if isinstance(e, tf.errors.OpError) else str(e)
-      if _JSON.value:
-        print(json.dumps({'path': path, 'error': message}))
-      else:
-        print(f'{path}: ERROR {message}', file=sys.stderr)
+      _report_error(
+          path, e.message if isinstance(e, tf.errors.OpError) else str(e))
       continue
     if _JSON.value:
       print(json.dumps(result))
@@ -74,6 +68,15 @@ def main(argv):
     print(predict_lib.failures(failed, len(paths), json_lines=_JSON.value),
           file=sys.stderr)
     sys.exit(1)
+
+
+def _report_error(path, message):
+  """A file that failed: a JSON line on stdout with --json, else an ERROR
+  line on stderr."""
+  if _JSON.value:
+    print(json.dumps({'path': path, 'error': message}))
+  else:
+    print(predict_lib.error_line(path, message), file=sys.stderr)
 
 
 def _table(result, eras):

@@ -33,6 +33,11 @@ def problem(path):
   return None
 
 
+def error_line(path, message):
+  """The stderr line of `predict` or `embed` for a file that failed."""
+  return f'{path}: ERROR {message}'
+
+
 def failures(failed, total, *, json_lines=False):
   """The last line of `predict` or `embed` when `failed` of the `total`
   files from `expand` failed, each on an ERROR line of its own, or, with
