@@ -61,8 +61,9 @@ def test_probe_and_decode_steps(tmp_path):
   soundfile.write(short, np.full(2 * 16000, 0.25, np.float32), 16000)
   junk = tmp_path / 'junk.flac'
   junk.write_bytes(b'nope' * 100)
+  fails_to_read = '/proc/self/mem'  # Every read fails with EIO.
   tapes = [{'path': p, 'tape_id': os.path.basename(p), 'era': 'early',
-            'label': 0} for p in (good, short, str(junk))]
+            'label': 0} for p in (good, short, str(junk), fails_to_read)]
   with _pipeline() as p:
     probed = (p | beam.Create(tapes)
               | beam.FlatMap(steps.probe, windowing=WINDOWING
@@ -71,7 +72,8 @@ def test_probe_and_decode_steps(tmp_path):
         probed.failures | beam.Map(lambda f: (os.path.basename(f['path']),
                                               f['reason'])),
         beam_util.equal_to([('short.wav', 'too_short'),
-                            ('junk.flac', 'unreadable')]), label='failures')
+                            ('junk.flac', 'unreadable'),
+                            ('mem', 'read_error')]), label='failures')
     windows = (probed.tapes
                | beam.FlatMap(steps.decode, windowing=WINDOWING)
                | beam.Map(lambda item: (item[0]['tape_id'], item[1],

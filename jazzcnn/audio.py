@@ -18,6 +18,7 @@ EMPTY = 'empty'  # Audio with no frames.
 TRUNCATED = 'truncated'  # The file ends before its header says it does.
 TOO_SHORT = 'too_short'  # No whole window between the trims.
 DECODE_ERROR = 'decode_error'  # Decoding failed part-way through.
+READ_ERROR = 'read_error'  # Reading the file failed (a disk, a bucket).
 SILENT = 'silent'  # Every window is digital silence (`predict`).
 
 # Windows whose int16 samples all lie within ±this are digital silence: the
@@ -35,6 +36,54 @@ class AudioError(Exception):
   def __init__(self, reason, message):
     super().__init__(f'{reason}: {message}')
     self.reason = reason
+
+
+class _Reads:
+  """The file object libsndfile reads through, keeping the first failure.
+
+  soundfile reads through callbacks from C. An exception raised in one is
+  printed with its traceback and dropped, and libsndfile sees an end of
+  file, so a failed read would pass for bad audio or a shorter tape.
+  `check` raises it instead, as AudioError(READ_ERROR).
+  """
+
+  def __init__(self, fileobj):
+    self._file = fileobj
+    self._error = None
+
+  def readinto(self, buffer):
+    if self._error is None:
+      try:
+        if hasattr(self._file, 'readinto'):  # Spares a copy.
+          return self._file.readinto(buffer)
+        data = self._file.read(len(buffer))  # tf.io.gfile.GFile.
+        buffer[:len(data)] = data
+        return len(data)
+      except Exception as e:  # pylint: disable=broad-except
+        self._error = e  # OSError, tf.errors.OpError, a client's own.
+    return 0
+
+  def seek(self, offset, whence=os.SEEK_SET):
+    if self._error is None:
+      try:
+        self._file.seek(offset, whence)
+      except Exception as e:  # pylint: disable=broad-except
+        self._error = e
+    return self.tell()
+
+  def tell(self):
+    if self._error is None:
+      try:
+        return self._file.tell()
+      except Exception as e:  # pylint: disable=broad-except
+        self._error = e
+    return -1
+
+  def check(self, where=''):
+    """Raises AudioError(READ_ERROR) if a read or seek has failed."""
+    if self._error is not None:
+      reason = getattr(self._error, 'message', None) or str(self._error)
+      raise AudioError(READ_ERROR, where + reason) from self._error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,8 +146,9 @@ def probe(fileobj):
   Raises:
     AudioError: with reason UNREADABLE, EMPTY or TRUNCATED.
   """
+  reads = _Reads(fileobj)
   try:
-    with soundfile.SoundFile(fileobj) as f:
+    with soundfile.SoundFile(reads) as f:
       info = AudioInfo(f.samplerate, f.channels, f.frames, f.format)
       if info.frames <= 0:
         raise AudioError(EMPTY, 'no audio frames')
@@ -107,11 +157,14 @@ def probe(fileobj):
       got = len(f.read(tail, dtype='float32', always_2d=True))
       log = f.extra_info
   except AudioError:
+    reads.check()  # A failed read explains what libsndfile saw.
     raise
   except (soundfile.LibsndfileError, RuntimeError, ValueError) as e:
+    reads.check()
     if 'seek' in str(e):
       raise AudioError(TRUNCATED, f'cannot seek to the end: {_why(e)}') from e
     raise AudioError(UNREADABLE, _why(e)) from e
+  reads.check()
   if got < tail:
     raise AudioError(TRUNCATED, f'read {got} of the last {tail} frames')
   for marker in _TRUNCATION_MARKERS:
@@ -144,13 +197,16 @@ def stream_windows(fileobj, windowing, *, block_frames=1 << 16):
     int16 array of `windowing.window` samples.
 
   Raises:
-    AudioError: TOO_SHORT when no window fits; DECODE_ERROR if decoding
-      fails part-way (windows already yielded are whole and stay valid).
+    AudioError: TOO_SHORT when no window fits; DECODE_ERROR or READ_ERROR
+      if decoding or reading fails part-way (windows already yielded are
+      whole and stay valid).
   """
   w = windowing
+  reads = _Reads(fileobj)
   try:
-    f = soundfile.SoundFile(fileobj)
+    f = soundfile.SoundFile(reads)
   except (soundfile.LibsndfileError, RuntimeError) as e:
+    reads.check()
     raise AudioError(UNREADABLE, _why(e)) from e
   with f:
     info = AudioInfo(f.samplerate, f.channels, f.frames, f.format)
@@ -176,6 +232,7 @@ def stream_windows(fileobj, windowing, *, block_frames=1 << 16):
       done = False
       while not done:
         block = f.read(block_frames, dtype='float32', always_2d=True)
+        reads.check(f'at {buf_start / w.sample_rate:.1f} s: ')
         done = len(block) < block_frames
         mono = block @ mix if info.channels > 1 else block[:, 0]
         if resampler is not None:
@@ -191,6 +248,7 @@ def stream_windows(fileobj, windowing, *, block_frames=1 << 16):
         buf = buf[drop:]
         buf_start += drop
     except (soundfile.LibsndfileError, RuntimeError) as e:
+      reads.check(f'at {buf_start / w.sample_rate:.1f} s: ')
       raise AudioError(DECODE_ERROR, f'at {buf_start / w.sample_rate:.1f} s: '
                        f'{_why(e)}') from e
 

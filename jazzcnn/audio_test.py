@@ -1,5 +1,7 @@
 """Tests for the streaming decoder on real files of every supported format."""
 
+import errno
+import io
 import os
 import tracemalloc
 
@@ -105,6 +107,61 @@ def test_probe_rejects_header_only_wav(tmp_path):
   with open(path, 'rb') as f, pytest.raises(audio.AudioError) as e:
     audio.probe(f)
   assert e.value.reason == audio.EMPTY
+
+
+class _FailingReader(io.BytesIO):
+  """A file whose reads fail with EIO from byte `fail_at` on, as a bad disk
+  or a dropped connection to a bucket does."""
+
+  def __init__(self, data, fail_at):
+    super().__init__(data)
+    self.fail_at = fail_at
+
+  def read(self, size=-1):
+    end = len(self.getbuffer()) if size < 0 else self.tell() + size
+    if end > self.fail_at:
+      raise OSError(errno.EIO, 'Input/output error')
+    return super().read(size)
+
+  def readinto(self, buffer):
+    data = self.read(len(buffer))
+    buffer[:len(data)] = data
+    return len(data)
+
+
+def _tone_file(tmp_path, ext, seconds=20):
+  rate = 22050
+  t = np.arange(seconds * rate) / rate
+  path = _write(tmp_path / f'a.{ext}', 0.3 * np.sin(2 * np.pi * 440 * t), rate)
+  return open(path, 'rb').read()
+
+
+@pytest.mark.parametrize('ext', ['wav', 'mp3'])
+@pytest.mark.parametrize('fail_at', [0, 100, -1000])
+def test_a_failed_read_is_named_not_taken_for_bad_audio(tmp_path, ext,
+                                                        fail_at):
+  # Reads fail in the header, at the first block and in the last block:
+  # libsndfile would see an end of file and call the tape unreadable or
+  # truncated. The reason is the read's.
+  data = _tone_file(tmp_path, ext)
+  with pytest.raises(audio.AudioError) as e:
+    audio.probe(_FailingReader(data, fail_at % len(data)))
+  assert e.value.reason == audio.READ_ERROR
+  assert str(e.value) == 'read_error: [Errno 5] Input/output error'
+
+
+def test_a_read_failing_part_way_is_not_a_shorter_tape(tmp_path):
+  data = _tone_file(tmp_path, 'wav')
+  w = audio.Windowing(sample_rate=16000, window=16000, hop=16000, trim=0)
+  assert len(list(audio.stream_windows(io.BytesIO(data), w))) == 20
+  got = []
+  with pytest.raises(audio.AudioError) as e:
+    for item in audio.stream_windows(_FailingReader(data, len(data) // 2), w,
+                                     block_frames=4096):
+      got.append(item)
+  assert e.value.reason == audio.READ_ERROR
+  assert 'Input/output error' in str(e.value)
+  assert 5 <= len(got) <= 11  # What came before the failure, and no more.
 
 
 def _peak_bytes_decoding(path, windowing):

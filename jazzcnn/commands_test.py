@@ -66,6 +66,12 @@ def test_evaluate_writes_metrics_and_confusion_png(smoke_run, tmp_path):
   assert 'precision' in result.stdout
 
 
+# A file that exists and whose every read fails (EIO: its first page is
+# unmapped), as on a failing disk; and how predict and embed name it.
+_FAILS_TO_READ = '/proc/self/mem'
+_READ_ERROR = 'read_error: /proc/self/mem; Input/output error'
+
+
 def test_predict_reports_bad_files_and_still_runs_the_others(
     smoke_run, tiny_tapes, tmp_path):
   _, info, model_dir, _ = smoke_run
@@ -74,13 +80,15 @@ def test_predict_reports_bad_files_and_still_runs_the_others(
   broken.write_bytes(b'not audio at all' * 50)
   result = conftest.run([sys.executable, '-m', 'jazzcnn.predict',
                          f'--model_dir={model_dir}', '--json', str(broken),
-                         good])
-  assert result.returncode == 1  # One file failed...
+                         _FAILS_TO_READ, good])
+  assert result.returncode == 1  # Two files failed...
   assert result.stderr.strip().splitlines()[-1] == (
-      "1 of 2 files failed ('error' in its JSON line)")
+      "2 of 3 files failed ('error' in its JSON line)")
+  assert 'Traceback' not in result.stderr, result.stderr[-3000:]
   lines = [json.loads(l) for l in result.stdout.splitlines()]
   assert lines[0]['path'] == str(broken) and 'unreadable' in lines[0]['error']
-  ok = lines[1]  # ...and the other still ran.
+  assert lines[1] == {'path': _FAILS_TO_READ, 'error': _READ_ERROR}
+  ok = lines[2]  # ...and the other still ran.
   assert ok['path'] == good and ok['era'] in info['eras']
   assert abs(sum(ok['probabilities'].values()) - 1) < 1e-4
   # 8 s of 1 s windows, trimmed by 1 s at each end as the records were.
@@ -103,12 +111,14 @@ def test_embed_same_tape_identical_other_eras_differ(smoke_run, tiny_tapes,
   broken.write_bytes(b'not audio at all' * 50)
   result = conftest.run([sys.executable, '-m', 'jazzcnn.embed',
                          f'--model_dir={model_dir}', f'--output={out}',
-                         early, copy, str(broken), cool])
-  # The broken file is reported and counted; the others are embedded.
+                         early, copy, str(broken), _FAILS_TO_READ, cool])
+  # The broken files are reported and counted; the others are embedded.
   assert result.returncode == 1, result.stderr[-3000:]
+  assert 'Traceback' not in result.stderr, result.stderr[-3000:]
   errors = result.stderr.strip().splitlines()
-  assert errors[-2].startswith(f'{broken}: ERROR unreadable'), errors
-  assert errors[-1] == '1 of 4 files failed (ERROR above)', errors
+  assert errors[-3].startswith(f'{broken}: ERROR unreadable'), errors
+  assert errors[-2] == f'{_FAILS_TO_READ}: ERROR {_READ_ERROR}', errors
+  assert errors[-1] == '2 of 5 files failed (ERROR above)', errors
   vectors = np.load(os.path.join(out, 'embeddings.npy'))
   model, _ = export.load_exported(model_dir)
   width = model.get_layer(models.EMBEDDING).output.shape[-1]

@@ -17,7 +17,6 @@ from absl import app
 from absl import flags
 import numpy as np
 
-from jazzcnn import audio
 from jazzcnn import cli
 from jazzcnn import metrics
 from jazzcnn import naming
@@ -58,8 +57,9 @@ def _embed_files(model, meta, files):
       vector, probs, _ = predict_lib.embed_file(
           model, meta, path, trim_seconds=_TRIM_SECONDS.value,
           batch_size=_BATCH_SIZE.value)
-    except (audio.AudioError, OSError) as e:
-      print(predict_lib.error_line(path, e), file=sys.stderr)
+    except predict_lib.FILE_ERRORS as e:
+      print(predict_lib.error_line(path, predict_lib.reason(e)),
+            file=sys.stderr)
       failed += 1
       continue
     names.append(naming.tape_id(path))

@@ -12,9 +12,7 @@ import sys
 
 from absl import app
 from absl import flags
-import tensorflow as tf
 
-from jazzcnn import audio
 from jazzcnn import cli
 from jazzcnn import predict_lib
 from jazzcnn import export
@@ -55,10 +53,9 @@ def main(argv):
       result = predict_lib.predict_file(
           model, meta, path, trim_seconds=_TRIM_SECONDS.value,
           hop_seconds=_HOP_SECONDS.value, batch_size=_BATCH_SIZE.value)
-    except (audio.AudioError, OSError, tf.errors.OpError) as e:
+    except predict_lib.FILE_ERRORS as e:
       failed += 1
-      _report_error(
-          path, e.message if isinstance(e, tf.errors.OpError) else str(e))
+      _report_error(path, predict_lib.reason(e))
       continue
     if _JSON.value:
       print(json.dumps(result))

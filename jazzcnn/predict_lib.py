@@ -33,9 +33,19 @@ def problem(path):
   return None
 
 
+# What using one file can raise, past `problem`: `predict` and `embed` report
+# it against the file and go on with the others.
+FILE_ERRORS = (audio.AudioError, OSError, tf.errors.OpError)
+
+
 def error_line(path, message):
   """The stderr line of `predict` or `embed` for a file that failed."""
   return f'{path}: ERROR {message}'
+
+
+def reason(error):
+  """The message of one of FILE_ERRORS (an OpError's, without its op)."""
+  return getattr(error, 'message', None) or str(error)
 
 
 def failures(failed, total, *, json_lines=False):
