@@ -144,7 +144,7 @@ def probe(fileobj):
     The file's `AudioInfo`.
 
   Raises:
-    AudioError: with reason UNREADABLE, EMPTY or TRUNCATED.
+    AudioError: with reason UNREADABLE, EMPTY, TRUNCATED or READ_ERROR.
   """
   reads = _Reads(fileobj)
   try:
