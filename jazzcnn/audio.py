@@ -49,13 +49,14 @@ class _Reads:
 
   def __init__(self, fileobj):
     self._file = fileobj
+    self._readinto = getattr(fileobj, 'readinto', None)  # Spares a copy.
     self._error = None
 
   def readinto(self, buffer):
     if self._error is None:
       try:
-        if hasattr(self._file, 'readinto'):  # Spares a copy.
-          return self._file.readinto(buffer)
+        if self._readinto:
+          return self._readinto(buffer)
         data = self._file.read(len(buffer))  # tf.io.gfile.GFile.
         buffer[:len(data)] = data
         return len(data)
@@ -79,9 +80,11 @@ class _Reads:
         self._error = e
     return -1
 
-  def check(self, where=''):
-    """Raises AudioError(READ_ERROR) if a read or seek has failed."""
+  def check(self, at_seconds=None):
+    """Raises AudioError(READ_ERROR) if a read or seek has failed, `at_seconds`
+    into the decoded tape when given."""
     if self._error is not None:
+      where = '' if at_seconds is None else f'at {at_seconds:.1f} s: '
       reason = getattr(self._error, 'message', None) or str(self._error)
       raise AudioError(READ_ERROR, where + reason) from self._error
 
@@ -232,7 +235,7 @@ def stream_windows(fileobj, windowing, *, block_frames=1 << 16):
       done = False
       while not done:
         block = f.read(block_frames, dtype='float32', always_2d=True)
-        reads.check(f'at {buf_start / w.sample_rate:.1f} s: ')
+        reads.check(buf_start / w.sample_rate)
         done = len(block) < block_frames
         mono = block @ mix if info.channels > 1 else block[:, 0]
         if resampler is not None:
@@ -248,9 +251,10 @@ def stream_windows(fileobj, windowing, *, block_frames=1 << 16):
         buf = buf[drop:]
         buf_start += drop
     except (soundfile.LibsndfileError, RuntimeError) as e:
-      reads.check(f'at {buf_start / w.sample_rate:.1f} s: ')
-      raise AudioError(DECODE_ERROR, f'at {buf_start / w.sample_rate:.1f} s: '
-                       f'{_why(e)}') from e
+      at_seconds = buf_start / w.sample_rate
+      reads.check(at_seconds)
+      raise AudioError(DECODE_ERROR,
+                       f'at {at_seconds:.1f} s: {_why(e)}') from e
 
 
 def _why(error):
