@@ -1,5 +1,6 @@
 """Shared test fixtures: tiny records built by the real builder."""
 
+import errno
 import io
 import os
 import re
@@ -29,6 +30,26 @@ class Terminal(io.StringIO):
 
   def isatty(self):
     return True
+
+
+class FailingReader(io.BytesIO):
+  """A file whose reads fail with EIO from byte `fail_at` on, as a bad disk
+  or a dropped connection to a bucket does."""
+
+  def __init__(self, data, fail_at):
+    super().__init__(data)
+    self.fail_at = fail_at
+
+  def read(self, size=-1):
+    end = len(self.getbuffer()) if size < 0 else self.tell() + size
+    if end > self.fail_at:
+      raise OSError(errno.EIO, 'Input/output error')
+    return super().read(size)
+
+  def readinto(self, buffer):
+    data = self.read(len(buffer))
+    buffer[:len(data)] = data
+    return len(data)
 
 
 @pytest.fixture(scope='session')

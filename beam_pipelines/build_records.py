@@ -108,8 +108,9 @@ def main(argv):
   summary = {split: {k: v[k] for k in ('windows', 'tapes', 'hours',
                                        'windows_per_era')}
              for split, v in info['splits'].items()}
+  skipped, cut_short = dataset_info.skipped_and_cut_short(info)
   print(json.dumps({'output_dir': _OUTPUT_DIR.value, 'splits': summary,
-                    'skipped': info['failure_counts']}, indent=1))
+                    'skipped': skipped, 'cut_short': cut_short}, indent=1))
   missing = dataset_info.missing_eras(info)
   for line in missing:
     logging.warning('%s (--split_by=%s; python -m beam_pipelines.tracklist '

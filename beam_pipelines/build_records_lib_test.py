@@ -11,6 +11,7 @@ import pytest
 import soundfile
 import tensorflow as tf
 
+import conftest
 from beam_pipelines import build_records_lib as lib
 from beam_pipelines import build_steps as steps
 from beam_pipelines import demo_tapes_lib
@@ -82,6 +83,29 @@ def test_probe_and_decode_steps(tmp_path):
     beam_util.assert_that(windows, beam_util.equal_to([
         ('good.wav', o, (16000,), 8192) for o in (16000, 32000, 48000)]),
                           label='windows')
+
+
+def test_a_tape_failing_part_way_keeps_its_windows_and_says_how_many(
+    tmp_path, monkeypatch):
+  path = str(tmp_path / 'T_1925.wav')
+  soundfile.write(path, np.full(20 * 16000, 0.25, np.float32), 16000)
+  data = open(path, 'rb').read()
+  monkeypatch.setattr(steps.fileio, 'open_read',
+                      lambda p: conftest.FailingReader(data, len(data) // 2))
+  tape = {'path': path, 'tape_id': 'T_1925', 'era': 'early', 'label': 0}
+  out = list(steps.decode(tape, windowing=WINDOWING))
+  windows = [o for o in out if not isinstance(o, beam.pvalue.TaggedOutput)]
+  (failure,) = [o.value for o in out if isinstance(o, beam.pvalue.TaggedOutput)]
+  assert 5 <= len(windows) <= 10  # 18 windows in all; reads fail half-way.
+  assert (failure['reason'], failure['windows_kept']) == (
+      audio.READ_ERROR, len(windows))
+  assert failure['detail'].startswith('read_error: at ')
+  # The build's summary lists it as cut short, the others as skipped.
+  info = {'failures': [failure, steps.failure('a.wav', audio.TOO_SHORT),
+                       steps.failure('b.wav', audio.DECODE_ERROR,
+                                     windows_kept=0)]}
+  assert dataset_info.skipped_and_cut_short(info) == (
+      {'too_short': 1, 'decode_error': 1}, {'read_error': 1})
 
 
 def test_silence_and_example_steps():

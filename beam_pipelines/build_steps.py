@@ -27,8 +27,8 @@ def count(name, value=1):
   beam.metrics.Metrics.counter(COUNTER_NAMESPACE, name).inc(value)
 
 
-def failure(path, reason, detail=''):
-  return {'path': path, 'reason': reason, 'detail': detail}
+def failure(path, reason, detail='', **fields):
+  return {'path': path, 'reason': reason, 'detail': detail, **fields}
 
 
 # Pipeline steps: small module functions, each one step and one counter.
@@ -75,20 +75,27 @@ def probe(tape, *, windowing):
 
 
 def decode(tape, *, windowing):
-  """tape → (tape, offset, int16 window), streamed block by block."""
+  """tape → (tape, offset, int16 window), streamed block by block.
+
+  A tape that fails part-way keeps the windows before the failure; its
+  failure says how many (`windows_kept`), and
+  `dataset_info.skipped_and_cut_short` tells it from a file skipped whole.
+  """
+  kept = 0
   try:
     with fileio.open_read(tape['path']) as f:
       for offset, window in audio.stream_windows(f, windowing):
         count('decoded_windows')
+        kept += 1
         yield tape, offset, window
   except audio.AudioError as e:
     count(e.reason)
-    yield beam.pvalue.TaggedOutput('failures',
-                                   failure(tape['path'], e.reason, str(e)))
+    yield beam.pvalue.TaggedOutput('failures', failure(
+        tape['path'], e.reason, str(e), windows_kept=kept))
   except Exception as e:  # pylint: disable=broad-except
     count(ERROR)
-    yield beam.pvalue.TaggedOutput('failures',
-                                   failure(tape['path'], ERROR, repr(e)))
+    yield beam.pvalue.TaggedOutput('failures', failure(
+        tape['path'], ERROR, repr(e), windows_kept=kept))
 
 
 def is_sound(item, *, silence_peak):

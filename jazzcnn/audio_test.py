@@ -1,6 +1,5 @@
 """Tests for the streaming decoder on real files of every supported format."""
 
-import errno
 import io
 import os
 import tracemalloc
@@ -9,6 +8,7 @@ import numpy as np
 import pytest
 import soundfile
 
+import conftest
 from jazzcnn import audio
 
 
@@ -109,26 +109,6 @@ def test_probe_rejects_header_only_wav(tmp_path):
   assert e.value.reason == audio.EMPTY
 
 
-class _FailingReader(io.BytesIO):
-  """A file whose reads fail with EIO from byte `fail_at` on, as a bad disk
-  or a dropped connection to a bucket does."""
-
-  def __init__(self, data, fail_at):
-    super().__init__(data)
-    self.fail_at = fail_at
-
-  def read(self, size=-1):
-    end = len(self.getbuffer()) if size < 0 else self.tell() + size
-    if end > self.fail_at:
-      raise OSError(errno.EIO, 'Input/output error')
-    return super().read(size)
-
-  def readinto(self, buffer):
-    data = self.read(len(buffer))
-    buffer[:len(data)] = data
-    return len(data)
-
-
 def _tone_file(tmp_path, ext, seconds=20):
   rate = 22050
   t = np.arange(seconds * rate) / rate
@@ -145,7 +125,7 @@ def test_a_failed_read_is_named_not_taken_for_bad_audio(tmp_path, ext,
   # truncated. The reason is the read's.
   data = _tone_file(tmp_path, ext)
   with pytest.raises(audio.AudioError) as e:
-    audio.probe(_FailingReader(data, fail_at % len(data)))
+    audio.probe(conftest.FailingReader(data, fail_at % len(data)))
   assert e.value.reason == audio.READ_ERROR
   assert str(e.value) == 'read_error: [Errno 5] Input/output error'
 
@@ -156,7 +136,7 @@ def test_a_read_failing_part_way_is_not_a_shorter_tape(tmp_path):
   assert len(list(audio.stream_windows(io.BytesIO(data), w))) == 20
   got = []
   with pytest.raises(audio.AudioError) as e:
-    for item in audio.stream_windows(_FailingReader(data, len(data) // 2), w,
+    for item in audio.stream_windows(conftest.FailingReader(data, len(data) // 2), w,
                                      block_frames=4096):
       got.append(item)
   assert e.value.reason == audio.READ_ERROR

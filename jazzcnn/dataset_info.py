@@ -16,7 +16,10 @@ which used the default, `audio.SILENCE_PEAK`), `waveform_encoding`,
 `compression`,
 `split_by`, `folds`, `splits` (per split: `windows`, `tapes`, `hours`,
 `windows_per_era`, `tapes_per_era`, `tape_ids`, `groups`, `files`),
-`failures`, `failure_counts`, `source`, `created`.
+`failures` (each `path`, `reason`, `detail`; a tape that failed while
+being decoded also has `windows_kept`, the windows decoded before the
+failure, which are in its split unless digital silence), `failure_counts` (per reason, over `failures`),
+`source`, `created`.
 """
 
 import collections
@@ -82,6 +85,15 @@ def make(*, eras, era_years, sample_rate, window_samples, hop_samples,
       'splits': splits, 'failures': failures, 'failure_counts': counts,
       'source': source, 'created': created,
   }
+
+
+def skipped_and_cut_short(info):
+  """({reason: files}, {reason: tapes}): files that gave no window, and tapes
+  that failed part-way, whose windows before the failure were kept."""
+  skipped, cut = collections.Counter(), collections.Counter()
+  for f in info['failures']:
+    (cut if f.get('windows_kept', 0) else skipped)[f['reason']] += 1
+  return dict(skipped), dict(cut)
 
 
 def split_entry(*, eras, files, windows_per_label, tape_labels, group_of,
