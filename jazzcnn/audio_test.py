@@ -136,8 +136,8 @@ def test_a_read_failing_part_way_is_not_a_shorter_tape(tmp_path):
   assert len(list(audio.stream_windows(io.BytesIO(data), w))) == 20
   got = []
   with pytest.raises(audio.AudioError) as e:
-    for item in audio.stream_windows(conftest.FailingReader(data, len(data) // 2), w,
-                                     block_frames=4096):
+    reader = conftest.FailingReader(data, len(data) // 2)
+    for item in audio.stream_windows(reader, w, block_frames=4096):
       got.append(item)
   assert e.value.reason == audio.READ_ERROR
   assert 'Input/output error' in str(e.value)

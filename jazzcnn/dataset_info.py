@@ -18,8 +18,8 @@ which used the default, `audio.SILENCE_PEAK`), `waveform_encoding`,
 `windows_per_era`, `tapes_per_era`, `tape_ids`, `groups`, `files`),
 `failures` (each `path`, `reason`, `detail`; a tape that failed while
 being decoded also has `windows_kept`, the windows decoded before the
-failure, which are in its split unless digital silence), `failure_counts` (per reason, over `failures`),
-`source`, `created`.
+failure, which are in its split unless digital silence), `failure_counts`
+(per reason, over `failures`), `source`, `created`.
 """
 
 import collections
