@@ -1,5 +1,6 @@
 """Distribution strategies by name, and where each worker writes."""
 
+import json
 import posixpath
 
 import tensorflow as tf
@@ -22,7 +23,8 @@ def get_strategy(name, *, tpu_address='', virtual_cpus=0):
       Must be called before TensorFlow initialises its devices.
 
   Raises:
-    ValueError: for an unknown name or a bad `virtual_cpus`.
+    ValueError: for an unknown name, a bad `virtual_cpus`, a TF_CONFIG that
+      is not JSON, or no TPU where `tpu` looks.
   """
   if name not in STRATEGIES:
     raise ValueError(f'unknown strategy {name!r}; choose one of '
@@ -48,11 +50,22 @@ def get_strategy(name, *, tpu_address='', virtual_cpus=0):
     return tf.distribute.MirroredStrategy(
         [d.name for d in tf.config.list_logical_devices('CPU')])
   if name == 'multi_worker_mirrored':
-    return tf.distribute.MultiWorkerMirroredStrategy()
-  resolver = tf.distribute.cluster_resolver.TPUClusterResolver(
-      tpu=tpu_address or 'local')
-  tf.config.experimental_connect_to_cluster(resolver)
-  tf.tpu.experimental.initialize_tpu_system(resolver)
+    try:
+      return tf.distribute.MultiWorkerMirroredStrategy()
+    except json.JSONDecodeError as e:
+      raise ValueError(f'TF_CONFIG is not valid JSON ({e})') from e
+  where = repr(tpu_address) if tpu_address else 'this machine'
+  try:
+    resolver = tf.distribute.cluster_resolver.TPUClusterResolver(
+        tpu=tpu_address or 'local')
+    tf.config.experimental_connect_to_cluster(resolver)
+    tf.tpu.experimental.initialize_tpu_system(resolver)
+  except (OSError, ValueError, tf.errors.OpError) as e:
+    # Not found, or not reachable: TensorFlow's message runs to a page of
+    # kernel listings; its first sentence says which.
+    reason = str(e).splitlines()[0].split('. ')[0] if str(e) else repr(e)
+    raise ValueError(f'strategy tpu found no TPU on {where} ({reason}); on '
+                     'a machine without one use mirrored') from e
   return tf.distribute.TPUStrategy(resolver)
 
 

@@ -22,3 +22,9 @@ def test_virtual_cpus_after_start_is_a_clear_error():
     distribute.get_strategy('mirrored', virtual_cpus=3)
   with pytest.raises(ValueError, match='>= 0'):
     distribute.get_strategy('mirrored', virtual_cpus=-1)
+
+
+def test_tf_config_that_is_not_json_is_named(monkeypatch):
+  monkeypatch.setenv('TF_CONFIG', '{"cluster": ')
+  with pytest.raises(ValueError, match='TF_CONFIG is not valid JSON'):
+    distribute.get_strategy('multi_worker_mirrored')

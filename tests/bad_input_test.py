@@ -73,6 +73,10 @@ CASES = [
                        '--model_dir={tmp}/run'],
      "jazzcnn.train: Unable to open flagfile: [Errno 2] No such file or "
      "directory: '{tmp}/nosuch.cfg' (--help for the flags)"),
+    ('jazzcnn.train', ['--data_dir={records}', '--model_dir={tmp}/run',
+                       '--strategy=tpu'],
+     'strategy tpu found no TPU on this machine (TPUs not found in the '
+     'cluster); on a machine without one use mirrored'),
     ('jazzcnn.train', ['--data_dir={records}', '--model_dir={tmp}/afile'],
      '--model_dir={tmp}/afile cannot be written'),
     ('jazzcnn.train', ['--data_dir={damaged}', '--model_dir={tmp}/run',
