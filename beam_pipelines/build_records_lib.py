@@ -54,8 +54,9 @@ def select_files(paths):
   return chosen, failures
 
 
-def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
-              windowing, silence_peak, compression, source, split_by, folds):
+def _finalize(unused_element, *, shards, probed, failures, output_dir,
+              tmp_dir, eras, windowing, silence_peak, compression, source,
+              split_by, folds):
   """Moves the shards into place, then switches dataset_info.json to them.
 
   The new shards' names carry this build's id, so an earlier build's shards
@@ -87,6 +88,9 @@ def _finalize(unused_element, *, shards, failures, output_dir, tmp_dir, eras,
         tape_labels=tapes,
         group_of=lambda t, era: naming.split_key(t, era, split_by),
         seconds_per_window=windowing.window / windowing.sample_rate)
+  written = {t for split in splits.values() for t in split['tape_ids']}
+  failures = list(failures) + steps.silent_tapes(
+      probed, written, failures, silence_peak=silence_peak)
   info = dataset_info.make(
       eras=names, era_years={e.name: [e.first, e.last] for e in eras},
       sample_rate=windowing.sample_rate, window_samples=windowing.window,
@@ -240,6 +244,8 @@ def _build_locked(audio_paths, output_dir, options, *, tracklist, eras,
         | 'SpreadTapes' >> beam.Reshuffle()
         | 'Probe' >> beam.FlatMap(steps.probe, windowing=windowing
                                   ).with_outputs('failures', main='tapes'))
+    probed_ids = (probed.tapes
+                  | 'TapeIds' >> beam.Map(lambda t: (t['tape_id'], t['path'])))
     decoded = (
         probed.tapes
         | 'Decode' >> beam.FlatMap(steps.decode, windowing=windowing
@@ -262,6 +268,7 @@ def _build_locked(audio_paths, output_dir, options, *, tracklist, eras,
         | 'Once' >> beam.Create([None])
         | 'Finalize' >> beam.Map(
             _finalize, shards=beam.pvalue.AsList(shards),
+            probed=beam.pvalue.AsList(probed_ids),
             failures=beam.pvalue.AsList(failures), output_dir=output_dir,
             tmp_dir=tmp_dir, eras=eras, windowing=windowing,
             silence_peak=silence_peak, compression=compression,

@@ -101,11 +101,25 @@ def test_a_tape_failing_part_way_keeps_its_windows_and_says_how_many(
       audio.READ_ERROR, len(windows))
   assert failure['detail'].startswith('read_error: at ')
   # The build's summary lists it as cut short, the others as skipped.
+  # A tape whose kept windows were all digital silence is in no split: it
+  # gave the records nothing, so it counts as skipped.
   info = {'failures': [failure, steps.failure('a.wav', audio.TOO_SHORT),
                        steps.failure('b.wav', audio.DECODE_ERROR,
-                                     windows_kept=0)]}
+                                     windows_kept=0),
+                       steps.failure('/x/Hush.wav', audio.READ_ERROR,
+                                     windows_kept=2)],
+          'splits': {'train': {'tape_ids': ['T_1925']}}}
   assert dataset_info.skipped_and_cut_short(info) == (
-      {'too_short': 1, 'decode_error': 1}, {'read_error': 1})
+      {'too_short': 1, 'decode_error': 1, 'read_error': 1}, {'read_error': 1})
+
+
+def test_a_tape_of_nothing_but_silence_is_reported_not_dropped_unseen():
+  probed = [('Loud_1925', '/t/Loud_1925.wav'), ('Hush_1925', '/t/Hush_1925.wav'),
+            ('Cut_1925', '/t/Cut_1925.wav')]
+  cut = steps.failure('/t/Cut_1925.wav', audio.READ_ERROR, windows_kept=1)
+  assert steps.silent_tapes(probed, {'Loud_1925'}, [cut], silence_peak=1) == [
+      steps.failure('/t/Hush_1925.wav', audio.SILENT,
+                    'every window is digital silence (no sample beyond ±1)')]
 
 
 def test_silence_and_example_steps():
@@ -157,9 +171,13 @@ def corpus(tmp_path_factory):
   quiet = np.zeros(16000 * 6, np.float32)
   quiet[16000 * 2:16000 * 3] = 0.5
   soundfile.write(root / 'Quiet_Tape_1940.wav', quiet, 16000)
+  # Nothing but digital silence: no window survives, and the build says so.
+  soundfile.write(root / 'Bad_Silent_Tape_1925.wav', quiet * 0, 16000)
+  extra['Bad_Silent_Tape_1925.wav'] = 'silent'
   rows += ''.join(f'{t},1925\n' for t in
                   ('Bad_Empty_Tape_1925', 'Bad_Cut_Tape_1925',
-                   'Bad_Short_Tape_1925')) + 'Quiet_Tape_1940,\n'
+                   'Bad_Short_Tape_1925', 'Bad_Silent_Tape_1925')
+                  ) + 'Quiet_Tape_1940,\n'
   (root / 'tracklist.csv').write_text(rows)
   (root / 'notes.txt').write_text('not a tape; ignored by extension\n')
   return str(root), expected, extra

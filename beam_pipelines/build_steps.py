@@ -107,6 +107,21 @@ def is_sound(item, *, silence_peak):
   return True
 
 
+def silent_tapes(probed, written, failures, *, silence_peak):
+  """Failures for tapes read without error whose every window was digital
+  silence, so that none reached the records (`probed`: (tape id, path)
+  pairs; `written`: the tape ids in the records; `failures`: the others).
+  Without this such a tape would vanish from the build unreported."""
+  failed = {f['path'] for f in failures}
+  out = [failure(path, audio.SILENT, 'every window is digital silence '
+                 f'(no sample beyond ±{silence_peak})')
+         for tape, path in sorted(probed)
+         if tape not in written and path not in failed]
+  if out:
+    count(audio.SILENT, len(out))
+  return out
+
+
 def to_example(item, *, fractions, split_of):
   """(tape, offset, window) → (split, tape id, era index, serialized example).
 

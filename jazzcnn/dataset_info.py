@@ -18,7 +18,8 @@ which used the default, `audio.SILENCE_PEAK`), `waveform_encoding`,
 `windows_per_era`, `tapes_per_era`, `tape_ids`, `groups`, `files`),
 `failures` (each `path`, `reason`, `detail`; a tape that failed while
 being decoded also has `windows_kept`, the windows decoded before the
-failure, which are in its split unless digital silence), `failure_counts`
+failure, which are in its split unless digital silence; a tape read whole
+whose every window was digital silence is `silent`), `failure_counts`
 (per reason, over `failures`), `source`, `created`.
 """
 
@@ -89,10 +90,14 @@ def make(*, eras, era_years, sample_rate, window_samples, hop_samples,
 
 def skipped_and_cut_short(info):
   """({reason: files}, {reason: tapes}): files that gave no window, and tapes
-  that failed part-way, whose windows before the failure were kept."""
+  that failed part-way, whose windows before the failure are in the records
+  (a tape whose kept windows were all digital silence gave none)."""
+  written = {t for split in info['splits'].values()
+             for t in split.get('tape_ids', ())}
   skipped, cut = collections.Counter(), collections.Counter()
   for f in info['failures']:
-    (cut if f.get('windows_kept', 0) else skipped)[f['reason']] += 1
+    kept = f.get('windows_kept', 0) and naming.tape_id(f['path']) in written
+    (cut if kept else skipped)[f['reason']] += 1
   return dict(skipped), dict(cut)
 
 
