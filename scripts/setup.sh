@@ -21,10 +21,17 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   # pip's own progress bars on a terminal; quiet in logs and CI.
   quiet=--quiet
   [ -t 1 ] && quiet=
-  .venv/bin/python -m pip install $quiet --disable-pip-version-check \
-      -r requirements.txt
+  # A pip.conf that lists a local index folder which is not there makes pip
+  # warn once a package for each such folder (hundreds of lines, harmless:
+  # the other indexes serve the package). Those lines are left out; every
+  # other line of pip's passes, and its exit status is kept (pipefail).
+  install() {
+    { .venv/bin/python -m pip install $quiet --disable-pip-version-check \
+        "$@" 2>&1 1>&3 | { grep -v "^WARNING: Location 'file://.*' is ignored: it is neither a file nor a directory\.$" || true; } >&2
+    } 3>&1
+  }
+  install -r requirements.txt
   # Their own pins would break the stack above; jazzcnn reads only their data.
-  .venv/bin/python -m pip install $quiet --no-deps --disable-pip-version-check \
-      -r requirements_nodeps.txt
+  install --no-deps -r requirements_nodeps.txt
   echo "$want" > "$stamp"
 fi
