@@ -52,16 +52,17 @@ stage "2/7 Building TFRecords into ./tfrecords (15 s windows; splits keep an" \
       "artist's tapes of one era together)"
 $PY -m beam_pipelines.build_records --runner=DirectRunner "${build_flags[@]}" \
     --output_dir=tfrecords/ "${QUIET[@]}" > runs/build.json
-$PY - <<'EOF'
-import json
+$PY - "$tapes" <<'EOF'
+import json, sys
 s = json.load(open("runs/build.json"))
 for split, v in s['splits'].items():
   print(f"   {split:10s} {v['windows']:5d} windows of {v['tapes']:3d} tapes")
-skipped = s.get('skipped') or {}
-if skipped:
-  print('   skipped on purpose (the demo includes bad input):',
-        ', '.join(f'{n} {r}' for r, n in sorted(skipped.items())),
-        '(see tfrecords/dataset_info.json "failures")')
+why = ' on purpose (the demo includes bad input)' if sys.argv[1] == 'demo_tapes' else ''
+for key, said in (('skipped', 'skipped' + why),
+                  ('cut_short', 'cut short (the windows before the failure kept)')):
+  if s.get(key):
+    print(f'   {said}:', ', '.join(f'{n} {r}' for r, n in sorted(s[key].items())),
+          '(see tfrecords/dataset_info.json "failures")')
 EOF
 rm -f runs/build.json
 took
@@ -129,5 +130,9 @@ EOF
 echo "   Results: runs/demo/results.json, runs/demo/evaluation/test/metrics.json"
 echo "   Pictures: runs/demo/evaluation/test/confusion.png, runs/demo/styles/projection.png,"
 echo "             runs/demo/plots/curves.png, runs/demo/plots/melspec.png"
-echo "   Next: put your tapes in ./tapes (python -m beam_pipelines.scrape), or train"
-echo "   on a GPU with --flagfile=flags/gpu.cfg (README.md)."
+if [ "$tapes" = demo_tapes ]; then
+  echo "   Next: put your tapes in ./tapes (python -m beam_pipelines.scrape), or train"
+  echo "   on a GPU with --flagfile=flags/gpu.cfg (README.md)."
+else
+  echo "   Next: the recipes and their scores on real music are in README.md and BENCHMARKS.md."
+fi
