@@ -19,7 +19,7 @@ TRUNCATED = 'truncated'  # The file ends before its header says it does.
 TOO_SHORT = 'too_short'  # No whole window between the trims.
 DECODE_ERROR = 'decode_error'  # Decoding failed part-way through.
 READ_ERROR = 'read_error'  # Reading the file failed (a disk, a bucket).
-SILENT = 'silent'  # Every window is digital silence (`predict`).
+SILENT = 'silent'  # Every window is digital silence (builder, `predict`).
 
 # Windows whose int16 samples all lie within ±this are digital silence: the
 # records builder drops them (--silence_peak), and `predict` skips them, as
