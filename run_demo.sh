@@ -26,7 +26,11 @@ took() { echo "   ($((SECONDS - stage_start)) s)"; }
 if compgen -G "tapes/*.mp3" >/dev/null || compgen -G "tapes/*.flac" >/dev/null \
    || compgen -G "tapes/*.ogg" >/dev/null || compgen -G "tapes/*.wav" >/dev/null; then
   tapes=tapes
-  build_flags=(--input=tapes/)
+  # The track list beside the tapes (the scraper writes tapes/tracklist.csv;
+  # write one for tapes of your own), else the Niven collection's.
+  tracklist=beam_pipelines/data/niven_songlist.csv
+  [ -f tapes/tracklist.csv ] && tracklist=tapes/tracklist.csv
+  build_flags=(--input=tapes/ --tracklist=$tracklist)
   # The full-width recipe where TensorFlow sees a GPU; on CPUs alone, the
   # one measured best on real music there (BENCHMARKS.md).
   if $PY -c "import sys, tensorflow as tf
@@ -35,7 +39,6 @@ sys.exit(not tf.config.list_physical_devices('GPU'))" 2>/dev/null; then
   else
     train_cfg=flags/cpu.cfg
   fi
-  tracklist=beam_pipelines/data/niven_songlist.csv
 else
   tapes=demo_tapes
   stage "1/7 No tapes in ./tapes: synthesizing the demo corpus in ./demo_tapes" \
@@ -49,7 +52,7 @@ else
 fi
 
 stage "2/7 Building TFRecords into ./tfrecords (15 s windows; splits keep an" \
-      "artist's tapes of one era together)"
+      "artist's tapes of one era together; eras from $tracklist)"
 $PY -m beam_pipelines.build_records --runner=DirectRunner "${build_flags[@]}" \
     --output_dir=tfrecords/ "${QUIET[@]}" > runs/build.json
 $PY - "$tapes" <<'EOF'

@@ -277,6 +277,16 @@ def _build_locked(audio_paths, output_dir, options, *, tracklist, eras,
   return _published(output_dir, tmp_dir)
 
 
+# What to change when every tape was skipped for these reasons.
+_HINTS = {
+    steps.UNLISTED: ('; a file is unlisted when its name without the '
+                     'extension is no title of the track list (--tracklist)'),
+    audio.TOO_SHORT: ('; too short: no whole window between the trims at '
+                      "each end (--trim_seconds; 0 for tapes without "
+                      "Niven's spoken commentary)"),
+}
+
+
 def _published(output_dir, tmp_dir):
   """The dataset_info the build published; DataError if it found no
   windows (then `_finalize` left its dataset_info in tmp_dir)."""
@@ -287,7 +297,8 @@ def _published(output_dir, tmp_dir):
     raise errors.DataError(
         'no windows: every tape was skipped (' + (', '.join(
             f'{k}: {n}' for k, n in skipped.items()) or 'none read') +
-        '); nothing was written')
+        ') and nothing was written' + ''.join(
+            h for reason, h in _HINTS.items() if reason in skipped))
   info = fileio.read_json(fileio.join(output_dir, dataset_info.FILE))
   logging.info('wrote %s', {s: v['windows'] for s, v in info['splits'].items()})
   return info

@@ -42,7 +42,13 @@ CASES = [
     ('beam_pipelines.build_records',
      ['--input={tapes}', '--tracklist={tapes}/tracklist.csv',
       '--trim_seconds=100', '--output_dir={tmp}/out'],
-     'no windows: every tape was skipped (too_short: '),
+     'no windows: every tape was skipped (too_short: 12) and nothing was '
+     'written; too short: no whole window between the trims at each end '
+     "(--trim_seconds; 0 for tapes without Niven's spoken commentary)"),
+    ('beam_pipelines.build_records',  # The Niven list names none of them.
+     ['--input={tapes}', '--output_dir={tmp}/out'],
+     ') and nothing was written; a file is unlisted when its name without '
+     'the extension is no title of the track list (--tracklist)'),
     ('beam_pipelines.build_records',
      ['--input={tapes}', '--split_fractions=0.5,0.5', '--output_dir={tmp}/out'],
      'split fractions must be 3 values >= 0 summing to 1, got (0.5, 0.5)'),
