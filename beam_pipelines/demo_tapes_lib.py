@@ -126,7 +126,9 @@ def make_demo_tapes(output_dir, *, tapes_per_era=4, tape_seconds=180.0,
         ('Demo_Blue_Devils_Tape_99_1929-1933', ERA_SOUNDS[1], True,
          'ambiguous'),
         ('Demo_Night_Owls_Tape_97_1962', ERA_SOUNDS[3], True, 'outside')):
-      x = synthesize(era, tape_seconds / 2, 22050,
+      # Half a tape, with at least 10 s of music between the commentaries.
+      seconds = max(tape_seconds / 2, 2 * commentary_seconds + 10)
+      x = synthesize(era, seconds, 22050,
                      commentary_seconds=commentary_seconds, rng=rng)
       audio.write_audio(os.path.join(output_dir, f'{title}.wav'), x, 22050, 1)
       if listed:
