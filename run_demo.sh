@@ -2,8 +2,10 @@
 # Sets up .venv, then runs the whole pipeline end to end:
 #   tapes → TFRecords (Beam) → trained model → evaluation, predictions,
 #   style embeddings and pictures, all under runs/demo/.
-# Uses your tapes in ./tapes (with the Niven track list) if there are any,
-# else synthesizes the demo corpus in ./demo_tapes.
+# Uses your tapes in ./tapes (with tapes/tracklist.csv, else the Niven track
+# list) if there are any, else synthesizes the demo corpus in ./demo_tapes.
+# Arguments go to the records builder, after its defaults, e.g.
+#   ./run_demo.sh --trim_seconds=0   # tapes without Niven's spoken commentary
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
@@ -54,7 +56,7 @@ fi
 stage "2/7 Building TFRecords into ./tfrecords (15 s windows; splits keep an" \
       "artist's tapes of one era together; eras from $tracklist)"
 $PY -m beam_pipelines.build_records --runner=DirectRunner "${build_flags[@]}" \
-    --output_dir=tfrecords/ "${QUIET[@]}" > runs/build.json
+    --output_dir=tfrecords/ "${QUIET[@]}" "$@" > runs/build.json
 $PY - "$tapes" <<'EOF'
 import json, sys
 s = json.load(open("runs/build.json"))
