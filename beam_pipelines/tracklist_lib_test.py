@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from beam_pipelines import fileio
 from beam_pipelines import tracklist_lib
 from jazzcnn import naming
 
@@ -59,6 +60,11 @@ def test_read_tracklist_handles_quotes_blanks_and_conflicts(tmp_path):
   path.write_text('name,when\nA,1935\n')
   with pytest.raises(ValueError, match='title'):
     naming.read_tracklist(str(path))
+  for missing in (tmp_path / 'none.csv', tmp_path):
+    with pytest.raises(ValueError, match='^no track list file at '):
+      naming.read_tracklist(str(missing))
+    with pytest.raises(ValueError, match='^no track list file at '):
+      naming.read_tracklist(str(missing), read_text=fileio.read_text)
 
 
 SHIPPED_COUNTS = {'early': 56, 'swing': 149, 'bop': 41, 'cool': 45,

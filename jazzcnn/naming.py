@@ -201,9 +201,9 @@ def read_tracklist(path, read_text=None):
       a local file.
 
   Raises:
-    ValueError: if the file is not UTF-8 (a byte-order mark is accepted),
-      the header lacks `title`, or a title is listed twice with different
-      years.
+    ValueError: if there is no such file, it is not UTF-8 (a byte-order
+      mark is accepted), the header lacks `title`, or a title is listed
+      twice with different years.
   """
   try:
     if read_text is None:
@@ -214,6 +214,9 @@ def read_tracklist(path, read_text=None):
   except UnicodeDecodeError as e:
     raise ValueError(f'{path}: not UTF-8 text (byte {e.start}); save the '
                      'track list as UTF-8') from None
+  except (FileNotFoundError, IsADirectoryError):
+    raise ValueError(f'no track list file at {path} (a "title,year" CSV)'
+                     ) from None
   reader = csv.DictReader(io.StringIO(text.removeprefix('\ufeff')))
   if not reader.fieldnames or 'title' not in reader.fieldnames:
     raise ValueError(f'{path}: expected a CSV header with "title,year", '
