@@ -124,4 +124,5 @@ def main(argv):
 
 if __name__ == '__main__':
   # Flags absl does not know are Beam's; they reach main in argv.
-  cli.run(main, known_only=True)
+  cli.run(main, known_only=True,
+          on_interrupt='the records there are as before; rerunning builds')

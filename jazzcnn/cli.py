@@ -3,7 +3,8 @@
 Every binary ends with `cli.run(main)`. Raising `app.UsageError` (bad flags,
 missing files, unusable input) prints `command: message` and a pointer to
 --help, not absl's whole module docstring; `errors.DataError` (records that
-differ from their dataset_info.json) prints `command: message`. A traceback
+differ from their dataset_info.json) prints `command: message`. Ctrl-C
+prints `command: interrupted` and exits 130, as shells expect. A traceback
 is left for real bugs, and printed before the line with --verbosity=1,
 which also turns Beam's INFO logging on.
 """
@@ -30,11 +31,12 @@ from jazzcnn import outputs
 _CREATED = []
 
 
-def run(main, *, known_only=False):
+def run(main, *, known_only=False, on_interrupt=''):
   """`app.run(main)`, with usage errors and bad flag values as one line.
 
   known_only: leave flags this program does not define in argv for main
   (the records builder passes them to Beam).
+  on_interrupt: what to do after Ctrl-C, added to the line it prints.
   """
   spec = getattr(sys.modules['__main__'], '__spec__', None)
   name = spec.name if spec else os.path.basename(sys.argv[0])
@@ -67,6 +69,14 @@ def run(main, *, known_only=False):
       _tidy()
       print(f'{name}: {e}', file=sys.stderr)
       sys.exit(1)
+    except KeyboardInterrupt:
+      _explain()
+      _tidy()
+      print(f'\n{name}: interrupted' + (f'; {on_interrupt}' if on_interrupt
+                                         else ''), file=sys.stderr)
+      if logging.get_verbosity() < 1:
+        _silence_stderr()
+      sys.exit(128 + 2)  # SIGINT's status.
     except SystemExit as e:  # A command's own failing exit, e.g. sys.exit(1).
       if e.code not in (0, None):
         _tidy()
@@ -94,6 +104,17 @@ def _as_typed(message, flag_values=flags.FLAGS):
   if not isinstance(flag.value, list) or not message.startswith(shown):
     return message
   return f'flag {flag.serialize()}{message[len(shown):]}'
+
+
+def _silence_stderr():
+  """Sends what is written to stderr from now on to /dev/null.
+
+  After Ctrl-C, what native code prints while the interpreter shuts down
+  is noise: e.g. nanobind reports as leaks the resamplers that the stopped
+  records builder's worker threads still held (20 lines).
+  """
+  sys.stderr.flush()
+  os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
 
 
 def _explain():

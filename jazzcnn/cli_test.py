@@ -47,6 +47,8 @@ def test_a_list_flags_bad_value_is_written_as_typed():
 
 
 _FAILING_COMMAND = '''
+import atexit
+import os
 import sys
 from absl import app
 from jazzcnn import cli
@@ -58,21 +60,30 @@ def main(argv):
     open(out + '/a/kept.json', 'w').write('{}')
   if how == 'exit':
     sys.exit(1)
+  if how == 'interrupt':  # Ctrl-C, and native noise at shutdown.
+    atexit.register(os.write, 2, b'nanobind: leaked 1 instances!\\n')
+    raise KeyboardInterrupt
   raise app.UsageError('bad input')
 
-cli.run(main)
+cli.run(main, on_interrupt='rerun to go on')
 '''
 
 
 def test_a_failed_command_removes_the_directories_it_created_empty(tmp_path):
   script = tmp_path / 'command.py'
   script.write_text(_FAILING_COMMAND)
-  for how in ('usage', 'exit', 'write'):
+  for how in ('usage', 'exit', 'write', 'interrupt'):
     out = tmp_path / how
     result = subprocess.run([sys.executable, str(script), str(out), how],
                             capture_output=True, text=True, cwd=conftest.ROOT,
                             env=dict(os.environ, PYTHONPATH=conftest.ROOT))
-    assert result.returncode == 1, result.stderr[-2000:]
+    if how == 'interrupt':
+      assert result.returncode == 130, result.stderr[-2000:]
+      lines = result.stderr.strip().splitlines()  # TensorFlow's log first.
+      assert lines[-1] == 'command.py: interrupted; rerun to go on', lines
+      assert 'nanobind' not in result.stderr
+    else:
+      assert result.returncode == 1, result.stderr[-2000:]
     assert 'Traceback' not in result.stderr
     if how == 'write':  # What a command wrote stays, with its directory.
       assert sorted(p.name for p in out.rglob('*')) == ['a', 'kept.json']

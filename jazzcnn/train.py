@@ -197,4 +197,5 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  cli.run(main)
+  cli.run(main, on_interrupt='rerunning the same command continues from the '
+          'last checkpoint')
