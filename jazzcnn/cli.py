@@ -60,20 +60,14 @@ def run(main, *, known_only=False, on_interrupt=''):
     try:
       return main(argv)
     except app.UsageError as e:
-      _explain()
-      _tidy()
-      print(f'{name}: {e} (--help for the flags)', file=sys.stderr)
+      _report(f'{name}: {e} (--help for the flags)')
       sys.exit(1)
     except errors.DataError as e:
-      _explain()
-      _tidy()
-      print(f'{name}: {e}', file=sys.stderr)
+      _report(f'{name}: {e}')
       sys.exit(1)
     except KeyboardInterrupt:
-      _explain()
-      _tidy()
-      print(f'\n{name}: interrupted' + (f'; {on_interrupt}' if on_interrupt
-                                         else ''), file=sys.stderr)
+      _report(f'\n{name}: interrupted' + (f'; {on_interrupt}' if on_interrupt
+                                          else ''))
       if logging.get_verbosity() < 1:
         _silence_stderr()
       sys.exit(128 + 2)  # SIGINT's status.
@@ -117,10 +111,14 @@ def _silence_stderr():
   os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
 
 
-def _explain():
-  """With --verbosity=1 or more, the traceback too (for reporting a bug)."""
+def _report(line):
+  """An expected failure's line on stderr, after removing what `makedirs`
+  created and nothing filled; with --verbosity=1 or more, the traceback
+  first (for reporting a bug)."""
   if logging.get_verbosity() >= 1:
     traceback.print_exc()
+  _tidy()
+  print(line, file=sys.stderr)
 
 
 def progress(items, **tqdm_args):
