@@ -4,8 +4,10 @@
 #   style embeddings and pictures, all under runs/demo/.
 # Uses your tapes in ./tapes (with tapes/tracklist.csv, else the Niven track
 # list) if there are any, else synthesizes the demo corpus in ./demo_tapes.
-# Arguments go to the records builder, after its defaults, e.g.
+# Arguments go to the records builder, after its defaults, and TRAIN_FLAGS
+# to the trainer, after its flagfile, e.g.
 #   ./run_demo.sh --trim_seconds=0   # tapes without Niven's spoken commentary
+#   TRAIN_FLAGS='--epochs=40 --batch_size=32' ./run_demo.sh
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
@@ -15,6 +17,7 @@ scripts/setup.sh
 export TF_CPP_MIN_LOG_LEVEL=3
 PY=.venv/bin/python
 QUIET=(--verbosity=-1)  # absl: warnings and errors only.
+read -r -a train_flags <<< "${TRAIN_FLAGS:-}"
 started=$SECONDS
 mkdir -p runs
 
@@ -25,9 +28,13 @@ stage() {
 }
 took() { echo "   ($((SECONDS - stage_start)) s)"; }
 
-if compgen -G "tapes/*.mp3" >/dev/null || compgen -G "tapes/*.flac" >/dev/null \
-   || compgen -G "tapes/*.ogg" >/dev/null || compgen -G "tapes/*.wav" >/dev/null; then
+# Audio files in ./tapes, at any depth, as the records builder lists them.
+own_tapes=0
+[ -d tapes ] && own_tapes=$(find -L tapes -type f \( -iname '*.flac' -o -iname '*.wav' \
+                            -o -iname '*.ogg' -o -iname '*.mp3' \) | wc -l)
+if [ "$own_tapes" -gt 0 ]; then
   tapes=tapes
+  stage "1/7 Using the $own_tapes audio files in ./tapes"
   # The track list beside the tapes (the scraper writes tapes/tracklist.csv;
   # write one for tapes of your own), else the Niven collection's.
   tracklist=beam_pipelines/data/niven_songlist.csv
@@ -53,15 +60,17 @@ else
   tracklist=demo_tapes/tracklist.csv
 fi
 
-stage "2/7 Building TFRecords into ./tfrecords (15 s windows; splits keep an" \
-      "artist's tapes of one era together; eras from $tracklist)"
+stage "2/7 Building TFRecords into ./tfrecords (splits keep an artist's tapes" \
+      "of one era together; eras from $tracklist)"
 $PY -m beam_pipelines.build_records --runner=DirectRunner "${build_flags[@]}" \
     --output_dir=tfrecords/ "${QUIET[@]}" "$@" > runs/build.json
 $PY - "$tapes" <<'EOF'
 import json, sys
 s = json.load(open("runs/build.json"))
+info = json.load(open("tfrecords/dataset_info.json"))
+seconds = info['window_samples'] / info['sample_rate']
 for split, v in s['splits'].items():
-  print(f"   {split:10s} {v['windows']:5d} windows of {v['tapes']:3d} tapes")
+  print(f"   {split:10s} {v['windows']:5d} windows of {seconds:g} s from {v['tapes']:3d} tapes")
 why = ' on purpose (the demo includes bad input)' if sys.argv[1] == 'demo_tapes' else ''
 for key, said in (('skipped', 'skipped' + why),
                   ('cut_short', 'cut short (the windows before the failure kept)')):
@@ -72,14 +81,16 @@ EOF
 rm -f runs/build.json
 took
 
-stage "3/7 Training into ./runs/demo with $train_cfg (rerunning continues" \
+stage "3/7 Training into ./runs/demo with $train_cfg${TRAIN_FLAGS:+ $TRAIN_FLAGS} (rerunning continues" \
       "from the last checkpoint; one line per epoch)"
 $PY -m jazzcnn.train --flagfile=$train_cfg --data_dir=tfrecords/ \
-    --model_dir=runs/demo "${QUIET[@]}" > runs/demo.train.log 2>&1 \
+    --model_dir=runs/demo "${QUIET[@]}" ${train_flags[@]+"${train_flags[@]}"} \
+    > runs/demo.train.log 2>&1 \
   || { tail -20 runs/demo.train.log; exit 1; }
-# Every tenth epoch's line (the full log: runs/demo.train.log).
+# The first, every tenth and the last epoch's line (the full log:
+# runs/demo.train.log).
 awk '/^Epoch /{split($2, e, "/")} /^[0-9]+\/[0-9]+ - /{
-       if (e[1] == 1 || e[1] % 10 == 0) printf "   epoch %3d/%d %s\n", e[1], e[2], $0}' \
+       if (e[1] == 1 || e[1] % 10 == 0 || e[1] == e[2]) printf "   epoch %3d/%d %s\n", e[1], e[2], $0}' \
     runs/demo.train.log | sed -E 's/ - [0-9]+m?s\/step//'
 took
 
@@ -94,13 +105,22 @@ $PY -m jazzcnn.evaluate --model_dir=runs/demo --data_dir=tfrecords/ --split=test
 took
 
 stage "5/7 Predicting the test tapes (their names carry their true era)"
-tapes_of() {  # The audio files of the records' tapes in the named splits.
-  $PY -c "
-import glob, json, sys
+tapes_of() {  # The audio file of each of the records' tapes in the named splits.
+  $PY - "$tapes" "$@" <<'PYEOF'
+import json, os, sys
+from jazzcnn import naming
 splits = json.load(open('tfrecords/dataset_info.json'))['splits']
 ids = [t for s in sys.argv[2:] for t in splits[s]['tape_ids']]
-print(' '.join(p for i in ids for p in glob.glob(sys.argv[1] + '/' + glob.escape(i) + '.*')))
-" "$tapes" "$@"
+files = {}  # As the builder chooses: any folder depth, lossless first.
+for parent, _, names in os.walk(sys.argv[1], followlinks=True):
+  for name in sorted(names):
+    if naming.is_audio(name):
+      rank = naming.AUDIO_EXTENSIONS.index(os.path.splitext(name)[1].lower())
+      path = os.path.join(parent, name)
+      files[naming.tape_id(name)] = min(files.get(naming.tape_id(name), (9, '')),
+                                        (rank, path))
+print(' '.join(files[i][1] for i in ids if i in files))
+PYEOF
 }
 test_tapes=$(tapes_of test)
 # shellcheck disable=SC2086
