@@ -1,0 +1,107 @@
+"""run_demo.sh, the README's first command, end to end on tiny tapes.
+
+Runs the script itself in a copy of the checkout that shares this test's
+.venv, on `tiny_tapes` put in ./tapes as a user's own (some in a subfolder,
+one with an upper-case extension), with 1 s windows and a tiny model passed
+through TRAIN_FLAGS: every stage runs for real, in about a minute. The
+synthesized corpus (the branch a user without tapes takes) differs only in
+stage 1 and the builder's flagfile.
+"""
+
+import hashlib
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import conftest
+
+# The files run_demo.sh and the programs it runs read.
+_CHECKOUT = ('run_demo.sh', 'scripts', 'jazzcnn', 'beam_pipelines', 'flags',
+             'requirements.txt', 'requirements_nodeps.txt')
+_TINY_TRAINING = ('--model=seed_bn --nofreeze --width=0.125 --depth=3 '
+                  '--epochs=2 --batch_size=8 --warmup_steps=2')
+_BUILD_ARGS = ('--trim_seconds=1', '--window_seconds=1', '--hop_seconds=1')
+
+
+def _venv_is_current():
+  """Whether this test runs in a .venv that scripts/setup.sh made and would
+  leave as it is (else the script would install into it)."""
+  want = hashlib.sha256(b''.join(
+      pathlib.Path(conftest.ROOT, name).read_bytes()
+      for name in ('requirements.txt', 'requirements_nodeps.txt'))).hexdigest()
+  stamp = pathlib.Path(sys.prefix, '.requirements.sha256')
+  return stamp.exists() and stamp.read_text().strip() == want
+
+
+@pytest.fixture
+def checkout(tmp_path, tiny_tapes):
+  """A copy of the checkout, its .venv this one, the tiny tapes in ./tapes."""
+  if not _venv_is_current():
+    pytest.skip('runs only in the .venv that scripts/setup.sh made '
+                '(./run_tests.sh), which the script would otherwise install into')
+  root = tmp_path / 'checkout'
+  root.mkdir()
+  for name in _CHECKOUT:
+    source = os.path.join(conftest.ROOT, name)
+    if os.path.isdir(source):
+      shutil.copytree(source, root / name,
+                      ignore=shutil.ignore_patterns('__pycache__'))
+    else:
+      shutil.copy(source, root / name)
+  (root / '.venv').symlink_to(sys.prefix)
+  tapes = root / 'tapes'
+  shutil.copytree(tiny_tapes, tapes)
+  # The builder reads folders of any depth and any case of extension.
+  (tapes / 'early').mkdir()
+  for path in tapes.glob('*_Early_*'):
+    path.rename(tapes / 'early' / path.name)
+  (mp3,) = [p for p in tapes.glob('*_Cool_*.mp3')][:1]
+  mp3.rename(mp3.with_suffix('.MP3'))
+  return root
+
+
+def _run_demo(root, train_flags):
+  env = dict(os.environ, TRAIN_FLAGS=train_flags)
+  return subprocess.run(['bash', str(root / 'run_demo.sh'), *_BUILD_ARGS],
+                        cwd=root, env=env, capture_output=True, text=True,
+                        timeout=900, check=False)
+
+
+def test_runs_every_stage_on_a_users_tapes(checkout):
+  result = _run_demo(checkout, _TINY_TRAINING)
+  out = result.stdout
+  assert result.returncode == 0, out[-3000:] + result.stderr[-3000:]
+  assert 'Traceback' not in out + result.stderr, out + result.stderr
+  assert not result.stderr, result.stderr
+  headers = [line for line in out.splitlines() if line.startswith('== ')]
+  assert [h[3:6] for h in headers[:7]] == [f'{i}/7' for i in range(1, 8)], (
+      headers)
+  assert headers[0] == '== 1/7 Using the 12 audio files in ./tapes', headers
+  assert '--model=seed_bn' in headers[2], headers  # TRAIN_FLAGS reached it.
+  assert headers[-1].startswith('== Done in '), headers
+  assert '24 windows of 1 s from   4 tapes' in out, out
+  assert 'epoch   2/2' in out, out  # The last epoch's line, always shown.
+
+  # Stage 5 predicted each test tape, wherever it lies under ./tapes.
+  info = json.loads((checkout / 'tfrecords' / 'dataset_info.json').read_text())
+  for tape in info['splits']['test']['tape_ids']:
+    assert f'/{tape}.' in out, (tape, out)
+  assert 'Test window balanced accuracy' in out, out
+  for path in ('results.json', 'evaluation/test/metrics.json',
+               'evaluation/test/confusion.png', 'styles/projection.png',
+               'plots/curves.png', 'plots/melspec.png'):
+    assert (checkout / 'runs' / 'demo' / path).is_file(), path
+
+
+def test_a_failed_stage_stops_the_script_and_shows_why(checkout):
+  result = _run_demo(checkout, '--no_such_flag')
+  assert result.returncode == 1, result.stdout[-3000:]
+  assert '== 3/7' in result.stdout and '== 4/7' not in result.stdout
+  # The trainer's one line, from the end of its log.
+  assert 'no_such_flag' in result.stdout, result.stdout[-3000:]
+  assert 'Traceback' not in result.stdout, result.stdout[-3000:]
