@@ -185,7 +185,8 @@ def group_subset(tapes, labels, info, fraction, seed):
 
 def check_splits(data_dir, info):
   """Raises ValueError, naming the split, unless train and validation have
-  windows: a baseline is fitted on train with its C chosen on validation.
+  windows, train of two or more eras: a baseline is fitted on train with
+  its C chosen on validation.
   """
   for split in ('train', 'validation'):
     try:
@@ -193,6 +194,7 @@ def check_splits(data_dir, info):
     except ValueError as e:
       raise ValueError(f'{e}: the baselines fit on the train split and '
                        'choose C on the validation split') from e
+  dataset_info.check_learnable(data_dir, info)
 
 
 def read_scored_records(data_dir):

@@ -148,6 +148,23 @@ def windows_per_era(info, split):
   return [counts.get(era, 0) for era in info['eras']]
 
 
+def check_learnable(data_dir, info, split='train'):
+  """Raises DataError unless `split` holds windows of two or more eras.
+
+  Fitted on one era, a classifier (the model, a baseline's head) learns to
+  say that era, whatever it hears; training "succeeds" and means nothing.
+  Tapes whose years all fall in one era, or a split by artist of a small
+  corpus, build such records.
+  """
+  present = [era for era, count in zip(info['eras'],
+                                       windows_per_era(info, split)) if count]
+  if len(present) == 1:
+    raise errors.DataError(
+        f'the {split} split of {data_dir} holds windows of one era only '
+        f'({present[0]}): a classifier learns from two or more (tapes of '
+        'other eras; for a small corpus, build with --folds=5 --fold=I)')
+
+
 def missing_eras(info, splits=SPLITS):
   """'era E has no SPLIT windows' for each era that a listed split lacks.
 

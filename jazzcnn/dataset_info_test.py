@@ -1,7 +1,10 @@
 """The questions asked of dataset_info.json."""
 
+import pytest
+
 from jazzcnn import audio
 from jazzcnn import dataset_info
+from jazzcnn import errors
 
 
 def _info(per_split):
@@ -20,6 +23,16 @@ def test_missing_eras_names_each_era_a_split_lacks():
   assert dataset_info.missing_eras(_info({'train': {'bop': 1}}),
                                    ['train', 'test']) == [
       'era early has no train windows', 'era swing has no train windows']
+
+
+def test_only_a_split_of_two_or_more_eras_is_learnable():
+  dataset_info.check_learnable('d', _info({'train': {'early': 5, 'bop': 1}}))
+  one = _info({'train': {'early': 0, 'swing': 7},
+               'validation': {'early': 1, 'swing': 1}})
+  with pytest.raises(errors.DataError, match=r'the train split of d holds '
+                     r'windows of one era only \(swing\): a classifier'):
+    dataset_info.check_learnable('d', one)
+  dataset_info.check_learnable('d', one, 'validation')
 
 
 def test_an_export_of_older_records_keeps_the_default_silence_peak():

@@ -199,6 +199,7 @@ def _start(data_dir, model_dir, strategy, config):
   info = dataset_info.read(data_dir)
   for split in dataset_info.SPLITS:
     dataset_info.split_files(data_dir, info, split)
+  dataset_info.check_learnable(data_dir, info)
   for missing in dataset_info.missing_eras(info, ['train']):
     logging.warning('%s: the model cannot learn to predict it', missing)
   replicas = strategy.num_replicas_in_sync

@@ -25,7 +25,7 @@ import conftest
 # train shard; {model} the smoke run's model dir; {tape} one tiny tape;
 # {tmp}/cut a model dir whose export was cut short (no eras.json);
 # {noval} records with an empty validation split (as --split_fractions=
-# 0.9,0,0.1 builds them).
+# 0.9,0,0.1 builds them); {oneera} records of the tiny tapes of one era.
 CASES = [
     ('beam_pipelines.build_records', ['--input={tmp}/none/*.mp3'],
      'no MP3/FLAC/OGG/WAV files in --input='),
@@ -180,7 +180,36 @@ CASES = [
      "split 'validation' of {noval} is empty; rebuild with more tapes or "
      'other --split_fractions: the baselines fit on the train split and '
      'choose C on the validation split (--baselines= for none)'),
+    ('jazzcnn.train', ['--data_dir={oneera}', '--model_dir={tmp}/run',
+                       '--flagfile=flags/cpu_smoke.cfg'],
+     'jazzcnn.train: the train split of {oneera} holds windows of one era '
+     'only (cool): a classifier learns from two or more (tapes of other '
+     'eras; for a small corpus, build with --folds=5 --fold=I)'),
+    ('jazzcnn.evaluate', ['--model_dir={model}', '--data_dir={oneera}',
+                          '--output_dir={tmp}/eval'],
+     'the train split of {oneera} holds windows of one era only (cool)'),
+    ('jazzcnn.probe', ['{oneera}'],
+     'the train split of {oneera} holds windows of one era only (cool)'),
 ]
+
+
+@pytest.fixture(scope='module')
+def one_era(tiny_tapes, tmp_path_factory):
+  """Records built from the tiny tapes of one era (each split holds one)."""
+  from beam_pipelines import build_records_lib
+  from jazzcnn import audio
+  from jazzcnn import naming
+  out = str(tmp_path_factory.mktemp('oneera') / 'records')
+  build_records_lib.build_records(
+      [p for p in build_records_lib.list_audio(tiny_tapes) if '_Cool_' in p],
+      out, tracklist=naming.read_tracklist(
+          os.path.join(tiny_tapes, 'tracklist.csv')),
+      eras=naming.parse_eras(naming.DEFAULT_ERAS),
+      windowing=audio.Windowing(sample_rate=16000,
+                                window=conftest.TINY_WINDOW,
+                                hop=conftest.TINY_WINDOW, trim=16000),
+      shard_mb=0.05, pipeline_options=['--direct_num_workers=1'])
+  return out
 
 
 @pytest.fixture(scope='module')
@@ -226,7 +255,8 @@ def _files(root):
                          ids=[f'{c[0].split(".")[1]}-{i}'
                               for i, c in enumerate(CASES)])
 def test_bad_input_is_one_line(command, args, says, tmp_path, tiny_records,
-                               tiny_tapes, smoke_run, damaged, no_validation):
+                               tiny_tapes, smoke_run, damaged, no_validation,
+                               one_era):
   (tmp_path / 'afile').write_text('not a directory, not audio\n')
   (tmp_path / 'latin1.csv').write_bytes(b'title,year\nCaf\xe9_Tape_1925,1925\n')
   (tmp_path / 'empty').mkdir()
@@ -237,7 +267,7 @@ def test_bad_input_is_one_line(command, args, says, tmp_path, tiny_records,
   tape = sorted(p for p in os.listdir(tiny_tapes) if p.endswith('.wav'))[0]
   values = dict(tmp=tmp_path, records=tiny_records[0], damaged=damaged[0],
                 shard=damaged[1], model=smoke_run[2], tapes=tiny_tapes,
-                noval=no_validation,
+                noval=no_validation, oneera=one_era,
                 tape=os.path.join(tiny_tapes, tape))
   before = _files(tmp_path)
   result = conftest.run(
