@@ -86,11 +86,14 @@ stage "3/7 Training into ./runs/demo with $train_cfg${TRAIN_FLAGS:+ $TRAIN_FLAGS
 $PY -m jazzcnn.train --flagfile=$train_cfg --data_dir=tfrecords/ \
     --model_dir=runs/demo "${QUIET[@]}" ${train_flags[@]+"${train_flags[@]}"} \
     > runs/demo.train.log 2>&1 \
-  || { tail -20 runs/demo.train.log; exit 1; }
+  || { tail -20 runs/demo.train.log
+         echo "   (the whole log: runs/demo.train.log; rm -r runs/demo trains afresh)"
+         exit 1; }
 # The first, every tenth and the last epoch's line (the full log:
-# runs/demo.train.log).
-awk '/^Epoch /{split($2, e, "/")} /^[0-9]+\/[0-9]+ - /{
-       if (e[1] == 1 || e[1] % 10 == 0 || e[1] == e[2]) printf "   epoch %3d/%d %s\n", e[1], e[2], $0}' \
+# runs/demo.train.log); none when a rerun found the run finished.
+awk '/^Epoch /{split($2, e, "/")} /^[0-9]+\/[0-9]+ - /{ epochs++
+       if (e[1] == 1 || e[1] % 10 == 0 || e[1] == e[2]) printf "   epoch %3d/%d %s\n", e[1], e[2], $0}
+     END { if (!epochs) print "   nothing left to train: runs/demo holds a finished run (rm -r runs/demo trains afresh)" }' \
     runs/demo.train.log | sed -E 's/ - [0-9]+m?s\/step//'
 took
 

@@ -3,7 +3,8 @@
 Runs the script itself in a copy of the checkout that shares this test's
 .venv, on `tiny_tapes` put in ./tapes as a user's own (some in a subfolder,
 one with an upper-case extension), with 1 s windows and a tiny model passed
-through TRAIN_FLAGS: every stage runs for real, in about a minute. The
+through TRAIN_FLAGS: every stage runs for real (under a minute); then
+reruns it, as the README says a user may, and once with other flags. The
 synthesized corpus (the branch a user without tapes takes) differs only in
 stage 1 and the builder's flagfile.
 """
@@ -72,7 +73,7 @@ def _run_demo(root, train_flags):
                         timeout=900, check=False)
 
 
-def test_runs_every_stage_on_a_users_tapes(checkout):
+def test_runs_every_stage_on_a_users_tapes_and_reruns(checkout):
   result = _run_demo(checkout, _TINY_TRAINING)
   out = result.stdout
   assert result.returncode == 0, out[-3000:] + result.stderr[-3000:]
@@ -98,10 +99,21 @@ def test_runs_every_stage_on_a_users_tapes(checkout):
     assert (checkout / 'runs' / 'demo' / path).is_file(), path
 
 
-def test_a_failed_stage_stops_the_script_and_shows_why(checkout):
-  result = _run_demo(checkout, '--no_such_flag')
-  assert result.returncode == 1, result.stdout[-3000:]
-  assert '== 3/7' in result.stdout and '== 4/7' not in result.stdout
-  # The trainer's one line, from the end of its log.
-  assert 'no_such_flag' in result.stdout, result.stdout[-3000:]
-  assert 'Traceback' not in result.stdout, result.stdout[-3000:]
+  # Rerun: the records are rebuilt, the finished run is not trained again.
+  again = _run_demo(checkout, _TINY_TRAINING)
+  assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+  assert ('   nothing left to train: runs/demo holds a finished run '
+          '(rm -r runs/demo trains afresh)') in again.stdout, again.stdout
+  assert 'epoch   ' not in again.stdout, again.stdout
+
+  # A failed stage stops the script, with the trainer's line and a way on.
+  wider = _run_demo(checkout, _TINY_TRAINING.replace('--width=0.125',
+                                                     '--width=0.25'))
+  assert wider.returncode == 1, wider.stdout[-3000:]
+  assert '== 3/7' in wider.stdout and '== 4/7' not in wider.stdout
+  assert ('jazzcnn.train: runs/demo holds a checkpoint of another model '
+          '(width 0.125, now 0.25)') in wider.stdout, wider.stdout[-3000:]
+  assert wider.stdout.endswith(
+      '   (the whole log: runs/demo.train.log; rm -r runs/demo trains '
+      'afresh)\n'), wider.stdout[-3000:]
+  assert 'Traceback' not in wider.stdout, wider.stdout[-3000:]
