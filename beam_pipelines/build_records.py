@@ -111,11 +111,16 @@ def main(argv):
   skipped, cut_short = dataset_info.skipped_and_cut_short(info)
   print(json.dumps({'output_dir': _OUTPUT_DIR.value, 'splits': summary,
                     'skipped': skipped, 'cut_short': cut_short}, indent=1))
-  missing = dataset_info.missing_eras(info)
-  for line in missing:
-    logging.warning('%s (--split_by=%s; python -m beam_pipelines.tracklist '
-                    '--split_by=%s shows the split before a build)', line,
-                    _SPLIT_BY.value, _SPLIT_BY.value)
+  absent = dataset_info.absent_eras(info)
+  if absent:
+    logging.warning('no windows of %s: the records hold the other eras only '
+                    '(--eras sets the eras and their years)', ', '.join(absent))
+  missing = dataset_info.missing_eras(info, ignore=absent)
+  if missing:
+    logging.warning('eras missing from splits: %s (--split_by=%s; python -m '
+                    'beam_pipelines.tracklist --split_by=%s shows the split '
+                    'before a build)', '; '.join(missing), _SPLIT_BY.value,
+                    _SPLIT_BY.value)
   if missing and not _FOLDS.value:
     logging.warning('for a corpus this small, build with --folds=5 --fold=I '
                     '(I = 0..4): each era\'s groups are dealt to every fold, '

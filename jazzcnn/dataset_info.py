@@ -165,17 +165,30 @@ def check_learnable(data_dir, info, split='train'):
         'other eras; for a small corpus, build with --folds=5 --fold=I)')
 
 
-def missing_eras(info, splits=SPLITS):
-  """'era E has no SPLIT windows' for each era that a listed split lacks.
+def absent_eras(info):
+  """The eras of which no split holds a window (no tape of theirs)."""
+  held = [windows_per_era(info, split) for split in info['splits']]
+  return [era for i, era in enumerate(info['eras'])
+          if not any(counts[i] for counts in held)]
+
+
+def missing_eras(info, splits=SPLITS, ignore=()):
+  """'SPLIT lacks E1, E2' for each listed split that lacks eras, leaving
+  out the eras in `ignore`.
 
   A split by artist (`split_by`) can put every tape of an era with few
   artists in one split: a model cannot learn an era train lacks, and a test
   split without it scores the others only.
   """
-  return [f'era {era} has no {split} windows' for split in splits
-          if split in info['splits']
-          for era, count in zip(info['eras'], windows_per_era(info, split))
-          if not count]
+  lines = []
+  for split in splits:
+    if split in info['splits']:
+      lacking = [era for era, count in zip(info['eras'],
+                                           windows_per_era(info, split))
+                 if not count and era not in ignore]
+      if lacking:
+        lines.append(f'{split} lacks {", ".join(lacking)}')
+  return lines
 
 
 def model_keys(info):

@@ -13,16 +13,24 @@ def _info(per_split):
                      for s, counts in per_split.items()}}
 
 
-def test_missing_eras_names_each_era_a_split_lacks():
+def test_missing_eras_names_the_eras_each_split_lacks():
   info = _info({'train': {'early': 5, 'swing': 3},
                 'validation': {'early': 1, 'swing': 0, 'bop': 2},
                 'test': {'early': 1, 'swing': 1, 'bop': 1}})
   assert dataset_info.missing_eras(info) == [
-      'era bop has no train windows', 'era swing has no validation windows']
+      'train lacks bop', 'validation lacks swing']
   assert dataset_info.missing_eras(info, ['test']) == []
   assert dataset_info.missing_eras(_info({'train': {'bop': 1}}),
                                    ['train', 'test']) == [
-      'era early has no train windows', 'era swing has no train windows']
+      'train lacks early, swing']
+  assert dataset_info.missing_eras(info, ignore=['bop']) == [
+      'validation lacks swing']
+
+
+def test_absent_eras_are_those_no_split_holds():
+  info = _info({'train': {'early': 5, 'swing': 0},
+                'validation': {'swing': 1}, 'test': {'early': 1}})
+  assert dataset_info.absent_eras(info) == ['bop']
 
 
 def test_only_a_split_of_two_or_more_eras_is_learnable():

@@ -201,7 +201,7 @@ def _start(data_dir, model_dir, strategy, config):
     dataset_info.split_files(data_dir, info, split)
   dataset_info.check_learnable(data_dir, info)
   for missing in dataset_info.missing_eras(info, ['train']):
-    logging.warning('%s: the model cannot learn to predict it', missing)
+    logging.warning('%s: the model cannot learn to predict them', missing)
   replicas = strategy.num_replicas_in_sync
   if config.deterministic and replicas > 1:
     logging.warning(
