@@ -6,7 +6,8 @@ missing files, unusable input) prints `command: message` and a pointer to
 differ from their dataset_info.json) prints `command: message`. Ctrl-C
 prints `command: interrupted` and exits 130, as shells expect. A traceback
 is left for real bugs, and printed before the line with --verbosity=1,
-which also turns Beam's INFO logging on.
+which also turns Beam's INFO logging on. At the default verbosity a
+warning reads `command: warning: message`, without absl's log prefix.
 """
 
 import logging as std_logging
@@ -57,6 +58,8 @@ def run(main, *, known_only=False, on_interrupt=''):
   def wrapped(argv):
     if logging.get_verbosity() < 1:  # Beam's INFO only on request.
       std_logging.getLogger('apache_beam').setLevel(std_logging.WARNING)
+    if logging.get_verbosity() < 0:
+      logging.get_absl_handler().setFormatter(_Plain(name))
     try:
       return main(argv)
     except app.UsageError as e:
@@ -81,6 +84,22 @@ def run(main, *, known_only=False, on_interrupt=''):
   # --verbosity (a flagfile's too) wins.
   app.run(wrapped, argv=[sys.argv[0], '--verbosity=-1', *sys.argv[1:]],
           flags_parser=parse)
+
+
+class _Plain(std_logging.Formatter):
+  """`command: warning: message`, as the command's other lines read.
+
+  At the default verbosity (warnings and errors only) the reader is a user,
+  not a log: absl's prefix of date, time, thread id and source line goes.
+  --verbosity=0 and above keep it.
+  """
+
+  def __init__(self, name):
+    super().__init__()
+    self._name = name
+
+  def format(self, record):
+    return f'{self._name}: {record.levelname.lower()}: {super().format(record)}'
 
 
 def _as_typed(message, flag_values=flags.FLAGS):

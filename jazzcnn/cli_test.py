@@ -1,6 +1,6 @@
 """cli.progress: a bar on a terminal only, with printed lines kept whole;
 cli._as_typed: a list flag's bad value as typed; a failed command's empty
-output directories removed."""
+output directories removed; warnings as the command's lines."""
 
 import os
 import subprocess
@@ -89,3 +89,34 @@ def test_a_failed_command_removes_the_directories_it_created_empty(tmp_path):
       assert sorted(p.name for p in out.rglob('*')) == ['a', 'kept.json']
     else:
       assert not out.exists(), how
+
+
+_WARNING_COMMAND = '''
+from absl import logging
+from jazzcnn import cli
+
+def main(argv):
+  logging.warning('train lacks %s', 'bop')
+  logging.info('an INFO line')
+
+cli.run(main)
+'''
+
+
+def test_a_warning_reads_as_a_line_of_the_command_unless_verbose(tmp_path):
+  script = tmp_path / 'command.py'
+  script.write_text(_WARNING_COMMAND)
+
+  def warnings(*flags_given):
+    result = subprocess.run([sys.executable, str(script), *flags_given],
+                            capture_output=True, text=True, cwd=conftest.ROOT,
+                            env=dict(os.environ, PYTHONPATH=conftest.ROOT,
+                                     TF_CPP_MIN_LOG_LEVEL='3'))
+    assert result.returncode == 0, result.stderr[-2000:]
+    return [l for l in result.stderr.splitlines() if 'lacks' in l or 'INFO' in l
+            or 'an INFO line' in l]
+
+  assert warnings() == ['command.py: warning: train lacks bop']
+  verbose = warnings('--verbosity=0')  # A log's lines: time, source.
+  assert len(verbose) == 2 and verbose[0].startswith('W'), verbose
+  assert verbose[0].endswith('command.py:6] train lacks bop'), verbose
