@@ -1,6 +1,8 @@
 """Style embeddings of tapes and how alike they are: the seed's comparison.
 
-  python -m jazzcnn.embed --model_dir=runs/NAME 'tapes/*.mp3' --output=styles/
+  python -m jazzcnn.embed --model_dir=runs/NAME tapes/ --output=styles/
+
+Files, globs and directories (their audio files at any depth).
 
 Writes embeddings.npy (one row per tape: the penultimate layer averaged over
 its windows), tapes.json (ids, paths, predicted eras, nearest neighbours),
@@ -93,7 +95,7 @@ def main(argv):
   if not _MODEL_DIR.value or not _OUTPUT.value:
     raise app.UsageError('--model_dir and --output are required')
   if len(argv) < 2:
-    raise app.UsageError('name at least one audio file or glob')
+    raise app.UsageError('name at least one audio file, glob or directory')
   cli.makedirs(_OUTPUT.value, '--output')
   try:
     model, meta = export.load_exported(_MODEL_DIR.value)

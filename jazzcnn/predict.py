@@ -1,6 +1,8 @@
 """Era probabilities of any audio files, whole and window by window.
 
-  python -m jazzcnn.predict --model_dir=runs/NAME tape.mp3 'more/*.flac'
+  python -m jazzcnn.predict --model_dir=runs/NAME tape.mp3 'more/*.flac' tapes/
+
+Files, globs and directories (their audio files at any depth).
 
 A table for people, or --json for programs. A file that cannot be read gets
 an error line; the others still run, and a last line counts the failures
@@ -36,7 +38,7 @@ def main(argv):
   if not _MODEL_DIR.value:
     raise app.UsageError('--model_dir is required')
   if len(argv) < 2:
-    raise app.UsageError('name at least one audio file or glob')
+    raise app.UsageError('name at least one audio file, glob or directory')
   try:
     model, meta = export.load_exported(_MODEL_DIR.value)
   except ValueError as e:

@@ -1,6 +1,7 @@
 """Era probabilities and style embeddings of whole audio files."""
 
 import functools
+import posixpath
 
 import keras
 import numpy as np
@@ -9,14 +10,23 @@ import tensorflow as tf
 from jazzcnn import audio
 from jazzcnn import dataset_info
 from jazzcnn import models
+from jazzcnn import naming
 
 
 def expand(patterns):
-  """Files named or matched by the arguments, in order, without repeats."""
+  """Files named or matched by the arguments, in order, without repeats: a
+  file, a glob, or a directory (its MP3/FLAC/OGG/WAV files at any depth, as
+  the records builder reads a folder of tapes)."""
   paths = []
   for pattern in patterns:
-    matches = sorted(tf.io.gfile.glob(pattern)) if any(
-        c in pattern for c in '*?[') else [pattern]
+    if any(c in pattern for c in '*?['):
+      matches = sorted(tf.io.gfile.glob(pattern))
+    elif tf.io.gfile.isdir(pattern):
+      matches = sorted(posixpath.join(parent, name)
+                       for parent, _, names in tf.io.gfile.walk(pattern)
+                       for name in names if naming.is_audio(name))
+    else:
+      matches = [pattern]
     # A pattern that matches nothing stays, to fail per file (`problem`).
     paths += [p for p in matches or [pattern] if p not in paths]
   return paths
@@ -29,7 +39,7 @@ def problem(path):
   if not tf.io.gfile.exists(path):
     return 'no such file'
   if tf.io.gfile.isdir(path):
-    return 'is a directory: name its files or a glob such as DIR/*.mp3'
+    return 'holds no MP3/FLAC/OGG/WAV files'
   return None
 
 

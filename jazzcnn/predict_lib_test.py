@@ -35,11 +35,21 @@ def test_cosine_of_orthogonal_and_zero_rows():
 def test_missing_files_directories_and_empty_globs_are_named(tmp_path):
   tape = tmp_path / 'a.wav'
   tape.write_bytes(b'RIFF')
-  paths = predict_lib.expand([str(tape), str(tmp_path), str(tmp_path / 'no.mp3'),
-                              str(tmp_path / '*.flac')])
+  (tmp_path / 'empty').mkdir()
+  paths = predict_lib.expand([str(tape), str(tmp_path / 'empty'),
+                              str(tmp_path / 'no.mp3'), str(tmp_path / '*.flac')])
   assert [predict_lib.problem(p) for p in paths] == [
-      None, 'is a directory: name its files or a glob such as DIR/*.mp3',
-      'no such file', 'matched no files']
+      None, 'holds no MP3/FLAC/OGG/WAV files', 'no such file',
+      'matched no files']
+
+
+def test_a_directory_is_its_audio_files_at_any_depth(tmp_path):
+  for name in ('b.wav', 'notes.txt', 'sub/c.MP3', 'sub/deeper/a.flac'):
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / name).write_bytes(b'')
+  root = str(tmp_path)
+  assert predict_lib.expand([root, f'{root}/b.wav']) == [
+      f'{root}/b.wav', f'{root}/sub/c.MP3', f'{root}/sub/deeper/a.flac']
 
 
 def _loudness_model(window):

@@ -103,7 +103,7 @@ CASES = [
                           '--output_dir={tmp}/afile'],
      '--output_dir={tmp}/afile cannot be written'),
     ('jazzcnn.predict', ['--model_dir={model}', '{tmp}/empty'],
-     '{tmp}/empty: ERROR is a directory'),
+     '{tmp}/empty: ERROR holds no MP3/FLAC/OGG/WAV files'),
     ('jazzcnn.predict', ['--model_dir={model}', '{tmp}/none/*.mp3'],
      '{tmp}/none/*.mp3: ERROR matched no files'),
     ('jazzcnn.evaluate', ['--model_dir={model}', '--data_dir={records}',
