@@ -114,15 +114,12 @@ import json, os, sys
 from jazzcnn import naming
 splits = json.load(open('tfrecords/dataset_info.json'))['splits']
 ids = [t for s in sys.argv[2:] for t in splits[s]['tape_ids']]
-files = {}  # As the builder chooses: any folder depth, lossless first.
-for parent, _, names in os.walk(sys.argv[1], followlinks=True):
-  for name in sorted(names):
-    if naming.is_audio(name):
-      rank = naming.AUDIO_EXTENSIONS.index(os.path.splitext(name)[1].lower())
-      path = os.path.join(parent, name)
-      files[naming.tape_id(name)] = min(files.get(naming.tape_id(name), (9, '')),
-                                        (rank, path))
-print(' '.join(files[i][1] for i in ids if i in files))
+# As the builder chooses: any folder depth, one file a tape.
+files = naming.one_file_per_tape(
+    os.path.join(parent, name)
+    for parent, _, names in os.walk(sys.argv[1], followlinks=True)
+    for name in names if naming.is_audio(name))
+print(' '.join(files[i] for i in ids if i in files))
 PYEOF
 }
 test_tapes=$(tapes_of test)

@@ -40,17 +40,11 @@ def select_files(paths):
   Returns:
     (chosen paths, failure dicts for the files left out).
   """
-  by_tape = collections.defaultdict(list)
-  for path in paths:
-    by_tape[naming.tape_id(path)].append(path)
-  rank = lambda p: naming.AUDIO_EXTENSIONS.index(
-      os.path.splitext(p)[1].lower())
-  chosen, failures = [], []
-  for tape in sorted(by_tape):
-    first, *rest = sorted(by_tape[tape], key=lambda p: (rank(p), p))
-    chosen.append(first)
-    failures += [steps.failure(p, steps.DUPLICATE, f'same tape as {first}')
-                 for p in rest]
+  first = naming.one_file_per_tape(paths)
+  chosen = [first[tape] for tape in sorted(first)]
+  failures = [steps.failure(p, steps.DUPLICATE,
+                            f'same tape as {first[naming.tape_id(p)]}')
+              for p in sorted(set(paths) - set(chosen))]
   return chosen, failures
 
 

@@ -29,6 +29,17 @@ def is_audio(path):
   return path.lower().endswith(AUDIO_EXTENSIONS)
 
 
+def one_file_per_tape(paths):
+  """{tape id: the file to use} of audio `paths`: lossless first
+  (`AUDIO_EXTENSIONS` order), then by path. archive.org items hold the
+  original FLAC/WAV next to MP3 derivatives of the same tape."""
+  rank = lambda p: (AUDIO_EXTENSIONS.index(os.path.splitext(p)[1].lower()), p)
+  chosen = {}
+  for path in sorted(paths, key=rank):
+    chosen.setdefault(tape_id(path), path)
+  return chosen
+
+
 def artist(tape):
   """The artist of a tape id: the name before `_Tape_`, else the whole id."""
   head, sep, _ = tape.partition(_ARTIST_END)

@@ -77,3 +77,10 @@ def test_write_tracklist_is_whole_or_not_at_all(tmp_path):
     naming.write_tracklist(str(path), {'C_Tape_1_1950': '1950', 3: '1930'})
   assert path.read_text() == written
   assert [p.name for p in tmp_path.iterdir()] == ['tracklist.csv']
+
+
+def test_one_file_per_tape_prefers_lossless_then_path():
+  assert naming.one_file_per_tape([
+      'b/x.mp3', 'a/x.MP3', 'y.ogg', 'c/x.wav', 'y.flac', 'z.mp3']) == {
+          'x': 'c/x.wav', 'y': 'y.flac', 'z': 'z.mp3'}
+  assert naming.one_file_per_tape(['b/x.mp3', 'a/x.MP3']) == {'x': 'a/x.MP3'}

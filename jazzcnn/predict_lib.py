@@ -15,16 +15,17 @@ from jazzcnn import naming
 
 def expand(patterns):
   """Files named or matched by the arguments, in order, without repeats: a
-  file, a glob, or a directory (its MP3/FLAC/OGG/WAV files at any depth, as
-  the records builder reads a folder of tapes)."""
+  file, a glob, or a directory (its MP3/FLAC/OGG/WAV files at any depth,
+  one a tape, as the records builder reads a folder of tapes)."""
   paths = []
   for pattern in patterns:
     if any(c in pattern for c in '*?['):
       matches = sorted(tf.io.gfile.glob(pattern))
     elif tf.io.gfile.isdir(pattern):
-      matches = sorted(posixpath.join(parent, name)
-                       for parent, _, names in tf.io.gfile.walk(pattern)
-                       for name in names if naming.is_audio(name))
+      matches = sorted(naming.one_file_per_tape(
+          posixpath.join(parent, name)
+          for parent, _, names in tf.io.gfile.walk(pattern)
+          for name in names if naming.is_audio(name)).values())
     else:
       matches = [pattern]
     # A pattern that matches nothing stays, to fail per file (`problem`).
