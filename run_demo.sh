@@ -110,15 +110,12 @@ took
 stage "5/7 Predicting the test tapes (their names carry their true era)"
 tapes_of() {  # The audio file of each of the records' tapes in the named splits.
   $PY - "$tapes" "$@" <<'PYEOF'
-import json, os, sys
-from jazzcnn import naming
+import json, sys
+from jazzcnn import naming, predict_lib
 splits = json.load(open('tfrecords/dataset_info.json'))['splits']
 ids = [t for s in sys.argv[2:] for t in splits[s]['tape_ids']]
-# As the builder chooses: any folder depth, one file a tape.
-files = naming.one_file_per_tape(
-    os.path.join(parent, name)
-    for parent, _, names in os.walk(sys.argv[1], followlinks=True)
-    for name in names if naming.is_audio(name))
+# The folder as predict reads one: any depth, one file a tape.
+files = {naming.tape_id(p): p for p in predict_lib.expand([sys.argv[1]])}
 print(' '.join(files[i] for i in ids if i in files))
 PYEOF
 }
