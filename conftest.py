@@ -62,23 +62,27 @@ def tiny_tapes(tmp_path_factory):
   return tapes
 
 
-@pytest.fixture(scope='session')
-def tiny_records(tiny_tapes, tmp_path_factory):
-  """(data_dir, dataset_info) built from `tiny_tapes` with 1 s windows."""
+def build_tiny_records(tapes, out, keep=lambda path: True):
+  """dataset_info of records built into `out` from the tapes in `tapes`
+  that `keep` passes, with 1 s windows and `tapes`' track list."""
   from beam_pipelines import build_records_lib
   from jazzcnn import naming
   from jazzcnn import audio
-  tapes = tiny_tapes
-  out = str(tmp_path_factory.mktemp('tiny_records'))
-  info = build_records_lib.build_records(
-      build_records_lib.list_audio(tapes), out,
+  return build_records_lib.build_records(
+      [p for p in build_records_lib.list_audio(tapes) if keep(p)], out,
       tracklist=naming.read_tracklist(
           os.path.join(tapes, 'tracklist.csv')),
       eras=naming.parse_eras(naming.DEFAULT_ERAS),
       windowing=audio.Windowing(sample_rate=16000, window=TINY_WINDOW,
                                 hop=TINY_WINDOW, trim=16000),
       shard_mb=0.05, pipeline_options=['--direct_num_workers=1'])
-  return out, info
+
+
+@pytest.fixture(scope='session')
+def tiny_records(tiny_tapes, tmp_path_factory):
+  """(data_dir, dataset_info) built from `tiny_tapes` with 1 s windows."""
+  out = str(tmp_path_factory.mktemp('tiny_records'))
+  return out, build_tiny_records(tiny_tapes, out)
 
 
 def _listing(directory):

@@ -196,19 +196,8 @@ CASES = [
 @pytest.fixture(scope='module')
 def one_era(tiny_tapes, tmp_path_factory):
   """Records built from the tiny tapes of one era (each split holds one)."""
-  from beam_pipelines import build_records_lib
-  from jazzcnn import audio
-  from jazzcnn import naming
   out = str(tmp_path_factory.mktemp('oneera') / 'records')
-  build_records_lib.build_records(
-      [p for p in build_records_lib.list_audio(tiny_tapes) if '_Cool_' in p],
-      out, tracklist=naming.read_tracklist(
-          os.path.join(tiny_tapes, 'tracklist.csv')),
-      eras=naming.parse_eras(naming.DEFAULT_ERAS),
-      windowing=audio.Windowing(sample_rate=16000,
-                                window=conftest.TINY_WINDOW,
-                                hop=conftest.TINY_WINDOW, trim=16000),
-      shard_mb=0.05, pipeline_options=['--direct_num_workers=1'])
+  conftest.build_tiny_records(tiny_tapes, out, keep=lambda p: '_Cool_' in p)
   return out
 
 
