@@ -145,6 +145,22 @@ def test_select_files_prefers_lossless():
       ('/a/T.mp3', 'duplicate'), ('/b/T.wav', 'duplicate')]
 
 
+def test_list_audio_walks_symlinked_folders_once(tmp_path):
+  """A folder of tapes reached through a link is read, as predict reads it;
+  a link back up the tree is not followed round."""
+  (tmp_path / 'elsewhere' / 'sub').mkdir(parents=True)
+  (tmp_path / 'elsewhere' / 'sub' / 'A.mp3').write_bytes(b'')
+  (tmp_path / 'elsewhere' / 'sub' / 'notes.txt').write_bytes(b'')
+  (tmp_path / 'elsewhere' / 'sub' / 'up').symlink_to('..')
+  tapes = tmp_path / 'tapes'
+  tapes.mkdir()
+  (tapes / 'B.FLAC').write_bytes(b'')
+  (tapes / 'linked').symlink_to(tmp_path / 'elsewhere')
+  assert lib.list_audio(str(tapes)) == [
+      str(tapes / 'B.FLAC'), str(tapes / 'linked' / 'sub' / 'A.mp3')]
+  assert lib.list_audio(str(tapes / '*.FLAC')) == [str(tapes / 'B.FLAC')]
+
+
 @pytest.fixture(scope='module')
 def corpus(tmp_path_factory):
   """Demo tapes plus every kind of bad input the job must survive."""

@@ -57,8 +57,22 @@ def glob_dirs(pattern):
 
 
 def list_tree(directory):
-  """Every file under a directory (a prefix on object stores)."""
-  return glob(join(directory, '**'))
+  """Every file under a directory (a prefix on object stores).
+
+  A local tree is walked through symlinked subfolders too (each real folder
+  once), as `predict`, `embed` and run_demo.sh list a folder of tapes; Beam's
+  `**` match does not follow them.
+  """
+  if FileSystems.get_scheme(directory) is not None:
+    return glob(join(directory, '**'))
+  paths, seen = [], set()
+  for parent, dirs, names in os.walk(directory, followlinks=True):
+    seen.add(os.path.realpath(parent))
+    dirs[:] = [d for d in dirs
+               if os.path.realpath(os.path.join(parent, d)) not in seen]
+    paths += [os.path.join(parent, n) for n in names
+              if os.path.isfile(os.path.join(parent, n))]
+  return sorted(paths)
 
 
 def is_directory(path):
