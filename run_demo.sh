@@ -50,11 +50,16 @@ sys.exit(not tf.config.list_physical_devices('GPU'))" 2>/dev/null; then
   fi
 else
   tapes=demo_tapes
-  stage "1/7 No tapes in ./tapes: synthesizing the demo corpus in ./demo_tapes" \
-        "(16 tapes, 4 eras that differ in tempo, rhythm, instruments and recording bandwidth)"
-  [ -f demo_tapes/tracklist.csv ] || \
+  # The track list is written last: a corpus that has one is whole.
+  if [ -f demo_tapes/tracklist.csv ]; then
+    stage "1/7 No tapes in ./tapes: using the demo corpus an earlier run" \
+          "synthesized in ./demo_tapes (rm -r demo_tapes makes it afresh)"
+  else
+    stage "1/7 No tapes in ./tapes: synthesizing the demo corpus in ./demo_tapes" \
+          "(16 tapes, 4 eras that differ in tempo, rhythm, instruments and recording bandwidth)"
     $PY -m beam_pipelines.make_demo_tapes --output=demo_tapes/ "${QUIET[@]}" >/dev/null
-  took
+    took
+  fi
   build_flags=(--input=demo_tapes/ --flagfile=flags/build_demo.cfg)
   train_cfg=flags/cpu.cfg
   tracklist=demo_tapes/tracklist.csv

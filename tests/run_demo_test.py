@@ -5,8 +5,9 @@ Runs the script itself in a copy of the checkout that shares this test's
 one with an upper-case extension), with 1 s windows and a tiny model passed
 through TRAIN_FLAGS: every stage runs for real (under a minute); then
 reruns it, as the README says a user may, and once with other flags. The
-synthesized corpus (the branch a user without tapes takes) differs only in
-stage 1 and the builder's flagfile.
+branch a user without tapes takes runs once too, on a tiny demo corpus
+already in ./demo_tapes (the script synthesizes the full one only where
+there is none), with the builder's demo flagfile.
 """
 
 import hashlib
@@ -20,6 +21,7 @@ import sys
 import pytest
 
 import conftest
+from beam_pipelines import demo_tapes_lib
 
 # The files run_demo.sh and the programs it runs read.
 _CHECKOUT = ('run_demo.sh', 'scripts', 'jazzcnn', 'beam_pipelines', 'flags',
@@ -40,8 +42,8 @@ def _venv_is_current():
 
 
 @pytest.fixture
-def checkout(tmp_path, tiny_tapes):
-  """A copy of the checkout, its .venv this one, the tiny tapes in ./tapes."""
+def checkout(tmp_path):
+  """A copy of the checkout, its .venv this one."""
   if not _venv_is_current():
     pytest.skip('runs only in the .venv that scripts/setup.sh made '
                 '(./run_tests.sh), which the script would otherwise install into')
@@ -55,7 +57,13 @@ def checkout(tmp_path, tiny_tapes):
     else:
       shutil.copy(source, root / name)
   (root / '.venv').symlink_to(sys.prefix)
-  tapes = root / 'tapes'
+  return root
+
+
+@pytest.fixture
+def own_tapes(checkout, tiny_tapes):
+  """The checkout with the tiny tapes in ./tapes, as a user's own."""
+  tapes = checkout / 'tapes'
   shutil.copytree(tiny_tapes, tapes)
   # The builder reads folders of any depth and any case of extension.
   (tapes / 'early').mkdir()
@@ -63,7 +71,7 @@ def checkout(tmp_path, tiny_tapes):
     path.rename(tapes / 'early' / path.name)
   (mp3,) = [p for p in tapes.glob('*_Cool_*.mp3')][:1]
   mp3.rename(mp3.with_suffix('.MP3'))
-  return root
+  return checkout
 
 
 def _run_demo(root, train_flags):
@@ -73,8 +81,8 @@ def _run_demo(root, train_flags):
                         timeout=900, check=False)
 
 
-def test_runs_every_stage_on_a_users_tapes_and_reruns(checkout):
-  result = _run_demo(checkout, _TINY_TRAINING)
+def _check_every_stage(root, result):
+  """The headers of a run that went through; each test tape predicted."""
   out = result.stdout
   assert result.returncode == 0, out[-3000:] + result.stderr[-3000:]
   assert 'Traceback' not in out + result.stderr, out + result.stderr
@@ -82,21 +90,29 @@ def test_runs_every_stage_on_a_users_tapes_and_reruns(checkout):
   headers = [line for line in out.splitlines() if line.startswith('== ')]
   assert [h[3:6] for h in headers[:7]] == [f'{i}/7' for i in range(1, 8)], (
       headers)
-  assert headers[0] == '== 1/7 Using the 12 audio files in ./tapes', headers
   assert '--model=seed_bn' in headers[2], headers  # TRAIN_FLAGS reached it.
   assert headers[-1].startswith('== Done in '), headers
-  assert '24 windows of 1 s from   4 tapes' in out, out
   assert 'epoch   2/2' in out, out  # The last epoch's line, always shown.
-
-  # Stage 5 predicted each test tape, wherever it lies under ./tapes.
-  info = json.loads((checkout / 'tfrecords' / 'dataset_info.json').read_text())
+  # Stage 5 predicted each test tape, wherever it lies among the tapes.
+  info = json.loads((root / 'tfrecords' / 'dataset_info.json').read_text())
   for tape in info['splits']['test']['tape_ids']:
     assert f'/{tape}.' in out, (tape, out)
   assert 'Test window balanced accuracy' in out, out
   for path in ('results.json', 'evaluation/test/metrics.json',
                'evaluation/test/confusion.png', 'styles/projection.png',
                'plots/curves.png', 'plots/melspec.png'):
-    assert (checkout / 'runs' / 'demo' / path).is_file(), path
+    assert (root / 'runs' / 'demo' / path).is_file(), path
+  return headers
+
+
+def test_runs_every_stage_on_a_users_tapes_and_reruns(own_tapes):
+  checkout = own_tapes
+  result = _run_demo(checkout, _TINY_TRAINING)
+  headers = _check_every_stage(checkout, result)
+  assert headers[0] == '== 1/7 Using the 12 audio files in ./tapes', headers
+  assert '24 windows of 1 s from   4 tapes' in result.stdout, result.stdout
+  assert 'on purpose' not in result.stdout, result.stdout
+  assert 'Next: the recipes' in result.stdout, result.stdout[-500:]
 
 
   # Rerun: the records are rebuilt, the finished run is not trained again.
@@ -117,3 +133,23 @@ def test_runs_every_stage_on_a_users_tapes_and_reruns(checkout):
       '   (the whole log: runs/demo.train.log; rm -r runs/demo trains '
       'afresh)\n'), wider.stdout[-3000:]
   assert 'Traceback' not in wider.stdout, wider.stdout[-3000:]
+
+
+def test_runs_every_stage_on_the_demo_corpus_without_tapes(checkout):
+  # A tiny demo corpus, its bad input included, where the script would
+  # synthesize the full one.
+  demo_tapes_lib.make_demo_tapes(str(checkout / 'demo_tapes'),
+                                 tapes_per_era=3, tape_seconds=8,
+                                 commentary_seconds=1)
+  (checkout / 'tapes').mkdir()  # An empty folder holds no tapes.
+  result = _run_demo(checkout, _TINY_TRAINING)
+  headers = _check_every_stage(checkout, result)
+  assert headers[0] == (
+      '== 1/7 No tapes in ./tapes: using the demo corpus an earlier run '
+      'synthesized in ./demo_tapes (rm -r demo_tapes makes it afresh)'), headers
+  assert 'eras from demo_tapes/tracklist.csv' in headers[1], headers
+  assert ('skipped on purpose (the demo includes bad input): 1 ambiguous, '
+          '1 outside, 1 unlisted, 1 unreadable') in result.stdout, (
+              result.stdout)
+  assert 'Next: put your tapes in ./tapes' in result.stdout, (
+      result.stdout[-500:])
