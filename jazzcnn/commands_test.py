@@ -106,12 +106,17 @@ def test_embed_same_tape_identical_other_eras_differ(smoke_run, tiny_tapes,
   early, cool = by_era['early'][0], by_era['cool'][0]
   copy = str(tmp_path / ('Copy_Of_' + os.path.basename(early)))
   shutil.copy(early, copy)
-  out = str(tmp_path / 'styles')
   broken = tmp_path / 'broken.mp3'
   broken.write_bytes(b'not audio at all' * 50)
+  # --output relative to the working directory, named back as given.
   result = conftest.run([sys.executable, '-m', 'jazzcnn.embed',
-                         f'--model_dir={model_dir}', f'--output={out}',
-                         early, copy, str(broken), _FAILS_TO_READ, cool])
+                         f'--model_dir={model_dir}', '--output=styles',
+                         early, copy, str(broken), _FAILS_TO_READ, cool],
+                        cwd=tmp_path,
+                        env=dict(os.environ, PYTHONPATH=conftest.ROOT))
+  assert result.stdout.endswith('wrote 3 embeddings to styles\n'), (
+      result.stdout[-500:])
+  out = str(tmp_path / 'styles')
   # The broken files are reported and counted; the others are embedded.
   assert result.returncode == 1, result.stderr[-3000:]
   assert 'Traceback' not in result.stderr, result.stderr[-3000:]

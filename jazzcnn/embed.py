@@ -11,7 +11,6 @@ similarity.csv (cosine) and projection.png (PCA, coloured by era).
 
 import csv
 import io
-import os
 import posixpath
 import sys
 
@@ -135,7 +134,7 @@ def main(argv):
     print('nearest-neighbour era agreement of the labelled tapes (leave one '
           'out): ' + ', '.join(f'{k} {v:.3f}' if v is not None else f'{k} -'
                                for k, v in agreement.items()))
-  print(f'wrote {len(names)} embeddings to {os.path.abspath(out)}')
+  print(f'wrote {len(names)} embeddings to {out}')
   if failed:
     print(predict_lib.failures(failed, len(files)), file=sys.stderr)
     sys.exit(1)
