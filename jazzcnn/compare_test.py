@@ -1,0 +1,48 @@
+"""compare: a finished recipe's row, a failed recipe, and the selection."""
+
+import json
+import os
+import shutil
+import sys
+
+import conftest
+from jazzcnn import baselines
+
+
+def test_compare_tabulates_finished_runs_and_reports_failed_ones(smoke_run,
+                                                                 tmp_path):
+  _, info, model_dir, _ = smoke_run
+  # Its own copy: the baselines cache their features beside the records.
+  data_dir = conftest.copy_records(smoke_run[0], str(tmp_path / 'records'))
+  output = tmp_path / 'compare'
+  # The smoke run stands in for recipe 0, finished by an earlier compare:
+  # it is tabulated, not trained again.
+  shutil.copytree(model_dir, output / '0_cpu_smoke')
+  (output / '0_cpu_smoke' / 'compare.json').write_text(json.dumps(
+      {'recipe': 'flags/cpu_smoke.cfg', 'seconds': 90.0}))
+  results = json.loads(
+      (output / '0_cpu_smoke' / 'results.json').read_text())
+  result = conftest.run([
+      sys.executable, '-m', 'jazzcnn.compare', f'--data_dir={data_dir}',
+      f'--output={output}', 'flags/cpu_smoke.cfg',
+      'flags/cpu_smoke.cfg --batch_size=0'])
+  assert result.returncode == 0, result.stderr[-3000:]
+  lines = result.stdout.splitlines()
+  assert lines[0].startswith('| recipe | parameters | GFLOP/window |'), lines
+  row = lines[2].split(' | ')
+  best, test = results['best'], results['test']
+  assert row[0] == '| `flags/cpu_smoke.cfg`', row
+  assert row[3:6] == ['1.5 min', str(best['epoch']),
+                      f'{best["val_balanced_accuracy"]:.3f}'], row
+  assert row[6].startswith(f'{test["window_balanced_accuracy"]:.3f}'), row
+  # The failed recipe is said on stderr, with the trainer's own line; it
+  # has no row, and validation can only select the one that ran.
+  assert ('flags/cpu_smoke.cfg --batch_size=0: failed' in result.stderr
+          and 'batch_size' in result.stderr.split(': failed', 1)[1]), (
+              result.stderr[-2000:])
+  assert not any('--batch_size=0' in line for line in lines), lines
+  for name in baselines.BASELINES:
+    assert any(line.startswith(f'| baseline `{name}`') for line in lines), (
+        name, lines)
+  assert lines[-1] == 'Selected on validation: `flags/cpu_smoke.cfg`', lines
+  assert not os.path.exists(output / '1_cpu_smoke' / 'compare.json')
