@@ -3,10 +3,12 @@
 import json
 import os
 import shutil
+import sys
 
 import keras
 import pytest
 
+import conftest
 from jazzcnn import dataset_info
 from jazzcnn import errors
 from jazzcnn import evaluate_lib
@@ -93,3 +95,14 @@ def test_counts_that_differ_from_dataset_info(records):
                       f'{info["splits"]["validation"]["windows_per_era"][era]}']
   with pytest.raises(dataset_info.WindowCountError, match='validation split: read'):
     evaluate_lib.predict_split(_mean_model(info), data_dir, info, 'validation')
+
+
+def test_verify_records_command_passes_whole_records(tiny_records):
+  data_dir, info = tiny_records
+  result = conftest.run([sys.executable, '-m', 'jazzcnn.verify_records',
+                         f'--data_dir={data_dir}'])
+  assert result.returncode == 0, result.stderr[-3000:]
+  assert result.stdout.splitlines() == [
+      f"{split}: {info['splits'][split]['windows']} of "
+      f"{info['splits'][split]['windows']} windows read intact"
+      for split in dataset_info.SPLITS], result.stdout
