@@ -72,8 +72,8 @@ def test_build_records_from_and_to_a_bucket(gcs, tiny_tapes, tmp_path):
     assert all(r[features.WAVEFORM].shape == (16000,) for r in records)
 
 
-def test_train_evaluate_and_predict_in_a_bucket(gcs, tiny_records, tiny_tapes,
-                                               tmp_path):
+def test_train_evaluate_predict_and_embed_in_a_bucket(gcs, tiny_records,
+                                                       tiny_tapes, tmp_path):
   data_dir, info = tiny_records
   for name in os.listdir(data_dir):  # Shards and dataset_info.json.
     if os.path.isfile(os.path.join(data_dir, name)):
@@ -95,6 +95,16 @@ def test_train_evaluate_and_predict_in_a_bucket(gcs, tiny_records, tiny_tapes,
   prediction = json.loads(result.stdout)
   assert prediction['path'] == f'gs://jazz/tapes/{tape}'
   assert len(prediction['timeline']) == 6  # 8 s of 1 s windows, 1 s trims.
+  result = _run([sys.executable, '-m', 'jazzcnn.embed',
+                 '--model_dir=gs://jazz/run', '--output=gs://jazz/styles',
+                 'gs://jazz/tapes/'], gcs)
+  assert result.returncode == 0, result.stderr[-4000:]
+  assert result.stdout.endswith('wrote 1 embeddings to gs://jazz/styles\n'), (
+      result.stdout[-1000:])
+  styles = {b.name for b in gcs.bucket.client.list_blobs('jazz',
+                                                          prefix='styles/')}
+  assert {'styles/embeddings.npy', 'styles/tapes.json',
+          'styles/projection.png'} <= styles, sorted(styles)
 
   # Every shard was read, and every output written, by TensorFlow's client.
   read = {path.split('%2F')[-1] for host, method, path in
