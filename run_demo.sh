@@ -28,10 +28,15 @@ stage() {
 }
 took() { echo "   ($((SECONDS - stage_start)) s)"; }
 
-# Audio files in ./tapes, at any depth, as the records builder lists them.
+# Audio files in ./tapes, at any depth, as the records builder lists them:
+# naming.AUDIO_EXTENSIONS, then naming.UNDECODED_EXTENSIONS (the builder
+# names each of those and how to convert it).
 own_tapes=0
 [ -d tapes ] && own_tapes=$(find -L tapes -type f \( -iname '*.flac' -o -iname '*.wav' \
-                            -o -iname '*.ogg' -o -iname '*.mp3' \) | wc -l)
+    -o -iname '*.aiff' -o -iname '*.aif' -o -iname '*.ogg' -o -iname '*.opus' \
+    -o -iname '*.mp3' -o -iname '*.m4a' -o -iname '*.aac' -o -iname '*.mp4' \
+    -o -iname '*.wma' -o -iname '*.ape' -o -iname '*.wv' -o -iname '*.mka' \
+    -o -iname '*.webm' -o -iname '*.ra' -o -iname '*.amr' \) | wc -l)
 if [ "$own_tapes" -gt 0 ]; then
   tapes=tapes
   stage "1/7 Using the $own_tapes audio files in ./tapes"

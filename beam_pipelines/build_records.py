@@ -25,8 +25,9 @@ from jazzcnn import naming
 
 _INPUT = flags.DEFINE_string(
     'input', 'tapes/',
-    'Directory (searched recursively) or glob of MP3/FLAC/OGG/WAV tapes, '
-    'local or gs://.')
+    f'Directory (searched recursively) or glob of {naming.AUDIO_FORMATS} '
+    'tapes, local or gs://; audio of other formats (M4A, WMA, ...) is '
+    'named among the skipped files, with how to convert it.')
 _TRACKLIST = flags.DEFINE_string(
     'tracklist', tracklist_lib.DEFAULT_TRACKLIST,
     'CSV "title,year"; a file belongs to the row whose title is its name '
@@ -90,8 +91,11 @@ def main(argv):
   except (ValueError, OSError) as e:
     raise app.UsageError(str(e))
   paths = build_records_lib.list_audio(_INPUT.value)
-  if not paths:
-    raise app.UsageError(f'no MP3/FLAC/OGG/WAV files in --input={_INPUT.value}')
+  if not any(naming.is_audio(p) for p in paths):
+    others = (f', only {len(paths)} of other audio formats: '
+              f'{naming.undecoded_reason(paths[0])}' if paths else '')
+    raise app.UsageError(f'no {naming.AUDIO_FORMATS} files in '
+                         f'--input={_INPUT.value}{others}')
   logging.info('%d audio files in %s', len(paths), _INPUT.value)
   try:
     with build_progress.watch(_OUTPUT_DIR.value):

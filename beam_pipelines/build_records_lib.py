@@ -23,28 +23,36 @@ TMP_PREFIX = '.build-tmp-'
 
 
 def list_audio(input_pattern):
-  """Lists audio files under a directory (recursively) or matching a glob."""
+  """Lists audio files under a directory (recursively) or matching a glob:
+  those decoded here and those of other audio formats (`select_files`
+  reports them)."""
   if fileio.is_directory(input_pattern):
     paths = fileio.list_tree(input_pattern)
   else:
     paths = fileio.glob(input_pattern)
-  return sorted(p for p in paths if naming.is_audio(p))
+  return sorted(p for p in paths
+                if naming.is_audio(p) or naming.is_undecoded(p))
 
 
 def select_files(paths):
   """Keeps one file per tape, preferring lossless formats.
 
   archive.org items hold the original FLAC/WAV next to MP3 derivatives of the
-  same tape; using both would put one tape's windows in twice.
+  same tape; using both would put one tape's windows in twice. Audio of a
+  format not decoded here (`naming.is_undecoded`) is left out, each file a
+  failure that says how to convert it.
 
   Returns:
     (chosen paths, failure dicts for the files left out).
   """
-  first = naming.one_file_per_tape(paths)
+  first = naming.one_file_per_tape(p for p in paths if naming.is_audio(p))
   chosen = [first[tape] for tape in sorted(first)]
-  failures = [steps.failure(p, steps.DUPLICATE,
-                            f'same tape as {first[naming.tape_id(p)]}')
-              for p in sorted(set(paths) - set(chosen))]
+  failures = [
+      steps.failure(p, steps.DUPLICATE,
+                    f'same tape as {first[naming.tape_id(p)]}')
+      if naming.is_audio(p) else
+      steps.failure(p, steps.UNDECODED, naming.undecoded_reason(p))
+      for p in sorted(set(paths) - set(chosen))]
   return chosen, failures
 
 

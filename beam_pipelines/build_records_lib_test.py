@@ -9,6 +9,7 @@ from apache_beam.testing import util as beam_util
 import numpy as np
 import pytest
 import soundfile
+import soxr
 import tensorflow as tf
 
 import conftest
@@ -139,10 +140,13 @@ def test_silence_and_example_steps():
 
 def test_select_files_prefers_lossless():
   chosen, failures = lib.select_files(['/a/T.mp3', '/a/T.flac', '/a/U.mp3',
-                                       '/b/T.wav'])
+                                       '/b/T.wav', '/a/V.m4a'])
   assert chosen == ['/a/T.flac', '/a/U.mp3']
   assert sorted((f['path'], f['reason']) for f in failures) == [
-      ('/a/T.mp3', 'duplicate'), ('/b/T.wav', 'duplicate')]
+      ('/a/T.mp3', 'duplicate'), ('/a/V.m4a', 'undecoded_format'),
+      ('/b/T.wav', 'duplicate')]
+  (undecoded,) = [f for f in failures if f['reason'] == 'undecoded_format']
+  assert undecoded['detail'].endswith('ffmpeg -i V.m4a V.flac'), undecoded
 
 
 def test_list_audio_walks_symlinked_folders_once(tmp_path):
@@ -174,6 +178,16 @@ def corpus(tmp_path_factory):
   data, rate = soundfile.read(root / flac)
   soundfile.write(root / flac.replace('.flac', '.mp3'), data, rate)
   extra[flac.replace('.flac', '.mp3')] = 'duplicate'
+  # A labelled tape as Opus (48 kHz) instead of Vorbis: read like the others.
+  ogg = next(p for p in sorted(os.listdir(root)) if p.endswith('.ogg'))
+  data, rate = soundfile.read(root / ogg)
+  soundfile.write(root / ogg.replace('.ogg', '.opus'),
+                  soxr.resample(data, rate, 48000), 48000, format='OGG',
+                  subtype='OPUS')
+  os.remove(root / ogg)
+  # Audio of a format libsndfile cannot decode: named, not passed over.
+  (root / 'Bad_Phone_Tape_1925.m4a').write_bytes(b'\0\0\0\x20ftypM4A ')
+  extra['Bad_Phone_Tape_1925.m4a'] = 'undecoded_format'
   # Listed tapes that cannot be used.
   (root / 'Bad_Empty_Tape_1925.wav').write_bytes(b'')
   extra['Bad_Empty_Tape_1925.wav'] = 'unreadable'
@@ -373,7 +387,7 @@ def test_build_records_command(corpus, tmp_path):
   bad = subprocess.run(
       [sys.executable, '-m', 'beam_pipelines.build_records',
        f'--input={tmp_path}/nothing/*.mp3'], capture_output=True, text=True)
-  assert bad.returncode != 0 and 'no MP3/FLAC/OGG/WAV' in bad.stderr
+  assert bad.returncode != 0 and 'no MP3/FLAC/OGG/Opus/WAV/AIFF' in bad.stderr
 
 
 @pytest.mark.parametrize('kwargs', [

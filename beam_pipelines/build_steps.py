@@ -18,6 +18,7 @@ from jazzcnn import features
 from jazzcnn import naming
 
 DUPLICATE = 'duplicate'  # Same tape in another format, which was used.
+UNDECODED = 'undecoded_format'  # Audio libsndfile cannot decode (AAC, WMA).
 UNLISTED = 'unlisted'  # Not in the track list.
 ERROR = 'error'  # Anything unexpected; the job goes on.
 COUNTER_NAMESPACE = 'build_records'

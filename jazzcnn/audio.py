@@ -278,7 +278,8 @@ def write_audio(path, x, sample_rate, channels, *, block=8192):
   if channels == 2:  # A slightly different second channel, as from tape.
     x = np.stack([x, np.roll(x, 7) * 0.95], axis=1)
   fmt = os.path.splitext(path)[1][1:].upper()
-  subtype = 'PCM_16' if fmt == 'WAV' else None
+  fmt, subtype = {'WAV': ('WAV', 'PCM_16'), 'AIF': ('AIFF', None),
+                  'OPUS': ('OGG', 'OPUS')}.get(fmt, (fmt, None))
   with soundfile.SoundFile(path, 'w', sample_rate, channels, format=fmt,
                            subtype=subtype) as f:
     for i in range(0, len(x), block):

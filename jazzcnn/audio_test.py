@@ -11,6 +11,7 @@ import soundfile
 
 import conftest
 from jazzcnn import audio
+from jazzcnn import naming
 
 
 def _write(path, x, rate, channels=1):
@@ -56,9 +57,19 @@ def test_stereo_44k_is_mixed_and_resampled(tmp_path):
   assert np.abs(window).max() / 32768 == pytest.approx(0.4, abs=0.01)
 
 
-@pytest.mark.parametrize('ext', ['wav', 'flac', 'mp3', 'ogg'])
+# Opus encodes 8, 12, 16, 24 or 48 kHz only.
+_FORMATS = ['wav', 'flac', 'mp3', 'ogg', 'aiff', 'aif', 'opus']
+_RATE = {'opus': 24000}
+
+
+def test_the_formats_tested_are_those_decoded():
+  assert sorted('.' + ext for ext in _FORMATS) == sorted(
+      naming.AUDIO_EXTENSIONS)
+
+
+@pytest.mark.parametrize('ext', _FORMATS)
 def test_every_format_decodes(tmp_path, ext):
-  rate = 22050
+  rate = _RATE.get(ext, 22050)
   t = np.arange(4 * rate) / rate
   path = _write(tmp_path / f'a.{ext}', 0.3 * np.sin(2 * np.pi * 440 * t), rate)
   with open(path, 'rb') as f:
@@ -76,9 +87,9 @@ def test_too_short_between_trims(tmp_path):
   assert e.value.reason == audio.TOO_SHORT
 
 
-@pytest.mark.parametrize('ext', ['wav', 'flac', 'mp3', 'ogg'])
+@pytest.mark.parametrize('ext', _FORMATS)
 def test_probe_finds_truncated_files(tmp_path, ext):
-  rate = 22050
+  rate = _RATE.get(ext, 22050)
   t = np.arange(20 * rate) / rate
   path = _write(tmp_path / f'a.{ext}', 0.3 * np.sin(2 * np.pi * 440 * t), rate)
   data = open(path, 'rb').read()

@@ -12,9 +12,17 @@ import io
 import os
 import posixpath
 import re
+import shlex
 
 SPLITS = ('train', 'validation', 'test')
-AUDIO_EXTENSIONS = ('.flac', '.wav', '.ogg', '.mp3')  # Preferred first.
+# The formats decoded here (libsndfile), lossless first: the preferred
+# file of a tape held in several (`one_file_per_tape`).
+AUDIO_EXTENSIONS = ('.flac', '.wav', '.aiff', '.aif', '.ogg', '.opus', '.mp3')
+AUDIO_FORMATS = 'MP3/FLAC/OGG/Opus/WAV/AIFF'  # How messages name them.
+# Audio formats libsndfile does not decode. Found among tapes, they are
+# reported with how to convert them, never passed over unseen.
+UNDECODED_EXTENSIONS = ('.m4a', '.aac', '.mp4', '.wma', '.ape', '.wv',
+                        '.mka', '.webm', '.ra', '.amr')
 # How tapes are grouped so that no group straddles two splits.
 SPLIT_BY = ('tape', 'artist', 'artist_era')
 _ARTIST_END = '_Tape_'  # "Duke_Ellington_Tape_12_1940" → "Duke_Ellington".
@@ -26,7 +34,21 @@ def tape_id(path):
 
 
 def is_audio(path):
+  """Whether `path` names a file of a format decoded here."""
   return path.lower().endswith(AUDIO_EXTENSIONS)
+
+
+def is_undecoded(path):
+  """Whether `path` names audio of a format not decoded here (AAC, WMA...)."""
+  return path.lower().endswith(UNDECODED_EXTENSIONS)
+
+
+def undecoded_reason(path):
+  """Why an `is_undecoded` file is not read, and how to make it readable."""
+  stem, ext = os.path.splitext(posixpath.basename(path))
+  return (f'{ext[1:].upper()} is not decoded here ({AUDIO_FORMATS} are): '
+          f'convert it first, e.g. ffmpeg -i {shlex.quote(stem + ext)} '
+          f'{shlex.quote(stem + ".flac")}')
 
 
 def one_file_per_tape(paths):

@@ -84,3 +84,18 @@ def test_one_file_per_tape_prefers_lossless_then_path():
       'b/x.mp3', 'a/x.MP3', 'y.ogg', 'c/x.wav', 'y.flac', 'z.mp3']) == {
           'x': 'c/x.wav', 'y': 'y.flac', 'z': 'z.mp3'}
   assert naming.one_file_per_tape(['b/x.mp3', 'a/x.MP3']) == {'x': 'a/x.MP3'}
+  assert naming.one_file_per_tape(['w.opus', 'w.AIFF', 'v.opus', 'v.ogg']) == {
+      'w': 'w.AIFF', 'v': 'v.ogg'}
+
+
+def test_audio_of_formats_not_decoded_is_told_apart_and_explained():
+  assert [naming.is_audio(p) for p in ('a.Opus', 'a.aif', 'a.m4a',
+                                       'a.txt')] == [True, True, False, False]
+  assert [naming.is_undecoded(p) for p in ('gs://b/a.M4A', 'a.wma', 'a.mp3',
+                                           'a.txt')] == [True, True, False,
+                                                         False]
+  assert naming.undecoded_reason('tapes/Side A.m4a') == (
+      'M4A is not decoded here (MP3/FLAC/OGG/Opus/WAV/AIFF are): convert it '
+      "first, e.g. ffmpeg -i 'Side A.m4a' 'Side A.flac'")
+  assert naming.undecoded_reason('gs://b/t.wma').endswith(
+      'ffmpeg -i t.wma t.flac')

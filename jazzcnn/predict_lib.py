@@ -15,17 +15,21 @@ from jazzcnn import naming
 
 def expand(patterns):
   """Files named or matched by the arguments, in order, without repeats: a
-  file, a glob, or a directory (its MP3/FLAC/OGG/WAV files at any depth,
-  one a tape, as the records builder reads a folder of tapes)."""
+  file, a glob, or a directory (its audio files at any depth, one a tape,
+  as the records builder reads a folder of tapes; files of audio formats
+  not decoded here stay, to fail one by one in `problem`)."""
   paths = []
   for pattern in patterns:
     if any(c in pattern for c in '*?['):
       matches = sorted(tf.io.gfile.glob(pattern))
     elif tf.io.gfile.isdir(pattern):
-      matches = sorted(naming.one_file_per_tape(
-          posixpath.join(parent, name)
-          for parent, _, names in tf.io.gfile.walk(pattern)
-          for name in names if naming.is_audio(name)).values())
+      files = [posixpath.join(parent, name)
+               for parent, _, names in tf.io.gfile.walk(pattern)
+               for name in names]
+      matches = sorted(
+          list(naming.one_file_per_tape(
+              p for p in files if naming.is_audio(p)).values())
+          + [p for p in files if naming.is_undecoded(p)])
     else:
       matches = [pattern]
     # A pattern that matches nothing stays, to fail per file (`problem`).
@@ -40,7 +44,9 @@ def problem(path):
   if not tf.io.gfile.exists(path):
     return 'no such file'
   if tf.io.gfile.isdir(path):
-    return 'holds no MP3/FLAC/OGG/WAV files'
+    return f'holds no {naming.AUDIO_FORMATS} files'
+  if naming.is_undecoded(path):
+    return naming.undecoded_reason(path)
   return None
 
 

@@ -7,6 +7,7 @@ import soundfile
 
 from jazzcnn import audio
 from jazzcnn import models
+from jazzcnn import naming
 from jazzcnn import predict_lib
 
 
@@ -39,18 +40,24 @@ def test_missing_files_directories_and_empty_globs_are_named(tmp_path):
   paths = predict_lib.expand([str(tape), str(tmp_path / 'empty'),
                               str(tmp_path / 'no.mp3'), str(tmp_path / '*.flac')])
   assert [predict_lib.problem(p) for p in paths] == [
-      None, 'holds no MP3/FLAC/OGG/WAV files', 'no such file',
+      None, 'holds no MP3/FLAC/OGG/Opus/WAV/AIFF files', 'no such file',
       'matched no files']
 
 
 def test_a_directory_is_its_audio_files_at_any_depth(tmp_path):
   for name in ('b.wav', 'notes.txt', 'sub/c.MP3', 'sub/deeper/a.flac',
-               'sub/a.mp3', 'sub/b.ogg'):  # Other files of tapes a and b.
+               'sub/a.mp3', 'sub/b.ogg',  # Other files of tapes a and b.
+               'sub/d.opus', 'sub/e.m4a'):
     (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / name).write_bytes(b'')
   root = str(tmp_path)
-  assert predict_lib.expand([root, f'{root}/b.wav']) == [
-      f'{root}/b.wav', f'{root}/sub/c.MP3', f'{root}/sub/deeper/a.flac']
+  paths = predict_lib.expand([root, f'{root}/b.wav'])
+  assert paths == [
+      f'{root}/b.wav', f'{root}/sub/c.MP3', f'{root}/sub/d.opus',
+      f'{root}/sub/deeper/a.flac', f'{root}/sub/e.m4a']
+  # Audio of a format not decoded here is listed, to fail by name.
+  assert predict_lib.problem(paths[-1]) == naming.undecoded_reason(paths[-1])
+  assert predict_lib.problem(paths[-1]).startswith('M4A is not decoded here')
 
 
 def _loudness_model(window):

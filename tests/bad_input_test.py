@@ -25,10 +25,20 @@ import conftest
 # train shard; {model} the smoke run's model dir; {tape} one tiny tape;
 # {tmp}/cut a model dir whose export was cut short (no eras.json);
 # {noval} records with an empty validation split (as --split_fractions=
-# 0.9,0,0.1 builds them); {oneera} records of the tiny tapes of one era.
+# 0.9,0,0.1 builds them); {oneera} records of the tiny tapes of one era;
+# {tmp}/itunes a folder of two M4A files, a format not decoded here.
 CASES = [
     ('beam_pipelines.build_records', ['--input={tmp}/none/*.mp3'],
-     'no MP3/FLAC/OGG/WAV files in --input='),
+     'no MP3/FLAC/OGG/Opus/WAV/AIFF files in --input='),
+    ('beam_pipelines.build_records', ['--input={tmp}/itunes'],
+     'no MP3/FLAC/OGG/Opus/WAV/AIFF files in --input={tmp}/itunes, only 2 '
+     'of other audio formats: M4A is not decoded here (MP3/FLAC/OGG/Opus/'
+     "WAV/AIFF are): convert it first, e.g. ffmpeg -i '01 Side A.m4a' "
+     "'01 Side A.flac'"),
+    ('jazzcnn.predict', ['--model_dir={model}', '{tmp}/itunes'],
+     "{tmp}/itunes/01 Side A.m4a: ERROR M4A is not decoded here "
+     "(MP3/FLAC/OGG/Opus/WAV/AIFF are): convert it first, e.g. ffmpeg -i "
+     "'01 Side A.m4a' '01 Side A.flac'"),
     ('beam_pipelines.build_records',
      ['--input={tapes}', '--tracklist={tapes}/tracklist.csv',
       '--output_dir={tmp}/afile'],
@@ -103,7 +113,7 @@ CASES = [
                           '--output_dir={tmp}/afile'],
      '--output_dir={tmp}/afile cannot be written'),
     ('jazzcnn.predict', ['--model_dir={model}', '{tmp}/empty'],
-     '{tmp}/empty: ERROR holds no MP3/FLAC/OGG/WAV files'),
+     '{tmp}/empty: ERROR holds no MP3/FLAC/OGG/Opus/WAV/AIFF files'),
     ('jazzcnn.predict', ['--model_dir={model}', '{tmp}/none/*.mp3'],
      '{tmp}/none/*.mp3: ERROR matched no files'),
     ('jazzcnn.evaluate', ['--model_dir={model}', '--data_dir={records}',
@@ -249,6 +259,9 @@ def test_bad_input_is_one_line(command, args, says, tmp_path, tiny_records,
   (tmp_path / 'afile').write_text('not a directory, not audio\n')
   (tmp_path / 'latin1.csv').write_bytes(b'title,year\nCaf\xe9_Tape_1925,1925\n')
   (tmp_path / 'empty').mkdir()
+  (tmp_path / 'itunes').mkdir()
+  for name in ('01 Side A.m4a', '02 Side B.m4a'):
+    (tmp_path / 'itunes' / name).write_bytes(b'\0\0\0\x20ftypM4A ')
   soundfile.write(tmp_path / 'silent.wav', np.zeros(4 * 16000, np.int16),
                   16000, subtype='PCM_16')
   (tmp_path / 'cut' / 'export').mkdir(parents=True)  # An export cut short.
@@ -273,8 +286,10 @@ def test_bad_input_is_one_line(command, args, says, tmp_path, tiny_records,
     assert says.format(**values) in result.stdout, result.stdout
   elif command == 'jazzcnn.predict' and ': ERROR ' in says:
     # A line per file that failed, then their count.
-    assert lines[-1] == '1 of 1 files failed (ERROR above)', lines
-    assert says.format(**values) in lines[-2], lines
+    failed = re.fullmatch(r'(\d+) of \1 files failed \(ERROR above\)',
+                          lines[-1])
+    assert failed and len(lines) == int(failed[1]) + 1, lines
+    assert says.format(**values) in lines[0], lines
   else:
     assert lines and says.format(**values) in lines[-1], lines
   if command not in ('jazzcnn.predict', 'jazzcnn.verify_records'):

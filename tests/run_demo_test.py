@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import pytest
 
 import conftest
 from beam_pipelines import demo_tapes_lib
+from jazzcnn import naming
 
 # The files run_demo.sh and the programs it runs read.
 _CHECKOUT = ('run_demo.sh', 'scripts', 'jazzcnn', 'beam_pipelines', 'flags',
@@ -153,3 +155,12 @@ def test_runs_every_stage_on_the_demo_corpus_without_tapes(checkout):
               result.stdout)
   assert 'Next: put your tapes in ./tapes' in result.stdout, (
       result.stdout[-500:])
+
+
+def test_counts_the_files_the_builder_lists():
+  """Stage 1's `find` names every extension the builder lists: those it
+  decodes, and those it names as skipped with how to convert them."""
+  script = pathlib.Path(conftest.ROOT, 'run_demo.sh').read_text()
+  count = script.split('own_tapes=$(find', 1)[1].split('| wc -l', 1)[0]
+  found = re.findall(r"-iname '\*(\.\w+)'", count)
+  assert found == list(naming.AUDIO_EXTENSIONS + naming.UNDECODED_EXTENSIONS)
