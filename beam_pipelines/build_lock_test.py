@@ -107,9 +107,19 @@ def test_two_builds_into_one_directory(tmp_path):
         f'by pid {first.pid} on ')
     assert 'Traceback' not in second.stderr
   finally:
-    # Unblocks the first build's reader, which skips it as unreadable.
-    with contextlib.suppress(BrokenPipeError), open(fifo, 'wb') as f:
-      f.write(b'not audio')
+    # Unblocks the first build's reader, which skips it as unreadable: once
+    # it has the pipe open, and not after the build ended without opening
+    # it (a blocking open would then wait for a reader forever).
+    deadline = time.time() + 300
+    while first.poll() is None and time.time() < deadline:
+      try:
+        writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+      except OSError:  # ENXIO: no reader yet.
+        time.sleep(0.2)
+        continue
+      with contextlib.suppress(BrokenPipeError), os.fdopen(writer, 'wb') as f:
+        f.write(b'not audio')
+      break
     stdout, stderr = first.communicate(timeout=300)
   assert first.returncode == 0, stderr[-3000:]
   info = json.load(open(out / 'dataset_info.json'))

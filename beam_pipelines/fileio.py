@@ -70,8 +70,9 @@ def list_tree(directory):
     seen.add(os.path.realpath(parent))
     dirs[:] = [d for d in dirs
                if os.path.realpath(os.path.join(parent, d)) not in seen]
-    paths += [os.path.join(parent, n) for n in names
-              if os.path.isfile(os.path.join(parent, n))]
+    # Every entry that is not a directory, as Beam's match lists them: a
+    # pipe or a broken link is then a counted skip, not passed over.
+    paths += [os.path.join(parent, n) for n in names]
   return sorted(paths)
 
 
