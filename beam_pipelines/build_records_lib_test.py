@@ -191,6 +191,8 @@ def corpus(tmp_path_factory):
   # Listed tapes that cannot be used.
   (root / 'Bad_Empty_Tape_1925.wav').write_bytes(b'')
   extra['Bad_Empty_Tape_1925.wav'] = 'unreadable'
+  (root / 'Bad_Link_Tape_1925.mp3').symlink_to(root / 'gone' / 'a.mp3')
+  extra['Bad_Link_Tape_1925.mp3'] = 'unreadable'
   whole = open(root / flac, 'rb').read()
   (root / 'Bad_Cut_Tape_1925.flac').write_bytes(whole[:len(whole) // 2])
   extra['Bad_Cut_Tape_1925.flac'] = 'truncated'
@@ -205,7 +207,8 @@ def corpus(tmp_path_factory):
   soundfile.write(root / 'Bad_Silent_Tape_1925.wav', quiet * 0, 16000)
   extra['Bad_Silent_Tape_1925.wav'] = 'silent'
   rows += ''.join(f'{t},1925\n' for t in
-                  ('Bad_Empty_Tape_1925', 'Bad_Cut_Tape_1925',
+                  ('Bad_Empty_Tape_1925', 'Bad_Link_Tape_1925',
+                   'Bad_Cut_Tape_1925',
                    'Bad_Short_Tape_1925', 'Bad_Silent_Tape_1925')
                   ) + 'Quiet_Tape_1940,\n'
   (root / 'tracklist.csv').write_text(rows)
@@ -268,6 +271,8 @@ def test_end_to_end_on_the_local_runner(corpus, tmp_path):
   want = {next(p for p in os.listdir(corpus_dir)
                if os.path.splitext(p)[0] == t): r for t, r in want.items()}
   assert reasons == {**want, **extra}
+  (link,) = [f for f in info['failures'] if 'Bad_Link' in f['path']]
+  assert link['detail'].startswith('no such file: a link to nothing'), link
   # Nothing else is left in the output directory.
   files = sorted(f for s in info['splits'].values() for f in s['files'])
   assert sorted(os.listdir(out)) == sorted(files + [dataset_info.FILE])

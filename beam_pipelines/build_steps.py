@@ -61,6 +61,12 @@ def probe(tape, *, windowing):
       info = audio.probe(f)
     if windowing.num_windows(info) == 0:
       raise audio.AudioError(audio.TOO_SHORT, f'{info.seconds:.1f} s')
+  except FileNotFoundError:  # Listed, but not there to open.
+    count(audio.UNREADABLE)
+    yield beam.pvalue.TaggedOutput('failures', failure(
+        tape['path'], audio.UNREADABLE,
+        'no such file: a link to nothing, or removed since it was listed'))
+    return
   except audio.AudioError as e:
     count(e.reason)
     yield beam.pvalue.TaggedOutput('failures',
