@@ -1,4 +1,5 @@
-"""Pictures of a trained model: one window's melspectrogram, training curves.
+"""Pictures of a trained model: one window's melspectrogram, training curves
+(with the epoch whose weights were kept).
 
   python -m jazzcnn.plot --model_dir=runs/NAME --audio=tape.mp3
   # → MODEL_DIR/plots/melspec.png and MODEL_DIR/plots/curves.png
@@ -10,6 +11,7 @@ from absl import app
 from absl import flags
 
 from jazzcnn import audio
+from jazzcnn import checkpoints
 from jazzcnn import cli
 from jazzcnn import predict_lib
 from jazzcnn import plots
@@ -43,8 +45,11 @@ def main(argv):
   try:
     # The audio first: a bad file is reported before anything is written.
     melspec = _melspec(_AUDIO.value) if _AUDIO.value else None
+    best = checkpoints.read_best(
+        posixpath.join(_MODEL_DIR.value, checkpoints.BEST_DIR))
     plots.curves_png(posixpath.join(_MODEL_DIR.value, 'logs'),
-                     posixpath.join(out, 'curves.png'))
+                     posixpath.join(out, 'curves.png'),
+                     best_epoch=best and best['epoch'])
     print(f'wrote {out}/curves.png')
     if melspec:
       spectrogram, rate, title = melspec

@@ -8,6 +8,7 @@ import keras
 import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
+from matplotlib import ticker  # pylint: disable=g-import-not-at-top
 import numpy as np
 import tensorflow as tf
 from tensorflow.core.util import event_pb2
@@ -84,11 +85,13 @@ def read_scalars(log_dir):
   return out
 
 
-def curves_png(log_dir, path):
+def curves_png(log_dir, path, *, best_epoch=None):
   """Loss and accuracy per epoch from a model dir's logs/.
 
   Validation's balanced accuracy (what picks the exported epoch) is drawn
-  beside the plain accuracies.
+  beside the plain accuracies, and `best_epoch` (1-based; None: not drawn),
+  the epoch it picked, as a dashed line. Epochs are whole numbers on the
+  axis.
   """
   scalars = read_scalars(log_dir)
   panels = ((('epoch_loss',), 'cross-entropy'),
@@ -104,6 +107,10 @@ def curves_png(log_dir, path):
           steps, values = zip(*sorted(series[tag]))
           ax.plot(np.array(steps) + 1, values, marker='o',
                   label=f"{run} {tag.replace('epoch_', '').replace('_', ' ')}")
+    if best_epoch:
+      ax.axvline(best_epoch, color='0.4', linestyle='--', linewidth=1,
+                 label=f'kept: epoch {best_epoch}')
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
     ax.set_xlabel('epoch')
     ax.set_ylabel(ylabel)
     ax.legend()
