@@ -56,6 +56,12 @@ def select_files(paths):
   return chosen, failures
 
 
+def group_eras(paths, tracklist, eras, split_by):
+  """{group key: era} of the labelled tapes among `paths` (for folds)."""
+  return {group: era for era, group in naming.labelled_groups(
+      map(naming.tape_id, paths), tracklist, eras, split_by).values()}
+
+
 def _finalize(unused_element, *, shards, probed, failures, output_dir,
               tmp_dir, eras, windowing, silence_peak, compression, source,
               split_by, folds):
@@ -110,18 +116,6 @@ def _finalize(unused_element, *, shards, probed, failures, output_dir,
   fileio.delete(earlier)
   fileio.delete_tree(tmp_dir)
   return info
-
-
-def _group_eras(paths, tracklist, eras, split_by):
-  """{group key: era} of the labelled tapes among `paths` (for folds)."""
-  out = {}
-  for path in paths:
-    tape = naming.tape_id(path)
-    if tape in tracklist:
-      label = naming.label(tape, tracklist[tape], eras)
-      if label.era_index is not None:
-        out[naming.split_key(tape, label.status, split_by)] = label.status
-  return out
 
 
 def local_pipeline_options(argv=(), num_workers=None):
@@ -231,7 +225,7 @@ def _build_locked(audio_paths, output_dir, options, *, tracklist, eras,
   split_of = None
   if folds:
     split_of = naming.fold_splits(
-        _group_eras(chosen, tracklist, eras, split_by), folds, fold)
+        group_eras(chosen, tracklist, eras, split_by), folds, fold)
 
   with beam.Pipeline(options=options) as p:
     labelled = (

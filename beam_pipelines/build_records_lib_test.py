@@ -414,7 +414,7 @@ def test_no_group_crosses_splits(corpus, tmp_path, kwargs):
       assert seen.setdefault(group, split) == split, group
   if 'folds' in kwargs:  # The folds of every labelled tape, as dealt.
     chosen, _ = lib.select_files(lib.list_audio(corpus_dir))
-    dealt = naming.fold_splits(lib._group_eras(  # pylint: disable=protected-access
+    dealt = naming.fold_splits(lib.group_eras(
         chosen, naming.read_tracklist(
             os.path.join(corpus_dir, 'tracklist.csv')), ERAS, split_by), 3, 1)
     for split in dataset_info.SPLITS:

@@ -32,11 +32,7 @@ def split_summary(tracklist, eras, *, split_by, fractions=(0.8, 0.1, 0.1),
     {split: {era: {'tapes': n, 'groups': n}}}, and a list of warnings (an
     era with no tapes in a split).
   """
-  labelled = {}
-  for title, year in tracklist.items():
-    status = naming.label(title, year, eras).status
-    if status not in naming.NOT_LABELLED:
-      labelled[title] = (status, naming.split_key(title, status, split_by))
+  labelled = naming.labelled_groups(tracklist, tracklist, eras, split_by)
   split_of = (naming.fold_splits({g: e for e, g in labelled.values()}, folds,
                                  fold) if folds else None)
   out = {s: {e.name: {'tapes': 0, 'groups': set()} for e in eras}

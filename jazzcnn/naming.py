@@ -225,6 +225,19 @@ def label(title, year, eras):
   return Label(OUTSIDE, None, years)
 
 
+def labelled_groups(titles, tracklist, eras, split_by):
+  """{title: (era, split group)} of the `titles` that the track list
+  labels with one of `eras` (`label`; groups by `split_key`): what the
+  builder and `beam_pipelines.tracklist` split."""
+  out = {}
+  for title in titles:
+    if title in tracklist:
+      status = label(title, tracklist[title], eras).status
+      if status not in NOT_LABELLED:
+        out[title] = (status, split_key(title, status, split_by))
+  return out
+
+
 def read_tracklist(path, read_text=None):
   """Reads a `title,year` CSV into {title: year text}.
 

@@ -99,3 +99,17 @@ def test_audio_of_formats_not_decoded_is_told_apart_and_explained():
       "first, e.g. ffmpeg -i 'Side A.m4a' 'Side A.flac'")
   assert naming.undecoded_reason('gs://b/t.wma').endswith(
       'ffmpeg -i t.wma t.flac')
+
+
+def test_labelled_groups_keep_the_titles_the_track_list_labels():
+  eras = naming.parse_eras('early:1920-1930,swing:1931-1944')
+  tracklist = {'Ace_Tape_1_1925': '', 'Ace_Tape_2_1940': '',
+               'Ace_Tape_3_1929-1933': '', 'Bo_Tape_1': '1927',
+               'Cy_Tape_1_1962': ''}
+  titles = list(tracklist) + ['Unlisted_Tape_1925']
+  assert naming.labelled_groups(titles, tracklist, eras, 'artist') == {
+      'Ace_Tape_1_1925': ('early', 'Ace'), 'Ace_Tape_2_1940': ('swing', 'Ace'),
+      'Bo_Tape_1': ('early', 'Bo')}
+  assert naming.labelled_groups(titles, tracklist, eras, 'artist_era')[
+      'Ace_Tape_2_1940'] == ('swing', naming.split_key('Ace_Tape_2_1940',
+                                                       'swing', 'artist_era'))
