@@ -6,11 +6,11 @@ import pytest
 from jazzcnn import epoch_validation
 from jazzcnn import evaluate_lib
 from jazzcnn import models
-from jazzcnn import train_lib
+from jazzcnn import train_config
 
 
 def _frozen(info, **overrides):
-  config = train_lib.TrainConfig(model='musicnn_msd', freeze=True,
+  config = train_config.TrainConfig(model='musicnn_msd', freeze=True,
                                  chunk_seconds=0.25, batch_size=4,
                                  **overrides)
   model = models.build_model(

@@ -21,9 +21,10 @@ from jazzcnn import distribute
 from jazzcnn import errors
 from jazzcnn import models
 from jazzcnn import optimization
+from jazzcnn import train_config
 from jazzcnn import train_lib
 
-_DEFAULTS = train_lib.TrainConfig()
+_DEFAULTS = train_config.TrainConfig()
 
 _DATA_DIR = flags.DEFINE_string(
     'data_dir', 'tfrecords/', 'Output of build_records (local or gs://).')
@@ -112,7 +113,7 @@ _CLASS_WEIGHTING = flags.DEFINE_enum(
     list(optimization.CLASS_WEIGHTING),
     'balanced: weight each era\'s windows by total / (eras * its count).')
 _MIXED_PRECISION = flags.DEFINE_enum(
-    'mixed_precision', _DEFAULTS.mixed_precision, list(train_lib.PRECISIONS),
+    'mixed_precision', _DEFAULTS.mixed_precision, list(train_config.PRECISIONS),
     'Keras mixed precision policy: mixed_float16 (GPU), mixed_bfloat16 '
     '(TPU); empty: float32.')
 _JIT_COMPILE = flags.DEFINE_bool('jit_compile', _DEFAULTS.jit_compile,
@@ -153,7 +154,7 @@ def main(argv):
   logging.get_absl_handler().addFilter(
       lambda r: r.levelno >= std_logging.WARNING or '/tensorflow/' not in
       r.pathname)
-  config = train_lib.TrainConfig(
+  config = train_config.TrainConfig(
       model=_MODEL.value, width=_WIDTH.value, depth=_DEPTH.value,
       dropout=_DROPOUT.value, chunk_seconds=_CHUNK_SECONDS.value,
       spec_mask=_SPEC_MASK.value, freeze=_FREEZE.value,

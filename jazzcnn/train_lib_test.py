@@ -23,6 +23,7 @@ from jazzcnn import distribute
 from jazzcnn import evaluate_lib
 from jazzcnn import export
 from jazzcnn import plots
+from jazzcnn import train_config
 from jazzcnn import train_lib
 
 _train_command = conftest.train_command
@@ -216,7 +217,7 @@ _INFO = {'eras': ['early', 'swing', 'bop', 'cool'], 'sample_rate': 16000,
 
 
 def test_a_model_record_older_than_a_key_holds_its_default(tmp_path):
-  config = train_lib.TrainConfig(model='musicnn_msd', freeze=True)
+  config = train_config.TrainConfig(model='musicnn_msd', freeze=True)
   held = config.architecture()
   del held['train_mid_end']  # As written before the flag existed.
   (tmp_path / train_lib.MODEL_FILE).write_text(json.dumps(held))
@@ -229,7 +230,7 @@ def test_a_model_record_older_than_a_key_holds_its_default(tmp_path):
 
 
 def test_resuming_on_records_of_other_eras_or_windows_is_refused(tmp_path):
-  config = train_lib.TrainConfig(model='musicnn_msd', freeze=True)
+  config = train_config.TrainConfig(model='musicnn_msd', freeze=True)
   train_lib.check_architecture(str(tmp_path), config, _INFO)
   (tmp_path / train_lib.CHECKPOINT_DIR).mkdir()
   (tmp_path / train_lib.CHECKPOINT_DIR / 'ckpt-1.index').write_bytes(b'')
@@ -247,8 +248,8 @@ def test_resuming_on_records_of_other_eras_or_windows_is_refused(tmp_path):
 def test_a_run_that_left_no_weights_does_not_hold_its_model_dir(tmp_path):
   # `--model=shortres --freeze` records its architecture, then fails to
   # build: the user's corrected rerun in the same directory must start.
-  failed = train_lib.TrainConfig(model='shortres', freeze=True)
-  fixed = train_lib.TrainConfig(model='shortres')
+  failed = train_config.TrainConfig(model='shortres', freeze=True)
+  fixed = train_config.TrainConfig(model='shortres')
   train_lib.check_architecture(str(tmp_path), failed, _INFO)
   for empty in (train_lib.CHECKPOINT_DIR, checkpoints.BEST_DIR, 'export'):
     (tmp_path / empty).mkdir()
@@ -308,7 +309,7 @@ def test_the_best_epoch_is_kept_and_restored_not_the_last(tmp_path):
 def test_a_frozen_run_reports_the_whole_models_validation_scores(
     tiny_records, tmp_path):
   data_dir, info = tiny_records
-  config = train_lib.TrainConfig(
+  config = train_config.TrainConfig(
       model='musicnn_msd', freeze=True, chunk_seconds=0.25, batch_size=4,
       epochs=2, steps_per_epoch=3, learning_rate=1e-3, dropout=0.0,
       checkpoint_every=0)
