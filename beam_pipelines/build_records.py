@@ -97,6 +97,11 @@ def main(argv):
     raise app.UsageError(f'no {naming.AUDIO_FORMATS} files in '
                          f'--input={_INPUT.value}{others}')
   logging.info('%d audio files in %s', len(paths), _INPUT.value)
+  undecoded = [p for p in paths if naming.is_undecoded(p)]
+  if undecoded:  # Said before the build, not only among its skips.
+    logging.warning('skipping %d of the %d audio files: %s (each is in '
+                    'dataset_info.json "failures")', len(undecoded),
+                    len(paths), naming.undecoded_reason(undecoded[0]))
   try:
     with build_progress.watch(_OUTPUT_DIR.value):
       info = build_records_lib.build_records(

@@ -365,7 +365,7 @@ def test_build_records_command(corpus, tmp_path):
   result = subprocess.run(
       [sys.executable, '-m', 'beam_pipelines.build_records',
        '--runner=DirectRunner', '--direct_num_workers=1',
-       f'--input={corpus_dir}/*.wav',
+       f'--input={corpus_dir}/*.[wm][a4][va]',  # The WAV and M4A files.
        f'--tracklist={corpus_dir}/tracklist.csv', f'--output_dir={out}',
        '--trim_seconds=1', '--window_seconds=2', '--hop_seconds=1',
        '--compression=GZIP'], capture_output=True, text=True, timeout=300)
@@ -374,6 +374,13 @@ def test_build_records_command(corpus, tmp_path):
   assert info['window_samples'] == 32000 and info['hop_samples'] == 16000
   assert info['compression'] == 'GZIP'
   assert 'PrismRunner' not in result.stderr  # No download attempt offline.
+  # The M4A file is named up front, with the remedy, and skipped.
+  assert ('warning: skipping 1 of the 10 audio files: M4A is not decoded '
+          'here (MP3/FLAC/OGG/Opus/WAV/AIFF are): convert it first, e.g. '
+          'ffmpeg -i Bad_Phone_Tape_1925.m4a Bad_Phone_Tape_1925.flac (each '
+          'is in dataset_info.json "failures")') in result.stderr, (
+              result.stderr[-2000:])
+  assert [f['reason'] for f in info['failures']].count('undecoded_format') == 1
   # 3 tapes an era are too few for one 0.8/0.1/0.1 split: the builder names
   # what is missing and the remedy. (Only the WAV tapes: some eras have none
   # at all, which it says once, apart.)
