@@ -16,6 +16,7 @@ tables were made.
 
 import json
 import os
+import posixpath
 import shlex
 import subprocess
 import sys
@@ -23,6 +24,7 @@ import time
 
 from absl import app
 from absl import flags
+import tensorflow as tf
 
 from jazzcnn import baselines
 from jazzcnn import checkpoints
@@ -40,7 +42,8 @@ def score(metrics, key):
 
 
 _DATA_DIR = flags.DEFINE_string('data_dir', None, 'Records to train and test on.')
-_OUTPUT = flags.DEFINE_string('output', None, 'A model dir per recipe goes here.')
+_OUTPUT = flags.DEFINE_string(
+    'output', None, 'A model dir per recipe goes here (local or gs://).')
 _SEED = flags.DEFINE_integer('seed', 0, 'Random seed of every run.')
 
 
@@ -50,9 +53,9 @@ def train(recipe, model_dir):
   A finished run (model_dir/compare.json) is not trained again: its
   recorded time is reused, so an interrupted comparison can be resumed.
   """
-  record = os.path.join(model_dir, 'compare.json')
-  if os.path.exists(record):
-    with open(record) as f:
+  record = posixpath.join(model_dir, 'compare.json')
+  if tf.io.gfile.exists(record):
+    with tf.io.gfile.GFile(record) as f:
       return json.load(f)['seconds']
   flagfile, *extra = shlex.split(recipe)
   command = [sys.executable, '-m', 'jazzcnn.train', f'--flagfile={flagfile}',
@@ -100,11 +103,11 @@ def main(argv):
   bests = [None] * len(recipes)
   for i, recipe in enumerate(recipes):
     name = os.path.basename(shlex.split(recipe)[0])[:-4]
-    model_dir = os.path.join(_OUTPUT.value, f'{i}_{name}')
+    model_dir = posixpath.join(_OUTPUT.value, f'{i}_{name}')
     seconds = train(recipe, model_dir)
     if seconds is None:
       continue
-    with open(os.path.join(model_dir, 'results.json')) as f:
+    with tf.io.gfile.GFile(posixpath.join(model_dir, 'results.json')) as f:
       results = json.load(f)
     best = bests[i] = results['best']
     model, _ = export.load_exported(model_dir)

@@ -72,8 +72,8 @@ def test_build_records_from_and_to_a_bucket(gcs, tiny_tapes, tmp_path):
     assert all(r[features.WAVEFORM].shape == (16000,) for r in records)
 
 
-def test_train_evaluate_predict_and_embed_in_a_bucket(gcs, tiny_records,
-                                                       tiny_tapes, tmp_path):
+def test_train_evaluate_predict_embed_and_compare_in_a_bucket(
+    gcs, tiny_records, tiny_tapes, tmp_path):
   data_dir, info = tiny_records
   for name in os.listdir(data_dir):  # Shards and dataset_info.json.
     if os.path.isfile(os.path.join(data_dir, name)):
@@ -139,6 +139,23 @@ def test_train_evaluate_predict_and_embed_in_a_bucket(gcs, tiny_records,
   probabilities = model.predict(
       np.zeros((1, conftest.TINY_WINDOW), np.int16), verbose=0)
   assert probabilities.shape == (1, len(info['eras']))
+
+  # compare tabulates a finished run in the bucket (this one, as its recipe
+  # 0) without training it again, beside the baselines on the bucket's
+  # records.
+  for blob in gcs.bucket.client.list_blobs('jazz', prefix='run/'):
+    gcs.bucket.copy_blob(blob, gcs.bucket,
+                         'cmp/0_cpu_smoke/' + blob.name[len('run/'):])
+  gcs.bucket.blob('cmp/0_cpu_smoke/compare.json').upload_from_string(
+      json.dumps({'recipe': 'flags/cpu_smoke.cfg', 'seconds': 60.0}))
+  result = _run([sys.executable, '-m', 'jazzcnn.compare',
+                 '--data_dir=gs://jazz/records', '--output=gs://jazz/cmp',
+                 'flags/cpu_smoke.cfg'], gcs)
+  assert result.returncode == 0, result.stderr[-4000:]
+  lines = result.stdout.splitlines()
+  assert lines[2].startswith('| `flags/cpu_smoke.cfg` |'), lines
+  assert ' | 1.0 min | ' in lines[2], lines
+  assert lines[-1] == 'Selected on validation: `flags/cpu_smoke.cfg`', lines
 
 
 def test_the_build_progress_line_counts_shards_in_a_bucket(gcs, monkeypatch):
