@@ -16,6 +16,7 @@ from absl import logging
 from beam_pipelines import build_lock
 from beam_pipelines import build_progress
 from beam_pipelines import build_records_lib
+from beam_pipelines import build_steps
 from beam_pipelines import fileio
 from beam_pipelines import tracklist_lib
 from jazzcnn import audio
@@ -91,17 +92,19 @@ def main(argv):
   except (ValueError, OSError) as e:
     raise app.UsageError(str(e))
   paths = build_records_lib.list_audio(_INPUT.value)
-  if not any(naming.is_audio(p) for p in paths):
+  # The builder selects again; this is a sort of file names, for the lines.
+  chosen, left_out = build_records_lib.select_files(paths)
+  if not chosen:
     others = (f', only {len(paths)} of other audio formats: '
               f'{naming.undecoded_reason(paths[0])}' if paths else '')
     raise app.UsageError(f'no {naming.AUDIO_FORMATS} files in '
                          f'--input={_INPUT.value}{others}')
   logging.info('%d audio files in %s', len(paths), _INPUT.value)
-  undecoded = [p for p in paths if naming.is_undecoded(p)]
+  undecoded = [f for f in left_out if f['reason'] == build_steps.UNDECODED]
   if undecoded:  # Said before the build, not only among its skips.
     logging.warning('skipping %d of the %d audio files: %s (each is in '
                     'dataset_info.json "failures")', len(undecoded),
-                    len(paths), naming.undecoded_reason(undecoded[0]))
+                    len(paths), undecoded[0]['detail'])
   try:
     with build_progress.watch(_OUTPUT_DIR.value):
       info = build_records_lib.build_records(

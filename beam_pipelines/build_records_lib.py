@@ -38,20 +38,20 @@ def select_files(paths):
   """Keeps one file per tape, preferring lossless formats.
 
   archive.org items hold the original FLAC/WAV next to MP3 derivatives of the
-  same tape; using both would put one tape's windows in twice. Audio of a
-  format not decoded here (`naming.is_undecoded`) is left out, each file a
-  failure that says how to convert it.
+  same tape; using both would put one tape's windows in twice. A tape only
+  in a format not decoded here is left out, saying how to convert it.
 
   Returns:
     (chosen paths, failure dicts for the files left out).
   """
-  first = naming.one_file_per_tape(p for p in paths if naming.is_audio(p))
-  chosen = [first[tape] for tape in sorted(first)]
+  first = naming.one_file_per_tape(paths)
+  chosen = [first[tape] for tape in sorted(first)
+            if naming.is_audio(first[tape])]
   failures = [
+      steps.failure(p, steps.UNDECODED, naming.undecoded_reason(p))
+      if p == first[naming.tape_id(p)] else
       steps.failure(p, steps.DUPLICATE,
                     f'same tape as {first[naming.tape_id(p)]}')
-      if naming.is_audio(p) else
-      steps.failure(p, steps.UNDECODED, naming.undecoded_reason(p))
       for p in sorted(set(paths) - set(chosen))]
   return chosen, failures
 

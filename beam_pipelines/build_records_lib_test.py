@@ -147,6 +147,12 @@ def test_select_files_prefers_lossless():
       ('/b/T.wav', 'duplicate')]
   (undecoded,) = [f for f in failures if f['reason'] == 'undecoded_format']
   assert undecoded['detail'].endswith('ffmpeg -i V.m4a V.flac'), undecoded
+  # An M4A copy of a tape held in a decoded format too is only a duplicate.
+  chosen, failures = lib.select_files(['/a/T.m4a', '/a/T.mp3', '/a/V.wma'])
+  assert chosen == ['/a/T.mp3']
+  assert [(f['path'], f['reason'], f['detail']) for f in failures] == [
+      ('/a/T.m4a', 'duplicate', 'same tape as /a/T.mp3'),
+      ('/a/V.wma', 'undecoded_format', naming.undecoded_reason('/a/V.wma'))]
 
 
 def test_list_audio_walks_symlinked_folders_once(tmp_path):

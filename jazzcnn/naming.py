@@ -53,9 +53,11 @@ def undecoded_reason(path):
 
 def one_file_per_tape(paths):
   """{tape id: the file to use} of audio `paths`: lossless first
-  (`AUDIO_EXTENSIONS` order), then by path. archive.org items hold the
-  original FLAC/WAV next to MP3 derivatives of the same tape."""
-  rank = lambda p: (AUDIO_EXTENSIONS.index(os.path.splitext(p)[1].lower()), p)
+  (`AUDIO_EXTENSIONS` order), then by path; a file of a format not decoded
+  here (`UNDECODED_EXTENSIONS`) only for a tape held in no other. archive.org
+  items hold the original FLAC/WAV next to MP3 derivatives of the same tape."""
+  order = AUDIO_EXTENSIONS + UNDECODED_EXTENSIONS
+  rank = lambda p: (order.index(os.path.splitext(p)[1].lower()), p)
   chosen = {}
   for path in sorted(paths, key=rank):
     chosen.setdefault(tape_id(path), path)

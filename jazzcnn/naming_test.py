@@ -86,6 +86,9 @@ def test_one_file_per_tape_prefers_lossless_then_path():
   assert naming.one_file_per_tape(['b/x.mp3', 'a/x.MP3']) == {'x': 'a/x.MP3'}
   assert naming.one_file_per_tape(['w.opus', 'w.AIFF', 'v.opus', 'v.ogg']) == {
       'w': 'w.AIFF', 'v': 'v.ogg'}
+  # A format not decoded here only where a tape has no other.
+  assert naming.one_file_per_tape(['a/u.m4a', 'b/u.mp3', 't.wma']) == {
+      'u': 'b/u.mp3', 't': 't.wma'}
 
 
 def test_audio_of_formats_not_decoded_is_told_apart_and_explained():

@@ -23,13 +23,11 @@ def expand(patterns):
     if any(c in pattern for c in '*?['):
       matches = sorted(tf.io.gfile.glob(pattern))
     elif tf.io.gfile.isdir(pattern):
-      files = [posixpath.join(parent, name)
-               for parent, _, names in tf.io.gfile.walk(pattern)
-               for name in names]
-      matches = sorted(
-          list(naming.one_file_per_tape(
-              p for p in files if naming.is_audio(p)).values())
-          + [p for p in files if naming.is_undecoded(p)])
+      matches = sorted(naming.one_file_per_tape(
+          posixpath.join(parent, name)
+          for parent, _, names in tf.io.gfile.walk(pattern)
+          for name in names
+          if naming.is_audio(name) or naming.is_undecoded(name)).values())
     else:
       matches = [pattern]
     # A pattern that matches nothing stays, to fail per file (`problem`).

@@ -47,7 +47,7 @@ def test_missing_files_directories_and_empty_globs_are_named(tmp_path):
 def test_a_directory_is_its_audio_files_at_any_depth(tmp_path):
   for name in ('b.wav', 'notes.txt', 'sub/c.MP3', 'sub/deeper/a.flac',
                'sub/a.mp3', 'sub/b.ogg',  # Other files of tapes a and b.
-               'sub/d.opus', 'sub/e.m4a'):
+               'sub/d.opus', 'sub/e.m4a', 'sub/c.m4a'):
     (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / name).write_bytes(b'')
   root = str(tmp_path)
