@@ -76,22 +76,9 @@ _SILENCE_PEAK = flags.DEFINE_integer(
     'and dropped; -1 keeps them.')
 
 
-def main(argv):
-  # Driver-side reads (gs:// too) use the pipeline's credentials options.
-  fileio.set_options(build_records_lib.local_pipeline_options(argv[1:]))
-  try:
-    eras = naming.parse_eras(_ERAS.value)
-    tracklist = naming.read_tracklist(_TRACKLIST.value,
-                                             read_text=fileio.read_text)
-    windowing = audio.Windowing.from_seconds(
-        sample_rate=_SAMPLE_RATE.value, window_seconds=_WINDOW_SECONDS.value,
-        hop_seconds=_HOP_SECONDS.value, trim_seconds=_TRIM_SECONDS.value)
-    fractions = tuple(float(x) for x in _SPLIT_FRACTIONS.value)
-    build_records_lib.check_splitting(fractions, _SPLIT_BY.value,
-                                      _FOLDS.value, _FOLD.value)
-  except (ValueError, OSError) as e:
-    raise app.UsageError(str(e))
-  paths = build_records_lib.list_audio(_INPUT.value)
+def _check_input(paths):
+  """Fails in one line when `paths` hold no decoded audio; warns before
+  the build of the files whose format is not decoded here."""
   # The builder selects again; this is a sort of file names, for the lines.
   chosen, left_out = build_records_lib.select_files(paths)
   if not chosen:
@@ -105,6 +92,43 @@ def main(argv):
     logging.warning('skipping %d of the %d audio files: %s (each is in '
                     'dataset_info.json "failures")', len(undecoded),
                     len(paths), undecoded[0]['detail'])
+
+
+def _warn_of_missing_eras(info):
+  """Warns of eras with no windows at all, or absent from some split."""
+  absent = dataset_info.absent_eras(info)
+  if absent:
+    logging.warning('no windows of %s: the records hold the other eras only '
+                    '(--eras sets the eras and their years)', ', '.join(absent))
+  missing = dataset_info.missing_eras(info, ignore=absent)
+  if missing:
+    logging.warning('eras missing from splits: %s (--split_by=%s; python -m '
+                    'beam_pipelines.tracklist --split_by=%s shows the split '
+                    'before a build)', '; '.join(missing), _SPLIT_BY.value,
+                    _SPLIT_BY.value)
+  if missing and not _FOLDS.value:
+    logging.warning('for a corpus this small, build with --folds=5 --fold=I '
+                    '(I = 0..4): each era\'s groups are dealt to every fold, '
+                    'so an era of 5 or more groups is in every split')
+
+
+def main(argv):
+  # Driver-side reads (gs:// too) use the pipeline's credentials options.
+  fileio.set_options(build_records_lib.local_pipeline_options(argv[1:]))
+  try:
+    eras = naming.parse_eras(_ERAS.value)
+    tracklist = naming.read_tracklist(_TRACKLIST.value,
+                                      read_text=fileio.read_text)
+    windowing = audio.Windowing.from_seconds(
+        sample_rate=_SAMPLE_RATE.value, window_seconds=_WINDOW_SECONDS.value,
+        hop_seconds=_HOP_SECONDS.value, trim_seconds=_TRIM_SECONDS.value)
+    fractions = tuple(float(x) for x in _SPLIT_FRACTIONS.value)
+    build_records_lib.check_splitting(fractions, _SPLIT_BY.value,
+                                      _FOLDS.value, _FOLD.value)
+  except (ValueError, OSError) as e:
+    raise app.UsageError(str(e))
+  paths = build_records_lib.list_audio(_INPUT.value)
+  _check_input(paths)
   try:
     with build_progress.watch(_OUTPUT_DIR.value):
       info = build_records_lib.build_records(
@@ -123,20 +147,7 @@ def main(argv):
   skipped, cut_short = dataset_info.skipped_and_cut_short(info)
   print(json.dumps({'output_dir': _OUTPUT_DIR.value, 'splits': summary,
                     'skipped': skipped, 'cut_short': cut_short}, indent=1))
-  absent = dataset_info.absent_eras(info)
-  if absent:
-    logging.warning('no windows of %s: the records hold the other eras only '
-                    '(--eras sets the eras and their years)', ', '.join(absent))
-  missing = dataset_info.missing_eras(info, ignore=absent)
-  if missing:
-    logging.warning('eras missing from splits: %s (--split_by=%s; python -m '
-                    'beam_pipelines.tracklist --split_by=%s shows the split '
-                    'before a build)', '; '.join(missing), _SPLIT_BY.value,
-                    _SPLIT_BY.value)
-  if missing and not _FOLDS.value:
-    logging.warning('for a corpus this small, build with --folds=5 --fold=I '
-                    '(I = 0..4): each era\'s groups are dealt to every fold, '
-                    'so an era of 5 or more groups is in every split')
+  _warn_of_missing_eras(info)
 
 
 if __name__ == '__main__':

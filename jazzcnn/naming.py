@@ -283,12 +283,9 @@ def read_tracklist(path, read_text=None):
 
 
 def write_tracklist(path, rows):
-  """Writes {title: year} as a `title,year` CSV, sorted, atomically.
-
-  As `outputs.write` does, which this module cannot import (it keeps the
-  builder free of TensorFlow): on any failure the temporary file is
-  removed and `path` is left as it was.
-  """
+  """Writes {title: year} as a `title,year` CSV, sorted, atomically: on any
+  failure `path` is left as it was (as `outputs.write` does, which this
+  module cannot import: it keeps the builder free of TensorFlow)."""
   tmp = f'{path}.tmp-{os.getpid()}'
   try:
     with open(tmp, 'w', newline='', encoding='utf-8') as f:
