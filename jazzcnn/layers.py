@@ -1,4 +1,11 @@
-"""Custom Keras layers of the model; importing `jazzcnn` registers them."""
+"""Custom Keras layers of the model; importing `jazzcnn` registers them.
+
+`Reduce` and `Interleave`, which musicnn's network uses, are written on
+keras.ops, so `tools/accelerator_train.py` loads this file on a backend
+without TensorFlow (JAX) and builds the same network. The rest are written
+on TensorFlow ops: `Crops` and `SpecMask` draw from TensorFlow's random
+streams, which every published figure of theirs was trained with.
+"""
 
 import random
 
@@ -202,7 +209,7 @@ class Reduce(keras.layers.Layer):
     self.op, self.axis = op, axis
 
   def call(self, x):
-    return (tf.reduce_max if self.op == 'max' else tf.reduce_mean)(
+    return (keras.ops.max if self.op == 'max' else keras.ops.mean)(
         x, axis=self.axis)
 
   def compute_output_shape(self, input_shape):
@@ -221,7 +228,8 @@ class Interleave(keras.layers.Layer):
 
   def call(self, inputs):
     a, b = inputs
-    return tf.reshape(tf.stack([a, b], axis=2), [-1, 2 * a.shape[1]])
+    return keras.ops.reshape(keras.ops.stack([a, b], axis=2),
+                             (-1, 2 * a.shape[1]))
 
   def compute_output_shape(self, input_shapes):
     return (input_shapes[0][0], 2 * input_shapes[0][1])

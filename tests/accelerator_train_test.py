@@ -84,6 +84,32 @@ def test_corpus_train_and_scores_chain(tiny_records, tmp_path):
   assert report['tapes'] == 2 * len(info['splits']['test']['tape_ids'])
 
 
+def test_networks_load_where_tensorflow_is_not_installed():
+  """The GPU machines have no TensorFlow: musicnn's network, layers.py's
+  `Reduce` and `Interleave` included, must load and run over stand-ins for
+  it. Here TensorFlow is taken out of sys.modules while the tool loads."""
+  script = """
+import sys, types
+import keras, numpy as np
+real = sys.modules.pop('tensorflow')
+import accelerator_train as tool
+mods = tool.load_modules()
+layers = sys.modules['jazzcnn.layers']
+assert type(layers.tf) is types.ModuleType and layers.tf is not real
+sys.modules['tensorflow'] = real
+spec = keras.Input((187, 96, 1))
+out = mods['musicnn'].network(spec, dropout=0.0)['penultimate']
+x = np.random.default_rng(0).uniform(0, 2, (2, 187, 96, 1)).astype('f4')
+y = keras.Model(spec, out).predict(x, verbose=0)
+assert y.shape == (2, 200) and np.isfinite(y).all(), y.shape
+print('ok')
+"""
+  done = subprocess.run([sys.executable, '-c', script], capture_output=True,
+                        text=True, cwd=TOOLS,
+                        env=dict(os.environ, KERAS_BACKEND='tensorflow'))
+  assert done.stdout.strip() == 'ok', done.stderr[-3000:]
+
+
 def _tool(monkeypatch):
   """tools/accelerator_train.py as a module, on this process's backend.
 

@@ -95,29 +95,10 @@ RECIPES = {
 }
 
 
-class Reduce(keras.layers.Layer):
-  """`jazzcnn.layers.Reduce` on keras.ops: max or mean over one axis."""
-
-  def __init__(self, op, axis, **kwargs):
-    super().__init__(**kwargs)
-    self.op, self.axis = op, axis
-
-  def call(self, x):
-    return (keras.ops.max if self.op == 'max' else keras.ops.mean)(
-        x, axis=self.axis)
-
-
-class Interleave(keras.layers.Layer):
-  """`jazzcnn.layers.Interleave` on keras.ops: a0, b0, a1, b1, ..."""
-
-  def call(self, inputs):
-    a, b = inputs
-    return keras.ops.reshape(keras.ops.stack([a, b], axis=2),
-                             (-1, 2 * a.shape[1]))
-
-
 class SpecMask(keras.layers.Layer):
-  """`jazzcnn.layers.SpecMask` on keras.ops: in training, each example's
+  """`jazzcnn.layers.SpecMask` on keras.ops (that one draws from TensorFlow's
+  random streams, which its published figures were trained with; porting it
+  would change them): in training, each example's
   `masks` frequency bands of up to `max_freq` bins and `masks` time spans
   of up to `max_time` frames of [batch, freq, time, 1] are set to 0."""
 
@@ -180,13 +161,20 @@ def mixup(spec, labels, lam):
           lam * labels + (1 - lam) * labels[::-1])
 
 
+def _load(name, path):
+  spec = importlib.util.spec_from_file_location(name, path)
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  return module
+
+
 def load_modules():
   """musicnn, shortres, optimization and metrics, without kapre or TF."""
-  layers = types.ModuleType('jazzcnn.layers')
-  layers.Reduce, layers.Interleave = Reduce, Interleave
-  extra = {'jazzcnn.layers': layers}
-  # musicnn.py imports these for its front end and checkpoint reader,
-  # which are not used here (the corpus holds spectrograms and weights).
+  extra = {}
+  # musicnn.py and layers.py import these for their front end, checkpoint
+  # reader and TensorFlow layers, which are not used here (the corpus holds
+  # spectrograms and weights; musicnn's `Reduce` and `Interleave` are on
+  # keras.ops).
   for name in ('kapre', 'tensorflow', 'tensorflow.python',
                'tensorflow.python.training'):
     if name not in sys.modules:
@@ -195,6 +183,9 @@ def load_modules():
     extra['kapre'].time_frequency = None
   if 'tensorflow.python.training' in extra:
     extra['tensorflow.python.training'].py_checkpoint_reader = None
+  sys.modules.update(extra)
+  layers = _load('jazzcnn.layers', ROOT / 'jazzcnn' / 'layers.py')
+  extra['jazzcnn.layers'] = layers
   mods = accelerator_throughput.load_architectures(
       spectrogram_front, ('musicnn', 'shortres'), extra)
   for name in extra:  # Keras must not take a stand-in for TensorFlow.
@@ -202,10 +193,7 @@ def load_modules():
       del sys.modules[name]
   sys.modules['jazzcnn'].layers = layers
   for name in ('optimization', 'metrics'):  # Keras, NumPy, scikit-learn.
-    spec = importlib.util.spec_from_file_location(
-        f'jazzcnn.{name}', ROOT / 'jazzcnn' / f'{name}.py')
-    mods[name] = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mods[name])
+    mods[name] = _load(f'jazzcnn.{name}', ROOT / 'jazzcnn' / f'{name}.py')
   return mods
 
 
