@@ -202,8 +202,9 @@ def stream_windows(fileobj, windowing, *, block_frames=1 << 16):
 
   Raises:
     AudioError: TOO_SHORT when no window fits; DECODE_ERROR or READ_ERROR
-      if decoding or reading fails part-way (windows already yielded are
-      whole and stay valid).
+      if decoding or reading fails part-way, or a sample is NaN or infinite
+      (damaged float audio, which int16 cannot hold; windows already
+      yielded are whole and stay valid).
   """
   w = windowing
   reads = _Reads(fileobj)
@@ -237,6 +238,7 @@ def stream_windows(fileobj, windowing, *, block_frames=1 << 16):
       while not done:
         block = f.read(block_frames, dtype='float32', always_2d=True)
         reads.check(buf_start / w.sample_rate)
+        _check_finite(block, f.tell() - len(block), info.sample_rate)
         done = len(block) < block_frames
         mono = block @ mix if info.channels > 1 else block[:, 0]
         if resampler is not None:
@@ -256,6 +258,17 @@ def stream_windows(fileobj, windowing, *, block_frames=1 << 16):
       reads.check(at_seconds)
       raise AudioError(DECODE_ERROR,
                        f'at {at_seconds:.1f} s: {_why(e)}') from e
+
+
+def _check_finite(block, first_frame, sample_rate):
+  """Raises DECODE_ERROR at the first NaN or infinite sample of `block`
+  (float WAV/AIFF can hold them; cast to int16 they would become zeros,
+  and the resampler would spread them over their neighbours)."""
+  bad = ~np.isfinite(block).all(axis=1)
+  if bad.any():
+    at = (first_frame + int(bad.argmax())) / sample_rate
+    raise AudioError(DECODE_ERROR, f'at {at:.1f} s: samples that are not '
+                     'numbers (NaN or infinite): damaged float audio')
 
 
 def _why(error):

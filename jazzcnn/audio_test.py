@@ -159,6 +159,29 @@ def test_a_read_failing_part_way_is_not_a_shorter_tape(tmp_path):
   assert 5 <= len(got) <= 11  # What came before the failure, and no more.
 
 
+@pytest.mark.parametrize('bad', [np.nan, np.inf, -np.inf])
+def test_a_sample_that_is_not_a_number_fails_where_it_is(tmp_path, bad):
+  # A float WAV at 8 kHz (resampled), stereo, bad in one channel at 4.5 s:
+  # the windows before it come out whole, then the tape fails there.
+  rate = 8000
+  x = 0.3 * np.sin(np.arange(10 * rate) / 7.0)
+  x = np.stack([x, x], axis=1).astype(np.float32)
+  x[int(4.5 * rate), 1] = bad
+  path = str(tmp_path / 'damaged.wav')
+  soundfile.write(path, x, rate, subtype='FLOAT')
+  w = audio.Windowing(sample_rate=16000, window=16000, hop=16000, trim=0)
+  with pytest.raises(audio.AudioError) as e:
+    got = []
+    for item in audio.stream_windows(open(path, 'rb'), w, block_frames=1000):
+      got.append(item)
+  assert e.value.reason == audio.DECODE_ERROR
+  assert 'at 4.5 s: samples that are not numbers' in str(e.value)
+  assert [o for o, _ in got] == [0, 16000, 32000, 48000]  # Up to 4 s.
+  x[int(4.5 * rate), 1] = 0
+  soundfile.write(path, x, rate, subtype='FLOAT')
+  assert len(_windows(path, w)) == 10
+
+
 def _peak_bytes_decoding(path, windowing):
   tracemalloc.start()
   try:
