@@ -49,10 +49,15 @@ def test_label_step_tags_unlisted_and_unlabelled():
         {'path': '/x/A_Tape_1_1925.mp3', 'tape_id': 'A_Tape_1_1925',
          'era': 'early', 'label': 0, 'group': 'A|early'}]), label='tapes')
     beam_util.assert_that(
-        out.failures | beam.Map(lambda f: (f['path'], f['reason'])),
-        beam_util.equal_to([('/x/B_Tape_2_1962.flac', 'outside'),
-                            ('/x/C_Tape_.wav', 'unlabelled'),
-                            ('/x/D_Tape_9_1925.wav', 'unlisted')]),
+        out.failures | beam.Map(
+            lambda f: (f['path'], f['reason'], f['detail'])),
+        beam_util.equal_to([
+            ('/x/B_Tape_2_1962.flac', 'outside',
+             'years 1962 lie in no era (--eras)'),
+            ('/x/C_Tape_.wav', 'unlabelled',
+             'no 19xx year in the title, and no year in the track list'),
+            ('/x/D_Tape_9_1925.wav', 'unlisted',
+             "no row titled 'D_Tape_9_1925' in the track list")]),
         label='failures')
 
 

@@ -40,13 +40,14 @@ def label_tape(path, *, tracklist, eras, split_by):
   tape = naming.tape_id(path)
   if tape not in tracklist:
     count(UNLISTED)
-    yield beam.pvalue.TaggedOutput('failures', failure(path, UNLISTED))
+    yield beam.pvalue.TaggedOutput('failures', failure(
+        path, UNLISTED, f'no row titled {tape!r} in the track list'))
     return
   label = naming.label(tape, tracklist[tape], eras)
   if label.era_index is None:
     count(label.status)
-    yield beam.pvalue.TaggedOutput(
-        'failures', failure(path, label.status, f'years {label.years}'))
+    yield beam.pvalue.TaggedOutput('failures', failure(
+        path, label.status, naming.why_not_labelled(label, tracklist[tape])))
     return
   count('labelled_tapes')
   yield {'path': path, 'tape_id': tape, 'era': label.status,

@@ -8,6 +8,8 @@ from jazzcnn import naming
 
 DEFAULT_TRACKLIST = os.path.join(os.path.dirname(__file__), 'data',
                                  'niven_songlist.csv')
+
+
 def summarize(tracklist, eras):
   """Counts the track list's tapes per era and per unlabelled status."""
   counts = collections.Counter(

@@ -30,12 +30,31 @@ ERAS = naming.parse_eras(naming.DEFAULT_ERAS)
     ('No_Year_Tape', '2343', 'unlabelled'),
     ('No_Year_Tape', '1899', 'unlabelled'),
     ('Tape_12345_no_year', 'abcd', 'unlabelled'),  # 12345 is no 19xx year.
+    ('No_Year_Tape', '1935.0', 'swing'),  # As pandas writes a year.
+    ('No_Year_Tape', ' 1935. ', 'swing'),
+    ('No_Year_Tape', '1935.5', 'unlabelled'),
+    ('No_Year_Tape', 'c. 1935', 'unlabelled'),
 ])
 def test_label_rule(title, year, status):
   label = naming.label(title, year, ERAS)
   assert label.status == status
   names = [e.name for e in ERAS]
   assert label.era_index == (names.index(status) if status in names else None)
+
+
+@pytest.mark.parametrize('title,year,why', [
+    ('No_Year_Tape', '', 'no 19xx year in the title, and no year in the '
+     'track list'),
+    ('No_Year_Tape', 'c. 1935', "no 19xx year in the title, and the year "
+     "column 'c. 1935' is no year 1900-2025"),
+    ('Kid_Ory_Tape_3_1927-1945', '', 'years 1927-1945 cross the edge of an '
+     'era (--eras)'),
+    ('Oscar_Peterson_Tape_7_1973', '', 'years 1973 lie in no era (--eras)'),
+])
+def test_why_a_tape_is_not_labelled(title, year, why):
+  label = naming.label(title, year, ERAS)
+  assert label.status in naming.NOT_LABELLED
+  assert naming.why_not_labelled(label, year) == why
 
 
 def test_parse_eras():

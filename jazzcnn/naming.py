@@ -73,16 +73,11 @@ def artist(tape):
 def split_key(tape, era, split_by):
   """The group whose members share a split.
 
-  Args:
-    tape: the tape id.
-    era: the tape's era name.
-    split_by: 'tape' (each tape alone), 'artist' (all of an artist's tapes
-      together) or 'artist_era' (an artist's tapes of one era together, so
-      a model cannot pass the test by recognising the band and its
-      recording chain, while one artist may still appear in several eras).
-
-  Raises:
-    ValueError: for an unknown `split_by`.
+  `split_by`: 'tape' (each tape alone), 'artist' (all of an artist's tapes
+  together) or 'artist_era' (an artist's tapes of one era together, so a
+  model cannot pass the test by recognising the band and its recording
+  chain, while one artist may still appear in several eras); else
+  ValueError.
   """
   if split_by == 'tape':
     return tape
@@ -111,15 +106,8 @@ def fold_splits(group_eras, folds, fold):
   Within each era, groups are ordered by their hash and dealt to the folds
   in turn (each era starting one fold further), so every fold holds about
   1/K of every era's groups. Fold `fold` is the test split, fold `fold + 1`
-  (mod K) the validation split and the rest is train.
-
-  Args:
-    group_eras: {group key: era name}.
-    folds: K, at least 3.
-    fold: the test fold, 0 <= fold < K.
-
-  Raises:
-    ValueError: for folds < 3 or a fold out of range.
+  (mod K) the validation split and the rest is train. `group_eras`: {group
+  key: era name}; ValueError unless folds >= 3 and 0 <= fold < folds.
   """
   if folds < 3 or not 0 <= fold < folds:
     raise ValueError(f'need folds >= 3 and 0 <= fold < folds, got folds='
@@ -194,19 +182,13 @@ def parse_eras(spec):
 
 
 def year_range(title, year):
-  """The tape's years: the 19xx years in its title, else a valid year column.
-
-  Args:
-    title: the tape's title.
-    year: the track list's year column, as text (may be blank or wrong).
-
-  Returns:
-    (first, last) or None when there is no valid year.
-  """
+  """(first, last) year of a tape: the 19xx years in its `title`, else a
+  valid `year` column (text, may be blank or wrong); None without either."""
   years = [int(y) for y in _TITLE_YEAR.findall(title)]
   if years:
     return min(years), max(years)
-  year = (year or '').strip()
+  # '1935.0': pandas writes a year column with blanks in it as floats.
+  year = re.sub(r'\.0*$', '', (year or '').strip())
   if re.fullmatch(r'\d{4}', year) and MIN_YEAR <= int(year) <= MAX_YEAR:
     return int(year), int(year)
   return None
@@ -225,6 +207,19 @@ def label(title, year, eras):
     if first <= era.last and era.first <= last:
       return Label(AMBIGUOUS, None, years)
   return Label(OUTSIDE, None, years)
+
+
+def why_not_labelled(label, year):
+  """Why a `label` of a NOT_LABELLED status gives its tape no era: the
+  detail of the builder's skip (`year`: the track list's year column)."""
+  if label.status == UNLABELLED:
+    return ('no 19xx year in the title, and ' + (
+        f'the year column {year!r} is no year {MIN_YEAR}-{MAX_YEAR}'
+        if (year or '').strip() else 'no year in the track list'))
+  first, last = label.years
+  years = f'{first}' if first == last else f'{first}-{last}'
+  return (f'years {years} cross the edge of an era' if label.status ==
+          AMBIGUOUS else f'years {years} lie in no era') + ' (--eras)'
 
 
 def labelled_groups(titles, tracklist, eras, split_by):

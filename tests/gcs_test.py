@@ -56,7 +56,8 @@ def test_build_records_from_and_to_a_bucket(gcs, tiny_tapes, tmp_path):
   info = json.loads(
       gcs.bucket.blob('records/dataset_info.json').download_as_bytes())
   assert info['failures'] == [{'path': 'gs://jazz/tapes/notes/broken.mp3',
-                               'reason': 'unlisted', 'detail': ''}]
+                               'reason': 'unlisted', 'detail':
+                               "no row titled 'broken' in the track list"}]
   for split in ('train', 'validation', 'test'):
     local = []
     for name in info['splits'][split]['files']:
