@@ -176,6 +176,17 @@ def test_list_audio_walks_symlinked_folders_once(tmp_path):
   assert lib.list_audio(str(tapes / '*.FLAC')) == [str(tapes / 'B.FLAC')]
 
 
+def test_list_audio_reads_folders_and_files_named_like_globs(tmp_path):
+  # 'tapes [2024]' is a folder, not a character class: it was taken for a
+  # glob that matched nothing ("no MP3/FLAC/... files in --input").
+  tapes = tmp_path / 'tapes [2024]'
+  (tapes / 'live?').mkdir(parents=True)
+  for name in ('Song [Live].flac', 'live?/B*.mp3'):
+    (tapes / name).write_bytes(b'')
+  assert lib.list_audio(str(tapes)) == [
+      str(tapes / 'Song [Live].flac'), str(tapes / 'live?' / 'B*.mp3')]
+
+
 @pytest.fixture(scope='module')
 def corpus(tmp_path_factory):
   """Demo tapes plus every kind of bad input the job must survive."""

@@ -77,11 +77,12 @@ def list_tree(directory):
 
 
 def is_directory(path):
-  """True for a local directory or an object-store prefix with objects."""
-  if any(c in path for c in '*?['):
-    return False
+  """True for a local directory (its name may hold `[`, `?` or `*`) or an
+  object-store prefix with objects (not a glob there)."""
   if FileSystems.get_scheme(path) is None:
     return os.path.isdir(path)
+  if any(c in path for c in '*?['):
+    return False
   return bool(list_tree(path)) and not exists(path)
 
 

@@ -13,21 +13,26 @@ from jazzcnn import models
 from jazzcnn import naming
 
 
+def _is_glob(pattern):
+  return any(c in pattern for c in '*?[')
+
+
 def expand(patterns):
   """Files named or matched by the arguments, in order, without repeats: a
-  file, a glob, or a directory (its audio files at any depth, one a tape,
-  as the records builder reads a folder of tapes; files of audio formats
-  not decoded here stay, to fail one by one in `problem`)."""
+  directory (its audio files at any depth, one a tape, as the records
+  builder reads a folder of tapes; files of audio formats not decoded here
+  stay, to fail one by one in `problem`), a file (its name may hold `[`,
+  `?` or `*`, as 'Song [Live].flac' does), or else a glob."""
   paths = []
   for pattern in patterns:
-    if any(c in pattern for c in '*?['):
-      matches = sorted(tf.io.gfile.glob(pattern))
-    elif tf.io.gfile.isdir(pattern):
+    if tf.io.gfile.isdir(pattern):
       matches = sorted(naming.one_file_per_tape(
           posixpath.join(parent, name)
           for parent, _, names in tf.io.gfile.walk(pattern)
           for name in names
           if naming.is_audio(name) or naming.is_undecoded(name)).values())
+    elif _is_glob(pattern) and not tf.io.gfile.exists(pattern):
+      matches = sorted(tf.io.gfile.glob(pattern))
     else:
       matches = [pattern]
     # A pattern that matches nothing stays, to fail per file (`problem`).
@@ -37,10 +42,8 @@ def expand(patterns):
 
 def problem(path):
   """Why `path` (from `expand`) cannot be read as audio, or None."""
-  if any(c in path for c in '*?['):
-    return 'matched no files'
   if not tf.io.gfile.exists(path):
-    return 'no such file'
+    return 'matched no files' if _is_glob(path) else 'no such file'
   if tf.io.gfile.isdir(path):
     return f'holds no {naming.AUDIO_FORMATS} files'
   if naming.is_undecoded(path):

@@ -44,6 +44,21 @@ def test_missing_files_directories_and_empty_globs_are_named(tmp_path):
       'matched no files']
 
 
+def test_file_names_with_glob_characters_are_files(tmp_path):
+  # 'Song [Live].flac' is a file, named, in a folder or matched by a glob:
+  # [Live] is no character class when the file is there.
+  for name in ('Song [Live].flac', 'sub [x]/What?.wav', 'sub [x]/L.flac'):
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / name).write_bytes(b'')
+  root = str(tmp_path)
+  live, what = f'{root}/Song [Live].flac', f'{root}/sub [x]/What?.wav'
+  assert predict_lib.expand([live]) == [live]
+  assert predict_lib.expand([f'{root}/*.flac']) == [live]
+  assert predict_lib.expand([root]) == [live, f'{root}/sub [x]/L.flac', what]
+  assert [predict_lib.problem(p) for p in (live, what)] == [None, None]
+  assert predict_lib.problem(f'{root}/Song [Live].mp3') == 'matched no files'
+
+
 def test_a_directory_is_its_audio_files_at_any_depth(tmp_path):
   for name in ('b.wav', 'notes.txt', 'sub/c.MP3', 'sub/deeper/a.flac',
                'sub/a.mp3', 'sub/b.ogg',  # Other files of tapes a and b.
