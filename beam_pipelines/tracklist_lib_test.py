@@ -76,6 +76,13 @@ def test_read_tracklist_handles_quotes_blanks_and_conflicts(tmp_path):
   path.write_text('title,year\nA,1935\nA,1936\n')
   with pytest.raises(ValueError, match='twice'):
     naming.read_tracklist(str(path))
+  # A spreadsheet's header, and titles written as file names.
+  path.write_text(' Title , YEAR\nA_Tape_1.flac,1935\nB.m4a,1940\nC.txt,1941\n')
+  assert naming.read_tracklist(str(path)) == {
+      'A_Tape_1': '1935', 'B': '1940', 'C.txt': '1941'}
+  path.write_text('title,year\nA.mp3,1935\nA.flac,1936\n')
+  with pytest.raises(ValueError, match="'A' is listed twice"):
+    naming.read_tracklist(str(path))
   path.write_text('name,when\nA,1935\n')
   with pytest.raises(ValueError, match='title'):
     naming.read_tracklist(str(path))

@@ -236,7 +236,9 @@ def labelled_groups(titles, tracklist, eras, split_by):
 
 
 def read_tracklist(path, read_text=None):
-  """Reads a `title,year` CSV into {title: year text}.
+  """Reads a `title,year` CSV into {title: year text}: the header in any
+  case, a title with an audio file's extension ('X.flac') taken as the
+  tape's ('X').
 
   Args:
     path: the CSV file.
@@ -261,12 +263,16 @@ def read_tracklist(path, read_text=None):
     raise ValueError(f'no track list file at {path} (a "title,year" CSV)'
                      ) from None
   reader = csv.DictReader(io.StringIO(text.removeprefix('\ufeff')))
-  if not reader.fieldnames or 'title' not in reader.fieldnames:
+  if not reader.fieldnames or 'title' not in (
+      names := [n.strip().lower() for n in reader.fieldnames]):
     raise ValueError(f'{path}: expected a CSV header with "title,year", '
                      f'got {reader.fieldnames}')
+  reader.fieldnames = names
   rows = {}
   for row in reader:
     title = (row.get('title') or '').strip()
+    if is_audio(title) or is_undecoded(title):
+      title = tape_id(title)
     if not title:
       continue
     year = (row.get('year') or '').strip()
