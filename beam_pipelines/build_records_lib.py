@@ -23,11 +23,13 @@ TMP_PREFIX = '.build-tmp-'
 
 
 def list_audio(input_pattern):
-  """Lists audio files under a directory (recursively) or matching a glob:
-  those decoded here and those of other audio formats (`select_files`
-  reports them)."""
+  """Lists audio files under a directory (recursively), a file, or files
+  matching a glob: those decoded here and those of other audio formats
+  (`select_files` reports them)."""
   if fileio.is_directory(input_pattern):
     paths = fileio.list_tree(input_pattern)
+  elif fileio.exists(input_pattern):  # 'Song [Live].flac' is no glob.
+    paths = [input_pattern]
   else:
     paths = fileio.glob(input_pattern)
   return sorted(p for p in paths
@@ -35,15 +37,11 @@ def list_audio(input_pattern):
 
 
 def select_files(paths):
-  """Keeps one file per tape, preferring lossless formats.
-
-  archive.org items hold the original FLAC/WAV next to MP3 derivatives of the
-  same tape; using both would put one tape's windows in twice. A tape only
-  in a format not decoded here is left out, saying how to convert it.
-
-  Returns:
-    (chosen paths, failure dicts for the files left out).
-  """
+  """(chosen paths, failure dicts for the files left out): one file per
+  tape, lossless first. archive.org items hold the original FLAC/WAV next
+  to MP3 derivatives of the same tape; using both would put one tape's
+  windows in twice. A tape only in a format not decoded here is left out,
+  saying how to convert it."""
   first = naming.one_file_per_tape(paths)
   chosen = [first[tape] for tape in sorted(first)
             if naming.is_audio(first[tape])]

@@ -185,6 +185,10 @@ def test_list_audio_reads_folders_and_files_named_like_globs(tmp_path):
     (tapes / name).write_bytes(b'')
   assert lib.list_audio(str(tapes)) == [
       str(tapes / 'Song [Live].flac'), str(tapes / 'live?' / 'B*.mp3')]
+  for name in ('Song [Live].flac', 'live?/B*.mp3'):
+    assert lib.list_audio(str(tapes / name)) == [str(tapes / name)]
+  assert lib.list_audio(str(tmp_path / '*' / '*.flac')) == [
+      str(tapes / 'Song [Live].flac')]  # A glob still.
 
 
 @pytest.fixture(scope='module')
