@@ -121,3 +121,22 @@ def test_predict_skips_silent_windows_as_the_builder_drops_them(tmp_path):
   result = predict_lib.predict_file(model, {**meta, 'silence_peak': -1}, path)
   assert result['silent_windows'] == 0 and len(result['timeline']) == 3
   assert result['era'] == 'quiet'
+
+
+def test_a_file_too_short_for_the_training_trims_says_how_to_read_it(
+    tmp_path):
+  rate = 16000
+  meta = {'eras': ['quiet', 'loud'], 'sample_rate': rate,
+          'window_samples': rate, 'hop_samples': rate, 'trim_seconds': 2.0}
+  path = str(tmp_path / 'song.wav')
+  tone = (3000 * np.sin(np.arange(4 * rate) / 5)).astype(np.int16)
+  soundfile.write(path, tone, rate, subtype='PCM_16')
+  model = _loudness_model(rate)
+  with pytest.raises(audio.AudioError) as error:
+    predict_lib.predict_file(model, meta, path)
+  assert error.value.reason == audio.TOO_SHORT
+  assert str(error.value) == (
+      'too_short: 4.0 s leaves no 1 s window once 2 s are trimmed from each '
+      'end, as in training (--trim_seconds=0 reads the whole file)')
+  result = predict_lib.predict_file(model, meta, path, trim_seconds=0)
+  assert len(result['timeline']) == 4
