@@ -138,8 +138,13 @@ def projection_png(xy, names, true_eras, predicted, era_names, path):
     ax.scatter(xy[unknown, 0], xy[unknown, 1], facecolors='none',
                edgecolors='0.6', s=70, label='era unknown or skipped',
                zorder=2)
-  ax.scatter(xy[:, 0], xy[:, 1], s=170, facecolors='none', linewidths=1.6,
-             edgecolors=[colour.get(p, '0.3') for p in predicted], zorder=1)
+  ring = dict(s=170, facecolors='none', linewidths=1.6, zorder=1)
+  ax.scatter(xy[:, 0], xy[:, 1],
+             edgecolors=[colour.get(p, '0.3') for p in predicted], **ring)
+  for era in era_names:  # Ring colours no filled point shows in the legend.
+    if era in predicted and era not in true_eras:
+      ax.scatter([], [], edgecolors=[colour[era]], label=f'predicted {era}',
+                 **ring)
   ax.set_xlabel('principal component 1')
   ax.set_ylabel('principal component 2')
   ax.set_title('style embeddings: fill = true era, ring = predicted era'

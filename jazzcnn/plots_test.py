@@ -1,4 +1,5 @@
-"""The training curves mark the epoch whose weights were kept."""
+"""The pictures say what they show: the training curves mark the epoch
+whose weights were kept; the projection's legend names every colour."""
 
 import numpy as np
 import tensorflow as tf
@@ -35,3 +36,21 @@ def test_curves_mark_the_kept_epoch_on_whole_epochs(tmp_path, monkeypatch):
   plots.curves_png(log_dir, str(tmp_path / 'curves.png'))  # No best yet.
   assert not [l for ax in figures[0].axes for l in ax.get_lines()
               if l.get_label().startswith('kept')]
+
+
+def test_the_projection_legend_names_every_colour(tmp_path, monkeypatch):
+  figures = []
+  monkeypatch.setattr(plots, '_save', lambda fig, path: figures.append(fig))
+  xy = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])
+  eras = ['early', 'swing', 'bop']
+  # Two tapes of known era, one predicted bop, which no tape truly is.
+  plots.projection_png(xy, ['a', 'b', 'c'], ['early', 'swing', None],
+                       ['early', 'bop', 'bop'], eras, 'unused.png')
+  # No track list: every colour is a prediction's ring.
+  plots.projection_png(xy, ['a', 'b', 'c'], [None] * 3,
+                       ['swing', 'swing', 'bop'], eras, 'unused.png')
+  legends = [[t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+             for fig in figures]
+  assert legends == [
+      ['true early', 'true swing', 'era unknown or skipped', 'predicted bop'],
+      ['era unknown or skipped', 'predicted swing', 'predicted bop']]

@@ -234,12 +234,14 @@ def nearest(similarity, names, k=3):
 
 
 def project_2d(vectors):
-  """PCA to two dimensions (fewer rows than 3 give zeros where undefined)."""
+  """PCA to two dimensions: zeros along a direction the points do not
+  spread in (two points span one; rounding leaves ~1e-7 there)."""
   centred = vectors - vectors.mean(axis=0)
   if len(vectors) < 2:
     return np.zeros((len(vectors), 2))
   u, s, _ = np.linalg.svd(centred, full_matrices=False)
-  xy = u[:, :2] * s[:2]
+  spread = s[:2] > 1e-5 * np.linalg.norm(vectors)  # Beyond float rounding.
+  xy = u[:, :2] * np.where(spread, s[:2], 0)
   return np.pad(xy, ((0, 0), (0, 2 - xy.shape[1])))
 
 

@@ -140,3 +140,15 @@ def test_a_file_too_short_for_the_training_trims_says_how_to_read_it(
       'end, as in training (--trim_seconds=0 reads the whole file)')
   result = predict_lib.predict_file(model, meta, path, trim_seconds=0)
   assert len(result['timeline']) == 4
+
+
+def test_projection_spreads_points_only_where_they_differ():
+  rng = np.random.default_rng(0)
+  a, b = rng.normal(size=(2, 64)).astype(np.float32)
+  xy = predict_lib.project_2d(np.stack([a, b]))
+  assert xy[:, 1].tolist() == [0.0, 0.0]  # Two points span one direction.
+  np.testing.assert_allclose(abs(xy[0, 0] - xy[1, 0]), np.linalg.norm(a - b),
+                             rtol=1e-5)
+  three = predict_lib.project_2d(rng.normal(size=(3, 64)))
+  assert (np.abs(three) > 1e-3).any(axis=0).all()  # Both axes used.
+  assert predict_lib.project_2d(np.stack([a, a, a])).tolist() == [[0, 0]] * 3
