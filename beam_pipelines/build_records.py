@@ -8,6 +8,7 @@ Beam's own flags (--runner, --direct_num_workers, --project, --region,
 """
 
 import json
+import shlex
 
 from absl import app
 from absl import flags
@@ -102,10 +103,15 @@ def _warn_of_missing_eras(info):
                     '(--eras sets the eras and their years)', ', '.join(absent))
   missing = dataset_info.missing_eras(info, ignore=absent)
   if missing:
-    logging.warning('eras missing from splits: %s (--split_by=%s; python -m '
-                    'beam_pipelines.tracklist --split_by=%s shows the split '
-                    'before a build)', '; '.join(missing), _SPLIT_BY.value,
-                    _SPLIT_BY.value)
+    preview = shlex.join([
+        'python', '-m', 'beam_pipelines.tracklist', f'--input={_INPUT.value}',
+        f'--tracklist={_TRACKLIST.value}', f'--eras={_ERAS.value}',
+        f'--split_by={_SPLIT_BY.value}',
+        *([f'--folds={_FOLDS.value}', f'--fold={_FOLD.value}'] if _FOLDS.value
+          else [f'--split_fractions={",".join(_SPLIT_FRACTIONS.value)}'])])
+    logging.warning('eras missing from splits: %s (--split_by=%s; %s shows '
+                    'the split before a build)', '; '.join(missing),
+                    _SPLIT_BY.value, preview)
   if missing and not _FOLDS.value:
     logging.warning('for a corpus this small, build with --folds=5 --fold=I '
                     '(I = 0..4): each era\'s groups are dealt to every fold, '

@@ -2,6 +2,8 @@
 
 import json
 import os
+import re
+import shlex
 
 import apache_beam as beam
 from apache_beam.testing import test_pipeline
@@ -418,6 +420,14 @@ def test_build_records_command(corpus, tmp_path):
   assert missing
   assert f'eras missing from splits: {"; ".join(missing)} (' in result.stderr
   assert '--folds=5 --fold=I' in result.stderr
+  # The preview it names runs as written, on the same tapes.
+  (preview,) = re.findall(r'; python (-m beam_pipelines.tracklist .*) shows '
+                          'the split before a build', result.stderr)
+  shown = subprocess.run([sys.executable, *shlex.split(preview)],
+                         capture_output=True, text=True, check=True)
+  labels = json.loads(shown.stdout)['labels']
+  assert sum(labels.values()) == len(lib.select_files(lib.list_audio(
+      f'{corpus_dir}/*.[wm][a4][va]'))[0])
   files = [os.path.join(out, f) for f in info['splits']['train']['files']]
   assert all(f.endswith('.tfrecord.gz') for f in files)
   count = sum(1 for _ in tf.data.TFRecordDataset(files, 'GZIP'))

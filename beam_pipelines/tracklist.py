@@ -2,10 +2,15 @@
 
   python -m beam_pipelines.tracklist [--tracklist=...]
   python -m beam_pipelines.tracklist --split_by=artist_era [--folds=5]
+  python -m beam_pipelines.tracklist --input=tapes/ \
+      --tracklist=tapes/tracklist.csv --split_by=artist_era
 
 With --split_by: the tapes and groups of each era in each split, as the
 builder would split them, so a user sees before a long build whether every
-era has test tapes (a warning on stderr when one has none).
+era has test tapes (a warning on stderr when one has none). With --input:
+only the tapes in that folder (one file a tape, as the builder picks), so
+folds are dealt as the builder will deal them, and those the track list
+lacks are counted as 'unlisted' and named.
 """
 
 import json
@@ -14,6 +19,7 @@ import sys
 from absl import app
 from absl import flags
 
+from beam_pipelines import build_records_lib
 from beam_pipelines import fileio
 from beam_pipelines import tracklist_lib
 from jazzcnn import cli
@@ -34,6 +40,19 @@ _SPLIT_FRACTIONS = flags.DEFINE_list(
     'Fractions of groups in train, validation, test.')
 _FOLDS = flags.DEFINE_integer('folds', 0, 'K >= 3: group-stratified folds.')
 _FOLD = flags.DEFINE_integer('fold', 0, 'With --folds: the test fold.')
+_INPUT = flags.DEFINE_string(
+    'input', None, 'A folder or glob of tapes, as the builder\'s --input: '
+    'count and split only the tapes there.')
+
+
+def _titles(input_pattern):
+  """The tape ids the builder would read from --input (decoded formats)."""
+  chosen, _ = build_records_lib.select_files(
+      build_records_lib.list_audio(input_pattern))
+  if not chosen:
+    raise app.UsageError(f'no {naming.AUDIO_FORMATS} files in --input='
+                         f'{input_pattern}')
+  return sorted(naming.tape_id(p) for p in chosen)
 
 
 def main(argv):
@@ -42,10 +61,17 @@ def main(argv):
   try:
     eras = naming.parse_eras(_ERAS.value)
     tracklist = naming.read_tracklist(_TRACKLIST.value,
-                                             read_text=fileio.read_text)
+                                      read_text=fileio.read_text)
   except (ValueError, OSError) as e:
     raise app.UsageError(str(e))
-  summary = tracklist_lib.summarize(tracklist, eras)
+  titles = _titles(_INPUT.value) if _INPUT.value else None
+  summary = tracklist_lib.summarize(tracklist, eras, titles)
+  if titles is not None and (missing := [t for t in titles
+                                         if t not in tracklist]):
+    print(f'warning: {len(missing)} of the {len(titles)} tapes are not in '
+          f'{_TRACKLIST.value}: {", ".join(missing[:5])}'
+          f'{", ..." if len(missing) > 5 else ""} (a title is a file\'s name '
+          'without its extension)', file=sys.stderr)
   if not _SPLIT_BY.value:
     print(json.dumps(summary))
     return
@@ -53,7 +79,7 @@ def main(argv):
     splits, warnings = tracklist_lib.split_summary(
         tracklist, eras, split_by=_SPLIT_BY.value,
         fractions=tuple(float(x) for x in _SPLIT_FRACTIONS.value),
-        folds=_FOLDS.value, fold=_FOLD.value)
+        folds=_FOLDS.value, fold=_FOLD.value, titles=titles)
   except ValueError as e:
     raise app.UsageError(str(e))
   print(json.dumps({'labels': summary, 'split_by': _SPLIT_BY.value,

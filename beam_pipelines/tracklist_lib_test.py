@@ -130,3 +130,43 @@ def test_an_era_without_test_tapes_is_warned_about():
   _, warnings = tracklist_lib.split_summary(tracklist, ERAS, split_by='artist')
   assert 'era bop has no test tapes' in warnings
   assert any(w.startswith('era early has no') for w in warnings)
+
+
+def test_a_folder_of_tapes_is_counted_and_split_as_the_builder_reads_it(
+    tmp_path):
+  # The list names four tapes; the folder holds two of them (one in two
+  # formats), and one the list lacks.
+  (tmp_path / 'tracklist.csv').write_text(
+      'title,year\nA_Tape_1_1925,\nB_Tape_1_1940,\nC_Tape_1_1946,\n'
+      'D_Tape_1_1952,\n')
+  for name in ('A_Tape_1_1925.flac', 'A_Tape_1_1925.mp3', 'sub/B_Tape_1_1940.wav',
+               'E_Tape_1_1925.ogg', 'notes.txt'):
+    (tmp_path / name).parent.mkdir(exist_ok=True)
+    (tmp_path / name).write_bytes(b'')
+  tracklist = naming.read_tracklist(str(tmp_path / 'tracklist.csv'))
+  titles = ['A_Tape_1_1925', 'B_Tape_1_1940', 'E_Tape_1_1925']
+  assert tracklist_lib.summarize(tracklist, ERAS, titles) == {
+      'early': 1, 'swing': 1, 'bop': 0, 'cool': 0, 'ambiguous': 0,
+      'outside': 0, 'unlabelled': 0, 'unlisted': 1}
+  splits, _ = tracklist_lib.split_summary(tracklist, ERAS, split_by='tape',
+                                          titles=titles)
+  assert sum(v['tapes'] for s in splits.values() for v in s.values()) == 2
+  done = subprocess.run(
+      [sys.executable, '-m', 'beam_pipelines.tracklist', f'--input={tmp_path}',
+       f'--tracklist={tmp_path}/tracklist.csv', '--split_by=tape'],
+      capture_output=True, text=True, check=True)
+  out = json.loads(done.stdout)
+  assert out['labels']['unlisted'] == 1 and out['labels']['early'] == 1
+  assert sum(v['tapes'] for s in out['splits'].values()
+             for v in s.values()) == 2
+  assert ('warning: 1 of the 3 tapes are not in '
+          f'{tmp_path}/tracklist.csv: E_Tape_1_1925 (a title is') in done.stderr
+  empty = tmp_path / 'empty'
+  empty.mkdir()
+  done = subprocess.run(
+      [sys.executable, '-m', 'beam_pipelines.tracklist', f'--input={empty}'],
+      capture_output=True, text=True)
+  assert done.returncode == 1
+  assert done.stderr.strip().endswith(
+      f'no MP3/FLAC/OGG/Opus/WAV/AIFF files in --input={empty} '
+      '(--help for the flags)')
