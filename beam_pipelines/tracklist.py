@@ -1,4 +1,4 @@
-"""Prints how a track list is labelled (and split), as JSON.
+r"""Prints how a track list is labelled (and split), as JSON.
 
   python -m beam_pipelines.tracklist [--tracklist=...]
   python -m beam_pipelines.tracklist --split_by=artist_era [--folds=5]
