@@ -64,7 +64,8 @@ _FOLDS = flags.DEFINE_integer(
 _FOLD = flags.DEFINE_integer(
     'fold', 0, 'With --folds: the test fold; validation is the next one.')
 _SHARD_MB = flags.DEFINE_float(
-    'shard_mb', 128.0, 'A shard is closed once it holds this many MB.')
+    'shard_mb', 128.0, 'A shard is closed once it holds this many MB.',
+    lower_bound=0.01)
 _TRAIN_SHARDS_OPEN = flags.DEFINE_integer(
     'train_shards_open', 8, 'Train shards a worker writes at once, '
     'round-robin, so each shard mixes that many times more tapes.',
