@@ -118,7 +118,8 @@ $PY -m jazzcnn.evaluate --model_dir=runs/demo --data_dir=tfrecords/ --split=test
 took
 
 stage "5/7 Predicting the test tapes (their names carry their true era)"
-tapes_of() {  # The audio file of each of the records' tapes in the named splits.
+tapes_of() {  # The audio file of each of the records' tapes in the named
+              # splits, one a line (names may hold spaces).
   $PY - "$tapes" "$@" <<'PYEOF'
 import json, sys
 from jazzcnn import naming, predict_lib
@@ -126,24 +127,25 @@ splits = json.load(open('tfrecords/dataset_info.json'))['splits']
 ids = [t for s in sys.argv[2:] for t in splits[s]['tape_ids']]
 # The folder as predict reads one: any depth, one file a tape.
 files = {naming.tape_id(p): p for p in predict_lib.expand([sys.argv[1]])}
-print(' '.join(files[i] for i in ids if i in files))
+print('\n'.join(files[i] for i in ids if i in files))
 PYEOF
 }
-test_tapes=$(tapes_of test)
-# shellcheck disable=SC2086
-$PY -m jazzcnn.predict --model_dir=runs/demo --notimeline $test_tapes "${QUIET[@]}" \
-    | grep -v '^$' | sed 's/^/   /'
+listed=$(tapes_of test)  # Here, not in <(...): a failure stops the script.
+mapfile -t test_tapes < <(printf '%s' "$listed")
+$PY -m jazzcnn.predict --model_dir=runs/demo --notimeline "${test_tapes[@]}" \
+    "${QUIET[@]}" | grep -v '^$' | sed 's/^/   /'
 took
 
 stage "6/7 Style embeddings of every labelled tape and their neighbours (runs/demo/styles/)"
-# shellcheck disable=SC2046
+listed=$(tapes_of train validation test)
+mapfile -t all_tapes < <(printf '%s' "$listed")
 $PY -m jazzcnn.embed --model_dir=runs/demo --output=runs/demo/styles \
-    --tracklist=$tracklist "${QUIET[@]}" $(tapes_of train validation test) \
+    --tracklist="$tracklist" "${QUIET[@]}" "${all_tapes[@]}" \
     | tail -2 | sed 's/^/   /'
 took
 
 stage "7/7 Pictures: training curves and a test window's melspectrogram (runs/demo/plots/)"
-$PY -m jazzcnn.plot --model_dir=runs/demo --audio="${test_tapes%% *}" "${QUIET[@]}" \
+$PY -m jazzcnn.plot --model_dir=runs/demo --audio="${test_tapes[0]}" "${QUIET[@]}" \
     | sed 's/^/   /'
 took
 

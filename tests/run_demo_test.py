@@ -2,9 +2,10 @@
 
 Runs the script itself in a copy of the checkout that shares this test's
 .venv, on `tiny_tapes` put in ./tapes as a user's own (some in a subfolder,
-one with an upper-case extension), with 1 s windows and a tiny model passed
-through TRAIN_FLAGS: every stage runs for real (under a minute); then
-reruns it, as the README says a user may, and once with other flags. The
+one with an upper-case extension, every name with a space and brackets),
+with 1 s windows and a tiny model passed through TRAIN_FLAGS: every stage
+runs for real (under a minute); then reruns it, as the README says a user
+may, and once with other flags. The
 branch a user without tapes takes runs once too, on a tiny demo corpus
 already in ./demo_tapes (the script synthesizes the full one only where
 there is none), with the builder's demo flagfile.
@@ -67,6 +68,14 @@ def own_tapes(checkout, tiny_tapes):
   """The checkout with the tiny tapes in ./tapes, as a user's own."""
   tapes = checkout / 'tapes'
   shutil.copytree(tiny_tapes, tapes)
+  # Names with spaces and brackets, as a user's files have: the script
+  # passes them on whole. (After '_Tape_', so each keeps its split group.)
+  tracklist = naming.read_tracklist(str(tapes / 'tracklist.csv'))
+  for path in tapes.iterdir():
+    if path.stem in tracklist:
+      path.rename(path.with_name(f'{path.stem} [take 2]{path.suffix}'))
+  naming.write_tracklist(str(tapes / 'tracklist.csv'), {
+      f'{title} [take 2]': year for title, year in tracklist.items()})
   # The builder reads folders of any depth and any case of extension.
   (tapes / 'early').mkdir()
   for path in tapes.glob('*_Early_*'):
