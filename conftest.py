@@ -66,10 +66,11 @@ def build_tiny_records(tapes, out, keep=lambda path: True):
   """dataset_info of records built into `out` from the tapes in `tapes`
   that `keep` passes, with 1 s windows and `tapes`' track list."""
   from beam_pipelines import build_records_lib
+  from beam_pipelines import tape_files
   from jazzcnn import naming
   from jazzcnn import audio
   return build_records_lib.build_records(
-      [p for p in build_records_lib.list_audio(tapes) if keep(p)], out,
+      [p for p in tape_files.list_audio(tapes) if keep(p)], out,
       tracklist=naming.read_tracklist(
           os.path.join(tapes, 'tracklist.csv')),
       eras=naming.parse_eras(naming.DEFAULT_ERAS),

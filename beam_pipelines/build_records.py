@@ -19,6 +19,7 @@ from beam_pipelines import build_progress
 from beam_pipelines import build_records_lib
 from beam_pipelines import build_steps
 from beam_pipelines import fileio
+from beam_pipelines import tape_files
 from beam_pipelines import tracklist_lib
 from jazzcnn import audio
 from jazzcnn import cli
@@ -78,22 +79,21 @@ _SILENCE_PEAK = flags.DEFINE_integer(
     'and dropped; -1 keeps them.')
 
 
-def _check_input(paths):
-  """Fails in one line when `paths` hold no decoded audio; warns before
-  the build of the files whose format is not decoded here."""
+def _check_input():
+  """--input's audio files; fails in one line when none is decoded here,
+  and warns before the build of the files whose format is not."""
   # The builder selects again; this is a sort of file names, for the lines.
-  chosen, left_out = build_records_lib.select_files(paths)
-  if not chosen:
-    others = (f', only {len(paths)} of other audio formats: '
-              f'{naming.undecoded_reason(paths[0])}' if paths else '')
-    raise app.UsageError(f'no {naming.AUDIO_FORMATS} files in '
-                         f'--input={_INPUT.value}{others}')
+  try:
+    paths, _, left_out = tape_files.input_files(_INPUT.value)
+  except ValueError as e:
+    raise app.UsageError(str(e))
   logging.info('%d audio files in %s', len(paths), _INPUT.value)
   undecoded = [f for f in left_out if f['reason'] == build_steps.UNDECODED]
   if undecoded:  # Said before the build, not only among its skips.
     logging.warning('skipping %d of the %d audio files: %s (each is in '
                     'dataset_info.json "failures")', len(undecoded),
                     len(paths), undecoded[0]['detail'])
+  return paths
 
 
 def _warn_of_missing_eras(info):
@@ -134,8 +134,7 @@ def main(argv):
                                       _FOLDS.value, _FOLD.value)
   except (ValueError, OSError) as e:
     raise app.UsageError(str(e))
-  paths = build_records_lib.list_audio(_INPUT.value)
-  _check_input(paths)
+  paths = _check_input()
   try:
     with build_progress.watch(_OUTPUT_DIR.value):
       info = build_records_lib.build_records(

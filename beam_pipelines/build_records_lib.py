@@ -13,6 +13,7 @@ from apache_beam.options import pipeline_options as beam_options
 from beam_pipelines import build_lock
 from beam_pipelines import build_steps as steps
 from beam_pipelines import fileio
+from beam_pipelines import tape_files
 from jazzcnn import audio
 from jazzcnn import dataset_info
 from jazzcnn import errors
@@ -20,38 +21,6 @@ from jazzcnn import naming
 
 
 TMP_PREFIX = '.build-tmp-'
-
-
-def list_audio(input_pattern):
-  """Lists audio files under a directory (recursively), a file, or files
-  matching a glob: those decoded here and those of other audio formats
-  (`select_files` reports them)."""
-  if fileio.is_directory(input_pattern):
-    paths = fileio.list_tree(input_pattern)
-  elif fileio.exists(input_pattern):  # 'Song [Live].flac' is no glob.
-    paths = [input_pattern]
-  else:
-    paths = fileio.glob(input_pattern)
-  return sorted(p for p in paths
-                if naming.is_audio(p) or naming.is_undecoded(p))
-
-
-def select_files(paths):
-  """(chosen paths, failure dicts for the files left out): one file per
-  tape, lossless first. archive.org items hold the original FLAC/WAV next
-  to MP3 derivatives of the same tape; using both would put one tape's
-  windows in twice. A tape only in a format not decoded here is left out,
-  saying how to convert it."""
-  first = naming.one_file_per_tape(paths)
-  chosen = [first[tape] for tape in sorted(first)
-            if naming.is_audio(first[tape])]
-  failures = [
-      steps.failure(p, steps.UNDECODED, naming.undecoded_reason(p))
-      if p == first[naming.tape_id(p)] else
-      steps.failure(p, steps.DUPLICATE,
-                    f'same tape as {first[naming.tape_id(p)]}')
-      for p in sorted(set(paths) - set(chosen))]
-  return chosen, failures
 
 
 def group_eras(paths, tracklist, eras, split_by):
@@ -150,7 +119,8 @@ def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
   """Runs the records pipeline and returns the written dataset_info dict.
 
   Args:
-    audio_paths: audio files (local or gs://), e.g. from `list_audio`.
+    audio_paths: audio files (local or gs://), e.g. from
+      `tape_files.list_audio`.
     output_dir: where the shards and dataset_info.json go.
     tracklist: {title: year text}, from `naming.read_tracklist`.
     eras: `Era`s in label order, from `naming.parse_eras`.
@@ -219,7 +189,7 @@ def _build_locked(audio_paths, output_dir, options, *, tracklist, eras,
     fileio.delete_tree(stale)
   tmp_dir = fileio.join(output_dir, TMP_PREFIX + uuid.uuid4().hex)
   fileio.makedirs(tmp_dir)
-  chosen, duplicates = select_files(audio_paths)
+  chosen, duplicates = tape_files.select_files(audio_paths)
   split_of = None
   if folds:
     split_of = naming.fold_splits(

@@ -18,6 +18,7 @@ import conftest
 from beam_pipelines import build_records_lib as lib
 from beam_pipelines import build_steps as steps
 from beam_pipelines import demo_tapes_lib
+from beam_pipelines import tape_files
 from jazzcnn import audio
 from jazzcnn import dataset_info
 from jazzcnn import features
@@ -145,54 +146,6 @@ def test_silence_and_example_steps():
     beam_util.assert_that(out, beam_util.equal_to([('train', 'T_1925', 0, 0)]))
 
 
-def test_select_files_prefers_lossless():
-  chosen, failures = lib.select_files(['/a/T.mp3', '/a/T.flac', '/a/U.mp3',
-                                       '/b/T.wav', '/a/V.m4a'])
-  assert chosen == ['/a/T.flac', '/a/U.mp3']
-  assert sorted((f['path'], f['reason']) for f in failures) == [
-      ('/a/T.mp3', 'duplicate'), ('/a/V.m4a', 'undecoded_format'),
-      ('/b/T.wav', 'duplicate')]
-  (undecoded,) = [f for f in failures if f['reason'] == 'undecoded_format']
-  assert undecoded['detail'].endswith('ffmpeg -i V.m4a V.flac'), undecoded
-  # An M4A copy of a tape held in a decoded format too is only a duplicate.
-  chosen, failures = lib.select_files(['/a/T.m4a', '/a/T.mp3', '/a/V.wma'])
-  assert chosen == ['/a/T.mp3']
-  assert [(f['path'], f['reason'], f['detail']) for f in failures] == [
-      ('/a/T.m4a', 'duplicate', 'same tape as /a/T.mp3'),
-      ('/a/V.wma', 'undecoded_format', naming.undecoded_reason('/a/V.wma'))]
-
-
-def test_list_audio_walks_symlinked_folders_once(tmp_path):
-  """A folder of tapes reached through a link is read, as predict reads it;
-  a link back up the tree is not followed round."""
-  (tmp_path / 'elsewhere' / 'sub').mkdir(parents=True)
-  (tmp_path / 'elsewhere' / 'sub' / 'A.mp3').write_bytes(b'')
-  (tmp_path / 'elsewhere' / 'sub' / 'notes.txt').write_bytes(b'')
-  (tmp_path / 'elsewhere' / 'sub' / 'up').symlink_to('..')
-  tapes = tmp_path / 'tapes'
-  tapes.mkdir()
-  (tapes / 'B.FLAC').write_bytes(b'')
-  (tapes / 'linked').symlink_to(tmp_path / 'elsewhere')
-  assert lib.list_audio(str(tapes)) == [
-      str(tapes / 'B.FLAC'), str(tapes / 'linked' / 'sub' / 'A.mp3')]
-  assert lib.list_audio(str(tapes / '*.FLAC')) == [str(tapes / 'B.FLAC')]
-
-
-def test_list_audio_reads_folders_and_files_named_like_globs(tmp_path):
-  # 'tapes [2024]' is a folder, not a character class: it was taken for a
-  # glob that matched nothing ("no MP3/FLAC/... files in --input").
-  tapes = tmp_path / 'tapes [2024]'
-  (tapes / 'live?').mkdir(parents=True)
-  for name in ('Song [Live].flac', 'live?/B*.mp3'):
-    (tapes / name).write_bytes(b'')
-  assert lib.list_audio(str(tapes)) == [
-      str(tapes / 'Song [Live].flac'), str(tapes / 'live?' / 'B*.mp3')]
-  for name in ('Song [Live].flac', 'live?/B*.mp3'):
-    assert lib.list_audio(str(tapes / name)) == [str(tapes / name)]
-  assert lib.list_audio(str(tmp_path / '*' / '*.flac')) == [
-      str(tapes / 'Song [Live].flac')]  # A glob still.
-
-
 @pytest.fixture(scope='module')
 def corpus(tmp_path_factory):
   """Demo tapes plus every kind of bad input the job must survive."""
@@ -247,7 +200,7 @@ def corpus(tmp_path_factory):
 def _build(corpus_dir, output_dir, options, **kwargs):
   kwargs.setdefault('shard_mb', 0.1)
   return lib.build_records(
-      lib.list_audio(corpus_dir), output_dir,
+      tape_files.list_audio(corpus_dir), output_dir,
       tracklist=naming.read_tracklist(
           os.path.join(corpus_dir, 'tracklist.csv')),
       eras=ERAS, windowing=WINDOWING, pipeline_options=options,
@@ -426,8 +379,8 @@ def test_build_records_command(corpus, tmp_path):
   shown = subprocess.run([sys.executable, *shlex.split(preview)],
                          capture_output=True, text=True, check=True)
   labels = json.loads(shown.stdout)['labels']
-  assert sum(labels.values()) == len(lib.select_files(lib.list_audio(
-      f'{corpus_dir}/*.[wm][a4][va]'))[0])
+  assert sum(labels.values()) == len(tape_files.select_files(
+      tape_files.list_audio(f'{corpus_dir}/*.[wm][a4][va]'))[0])
   files = [os.path.join(out, f) for f in info['splits']['train']['files']]
   assert all(f.endswith('.tfrecord.gz') for f in files)
   count = sum(1 for _ in tf.data.TFRecordDataset(files, 'GZIP'))
@@ -456,7 +409,7 @@ def test_no_group_crosses_splits(corpus, tmp_path, kwargs):
     for group in groups:
       assert seen.setdefault(group, split) == split, group
   if 'folds' in kwargs:  # The folds of every labelled tape, as dealt.
-    chosen, _ = lib.select_files(lib.list_audio(corpus_dir))
+    chosen, _ = tape_files.select_files(tape_files.list_audio(corpus_dir))
     dealt = naming.fold_splits(lib.group_eras(
         chosen, naming.read_tracklist(
             os.path.join(corpus_dir, 'tracklist.csv')), ERAS, split_by), 3, 1)

@@ -19,8 +19,8 @@ import sys
 from absl import app
 from absl import flags
 
-from beam_pipelines import build_records_lib
 from beam_pipelines import fileio
+from beam_pipelines import tape_files
 from beam_pipelines import tracklist_lib
 from jazzcnn import cli
 from jazzcnn import naming
@@ -47,11 +47,10 @@ _INPUT = flags.DEFINE_string(
 
 def _titles(input_pattern):
   """The tape ids the builder would read from --input (decoded formats)."""
-  chosen, _ = build_records_lib.select_files(
-      build_records_lib.list_audio(input_pattern))
-  if not chosen:
-    raise app.UsageError(f'no {naming.AUDIO_FORMATS} files in --input='
-                         f'{input_pattern}')
+  try:
+    _, chosen, _ = tape_files.input_files(input_pattern)
+  except ValueError as e:
+    raise app.UsageError(str(e))
   return sorted(naming.tape_id(p) for p in chosen)
 
 
