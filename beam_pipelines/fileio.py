@@ -11,6 +11,7 @@ import glob as local_glob
 import json
 import os
 import struct
+import warnings
 
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
@@ -42,8 +43,12 @@ def glob(pattern):
 def sizes(pattern):
   """{path: bytes} of the files matching a glob (one listing on object
   stores: the sizes come with it)."""
-  return {m.path: m.size_in_bytes
-          for m in FileSystems.match([pattern])[0].metadata_list}
+  with warnings.catch_warnings():
+    # Beam turns a glob's '[[]' (a literal '[', `jazzcnn.globs.escape`)
+    # into the same regular expression, which `re` warns of.
+    warnings.filterwarnings('ignore', 'Possible nested set', FutureWarning)
+    matches = FileSystems.match([pattern])[0].metadata_list
+  return {m.path: m.size_in_bytes for m in matches}
 
 
 def glob_dirs(pattern):

@@ -6,6 +6,7 @@ previews, so the two agree.
 
 from beam_pipelines import build_steps as steps
 from beam_pipelines import fileio
+from jazzcnn import globs
 from jazzcnn import naming
 
 
@@ -17,8 +18,9 @@ def list_audio(input_pattern):
     paths = fileio.list_tree(input_pattern)
   elif fileio.exists(input_pattern):  # 'Song [Live].flac' is no glob.
     paths = [input_pattern]
-  else:
-    paths = fileio.glob(input_pattern)
+  else:  # 'tapes [2024]/*.flac' is that folder's FLAC files.
+    paths = fileio.glob(
+        globs.with_literal_folder(input_pattern, fileio.is_directory))
   return sorted(p for p in paths
                 if naming.is_audio(p) or naming.is_undecoded(p))
 

@@ -51,3 +51,10 @@ def test_list_audio_reads_folders_and_files_named_like_globs(tmp_path):
     assert tape_files.list_audio(str(tapes / name)) == [str(tapes / name)]
   assert tape_files.list_audio(str(tmp_path / '*' / '*.flac')) == [
       str(tapes / 'Song [Live].flac')]  # A glob still.
+  # A glob inside the folder: its files, not those of a folder 'tapes 2'.
+  (tmp_path / 'tapes 2').mkdir()
+  (tmp_path / 'tapes 2' / 'Other.flac').write_bytes(b'')
+  assert tape_files.list_audio(str(tapes / '*.flac')) == [
+      str(tapes / 'Song [Live].flac')]
+  assert tape_files.list_audio(str(tmp_path / 'tapes [12]' / '*.flac')) == [
+      str(tmp_path / 'tapes 2' / 'Other.flac')]

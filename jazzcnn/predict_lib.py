@@ -9,12 +9,9 @@ import tensorflow as tf
 
 from jazzcnn import audio
 from jazzcnn import dataset_info
+from jazzcnn import globs
 from jazzcnn import models
 from jazzcnn import naming
-
-
-def _is_glob(pattern):
-  return any(c in pattern for c in '*?[')
 
 
 def expand(patterns):
@@ -22,7 +19,8 @@ def expand(patterns):
   directory (its audio files at any depth, one a tape, as the records
   builder reads a folder of tapes; files of audio formats not decoded here
   stay, to fail one by one in `problem`), a file (its name may hold `[`,
-  `?` or `*`, as 'Song [Live].flac' does), or else a glob."""
+  `?` or `*`, as 'Song [Live].flac' does), or else a glob (whose folders'
+  names may hold them too: 'tapes [2024]/*.flac')."""
   paths = []
   for pattern in patterns:
     if tf.io.gfile.isdir(pattern):
@@ -31,8 +29,9 @@ def expand(patterns):
           for parent, _, names in tf.io.gfile.walk(pattern)
           for name in names
           if naming.is_audio(name) or naming.is_undecoded(name)).values())
-    elif _is_glob(pattern) and not tf.io.gfile.exists(pattern):
-      matches = sorted(tf.io.gfile.glob(pattern))
+    elif globs.is_glob(pattern) and not tf.io.gfile.exists(pattern):
+      matches = sorted(tf.io.gfile.glob(
+          globs.with_literal_folder(pattern, tf.io.gfile.isdir)))
     else:
       matches = [pattern]
     # A pattern that matches nothing stays, to fail per file (`problem`).
@@ -43,7 +42,11 @@ def expand(patterns):
 def problem(path):
   """Why `path` (from `expand`) cannot be read as audio, or None."""
   if not tf.io.gfile.exists(path):
-    return 'matched no files' if _is_glob(path) else 'no such file'
+    if any(c in path for c in '*?'):
+      return 'matched no files'
+    # '[x]' may be part of a name or a character class: either way, none.
+    return ('no such file, and no file matches it as a glob'
+            if globs.is_glob(path) else 'no such file')
   if tf.io.gfile.isdir(path):
     return f'holds no {naming.AUDIO_FORMATS} files'
   if naming.is_undecoded(path):

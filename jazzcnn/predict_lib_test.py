@@ -56,7 +56,17 @@ def test_file_names_with_glob_characters_are_files(tmp_path):
   assert predict_lib.expand([f'{root}/*.flac']) == [live]
   assert predict_lib.expand([root]) == [live, f'{root}/sub [x]/L.flac', what]
   assert [predict_lib.problem(p) for p in (live, what)] == [None, None]
-  assert predict_lib.problem(f'{root}/Song [Live].mp3') == 'matched no files'
+  assert predict_lib.problem(f'{root}/Song [Live].mp3') == (
+      'no such file, and no file matches it as a glob')
+  assert predict_lib.problem(f'{root}/Song*.mp3') == 'matched no files'
+  # A glob in a folder named with brackets: that folder's files, not a
+  # character class (which would match a folder 'sub x').
+  (tmp_path / 'sub x').mkdir()
+  (tmp_path / 'sub x' / 'other.flac').write_bytes(b'')
+  assert predict_lib.expand([f'{root}/sub [x]/*.flac']) == [
+      f'{root}/sub [x]/L.flac']
+  assert predict_lib.expand([f'{root}/sub [xy]/*.flac']) == [
+      f'{root}/sub x/other.flac']
 
 
 def test_a_directory_is_its_audio_files_at_any_depth(tmp_path):
