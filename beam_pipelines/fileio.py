@@ -17,6 +17,8 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 import google_crc32c
 
+from jazzcnn import globs
+
 
 def set_options(pipeline_options):
   """Uses these Beam options (credentials, --no_auth, ...) for driver-side I/O."""
@@ -86,7 +88,7 @@ def is_directory(path):
   object-store prefix with objects (not a glob there)."""
   if FileSystems.get_scheme(path) is None:
     return os.path.isdir(path)
-  if any(c in path for c in '*?['):
+  if globs.is_glob(path):
     return False
   return bool(list_tree(path)) and not exists(path)
 
