@@ -1,33 +1,8 @@
-"""Real-music check corpora from game music that Debian ships.
-
-The model must hear style in recorded music, not only in the synthetic demo.
-Three corpora, each class standing in for an "era", each track one tape:
-
-- `soundtracks`: four games' soundtracks, one class per game. Some games
-  have many composers (supertux's chiptune, orchestral and rock pieces are
-  one class), which makes it the harder of the two.
-- `composers`: four composers, one class each, every track credited to its
-  composer by the package itself (warzone2100's `album.json`, the
-  singularity-music and ufoai-music copyright files). Two of the classes
-  come from one game (ufoai), so the game's sound alone does not separate
-  them.
-- `trio`: three more games' soundtracks, whole tracks, unbalanced (18, 26
-  and 12 tracks): the shape of the independent check below. It was built
-  after every recipe choice, to score the chosen recipe on music that
-  choosing never saw.
-
-The packages come from Debian's archive (`apt-get download`, no install, no
-root), so anyone can rebuild the same corpora. The wesnoth, hyperrogue and
-drascula music packages are left out on purpose: they are kept for an
-independent check.
-
-Variants of one piece (`celtic` and `celtic_fast`, `forest2` and `forest3`,
-`voc-daytime` and `voc-daytime2`) share an "artist" in the tape name, so a
-split by artist keeps them together and a model cannot pass the test by
-recognising a track it trained on.
+"""Builds a check corpus (`check_corpora`) from Debian packages: downloads
+each package, takes its tracks (from the package or a zip inside it) and
+writes them as tapes with their track list.
 """
 
-import dataclasses
 import fnmatch
 import functools
 import glob
@@ -40,73 +15,10 @@ import zipfile
 
 import soundfile
 
+from beam_pipelines import check_corpora
 from jazzcnn import naming
 
 
-@dataclasses.dataclass(frozen=True)
-class Source:
-  name: str  # Class name, used as the "era" of its tapes.
-  package: str  # Debian package holding the music.
-  pattern: str  # fnmatch pattern of the tracks (in the package or archive).
-  year: int  # The year written into every tape title of this class.
-  archive: str = ''  # A zip (.pk3) in the package that holds the tracks.
-  exclude: tuple = ()  # fnmatch patterns of matching tracks to leave out.
-  # Whether names like 'celtic_fast' and 'forest2' are variants of one piece
-  # (see `artist`); False where every file is its own piece ('track4').
-  group_variants: bool = True
-
-
-SOURCES = (
-    Source('widelands', 'widelands-data',
-           'usr/share/games/widelands/data/music/*.ogg', 1901),
-    Source('supertuxkart', 'supertuxkart-data',
-           'usr/share/games/supertuxkart/data/music/*.ogg', 1902),
-    Source('freedroidrpg', 'freedroidrpg-data',
-           'usr/share/freedroidrpg/data/sound/music/*.ogg', 1903),
-    Source('supertux', 'supertux-data',
-           'usr/share/games/supertux2/music/*/*.ogg', 1904),
-)
-# Composers credited track by track in their packages. Warzone2100's
-# original album and the aftermath album's "enhanced" remasters of its pieces
-# are Martin Severn's compositions.
-COMPOSERS = (
-    Source('lupusmechanicus', 'warzone2100-music',
-           'usr/share/games/warzone2100/music/albums/*/*.opus', 1911,
-           exclude=('*/original_soundtrack/*', '*_enhanced.opus'),
-           group_variants=False),
-    Source('mccracken', 'singularity-music',
-           'usr/share/games/singularity/music/*.ogg', 1912,
-           group_variants=False),
-    Source('crystan', 'ufoai-music', 'music/Crystan-*.ogg', 1913,
-           archive='usr/share/games/ufoai/base/0music.pk3',
-           group_variants=False),
-    Source('baklund', 'ufoai-music', 'music/Marine*.ogg', 1914,
-           archive='usr/share/games/ufoai/base/0music.pk3',
-           group_variants=False),
-)
-# Three games, none used to choose anything: the nexuiz soundtrack (mostly
-# electronic), hedgewars' (several composers, credited in its credits.txt)
-# and flare's fantasy themes. 'sixtyfour_' and 'sixtyfour_revisited',
-# 'Olympics' and 'olympics_sd' are variants of one piece.
-TRIO = (
-    Source('nexuiz', 'nexuiz-music', 'sound/cdtracks/*.ogg', 1921,
-           archive='usr/share/games/nexuiz/data/music.pk3'),
-    Source('hedgewars', 'hedgewars-data',
-           'usr/share/games/hedgewars/Data/Music/*.ogg', 1922),
-    Source('flare', 'flare-game',
-           'usr/share/games/flare/mods/fantasycore/music/*.ogg', 1923),
-)
-CORPORA = {'soundtracks': SOURCES, 'composers': COMPOSERS, 'trio': TRIO}
-# Never used here: kept for an independent check of this project.
-RESERVED_PACKAGES = ('wesnoth-music', 'hyperrogue-music', 'drascula-music')
-
-
-def eras(sources):
-  """The builder's --eras value that labels a corpus (one "era" a class)."""
-  return ','.join(f'{s.name}:{s.year}-{s.year}' for s in sources)
-
-
-ERAS = eras(SOURCES)
 # Formats cycle over the tapes, so the builder decodes all of them.
 _FORMATS = ('flac', 'mp3', 'wav', 'ogg')
 # Suffixes that mark a variant of another track of the same game.
@@ -137,7 +49,7 @@ def artist(stem, group_variants=True):
 
 def download(package, cache_dir):
   """The path of `package`'s .deb in cache_dir, fetched by apt-get if absent."""
-  if package in RESERVED_PACKAGES:
+  if package in check_corpora.RESERVED_PACKAGES:
     raise CorpusError(f'{package} is reserved for an independent check')
   os.makedirs(cache_dir, exist_ok=True)
   found = glob.glob(os.path.join(cache_dir, f'{package}_*.deb'))
@@ -196,6 +108,26 @@ def extract(deb, source, out_dir):
   return sorted(paths)
 
 
+def _no_tracks(deb, source):
+  """The line for a class whose pattern matched no file of its package."""
+  with tarfile.open(fileobj=io.BytesIO(_fsys_tarfile(deb))) as tar:
+    files = {m.name.lstrip('./'): m for m in tar.getmembers() if m.isfile()}
+    if source.archive not in files | {'': None}:
+      return (f'{source.name}: {source.package} holds no file '
+              f'{source.archive} (the zip before the \'!\')')
+    names = list(files)
+    if source.archive:
+      with zipfile.ZipFile(tar.extractfile(files[source.archive])) as z:
+        names = z.namelist()
+  audio = sorted(n for n in names
+                 if naming.is_audio(n) or naming.is_undecoded(n))
+  where = f' in its {source.archive}' if source.archive else ''
+  hint = (f'; of {len(audio)} audio files there, the first is {audio[0]}'
+          if audio else '; it holds no audio files')
+  return (f'{source.name}: no file of {source.package}{where} matches '
+          f'{source.pattern}{hint}')
+
+
 def write_tape(src, dst, *, max_seconds, block=8192):
   """Copies at most `max_seconds` of `src` to `dst` (format from its name).
 
@@ -227,7 +159,7 @@ def write_tape(src, dst, *, max_seconds, block=8192):
   return written / f.samplerate
 
 
-def make_check_corpus(output_dir, *, cache_dir, sources=SOURCES,
+def make_check_corpus(output_dir, *, cache_dir, sources=check_corpora.SOURCES,
                       min_seconds=45.0, max_seconds=90.0, progress=None):
   """Writes the tapes of `sources` and their `tracklist.csv` into output_dir.
 
@@ -244,16 +176,24 @@ def make_check_corpus(output_dir, *, cache_dir, sources=SOURCES,
   Returns:
     {class: {'tapes': n, 'artists': n, 'seconds': s}}.
   """
-  os.makedirs(output_dir, exist_ok=True)
-  rows, summary, k = {}, {}, 0  # rows: {title: year}.
+  tracks = {}  # Every class's tracks are found before a tape is written.
   for source in sources:
     deb = download(source.package, cache_dir)
-    tracks = extract(deb, source, os.path.join(cache_dir, source.package))
+    paths = extract(deb, source, os.path.join(cache_dir, source.package))
+    if not paths:
+      raise CorpusError(_no_tracks(deb, source))
+    # Numbered among all of the class's tracks, the jingles left out too.
+    tracks[source] = [(number, path) for number, path in enumerate(paths, 1)
+                      if soundfile.info(path).duration >= min_seconds]
+    if not tracks[source]:
+      raise CorpusError(f'{source.name}: each of its {len(paths)} tracks is '
+                        f'shorter than --min_seconds ({min_seconds:g} s)')
+  os.makedirs(output_dir, exist_ok=True)
+  rows, summary, k = {}, {}, 0  # rows: {title: year}.
+  for source, numbered in tracks.items():
     entry = summary[source.name] = {'tapes': 0, 'artists': set(),
                                     'seconds': 0.0}
-    for number, path in enumerate(tracks, start=1):
-      if soundfile.info(path).duration < min_seconds:
-        continue
+    for number, path in numbered:
       group = artist(os.path.splitext(os.path.basename(path))[0],
                      source.group_variants)
       title = f'{source.name}_{group}_Tape_{number}_{source.year}'

@@ -1,9 +1,12 @@
 """Check corpora from .deb packages: tracks in the package or in a zip in it."""
 
 import csv
+import json
 import os
+import shlex
 import shutil
 import subprocess
+import sys
 import zipfile
 
 import numpy as np
@@ -11,6 +14,7 @@ import pytest
 import soundfile
 
 import conftest
+from beam_pipelines import check_corpora
 from beam_pipelines import check_corpus_lib
 
 pytestmark = pytest.mark.skipif(shutil.which('dpkg-deb') is None,
@@ -87,12 +91,12 @@ def test_corpus_from_package_files_and_a_zip_inside_a_package(tmp_path):
           'music/Bob01.wav': 3, 'sound/Ann-Click.wav': 3}),
   })
   sources = (
-      check_corpus_lib.Source('tunes', 'tunes-music', 'usr/share/tunes/*.wav',
+      check_corpora.Source('tunes', 'tunes-music', 'usr/share/tunes/*.wav',
                               1911, exclude=('*/old/*',),
                               group_variants=False),
-      check_corpus_lib.Source('ann', 'pack-music', 'music/Ann-*.wav', 1912,
+      check_corpora.Source('ann', 'pack-music', 'music/Ann-*.wav', 1912,
                               archive='usr/share/pack/music.pk3'),
-      check_corpus_lib.Source('bob', 'pack-music', 'music/Bob*.wav', 1913,
+      check_corpora.Source('bob', 'pack-music', 'music/Bob*.wav', 1913,
                               archive='usr/share/pack/music.pk3'),
   )
   out = tmp_path / 'tapes'
@@ -117,7 +121,7 @@ def test_corpus_from_package_files_and_a_zip_inside_a_package(tmp_path):
   for tape in tapes:
     assert soundfile.info(str(out / tape)).duration == pytest.approx(2.0,
                                                                      abs=0.05)
-  assert check_corpus_lib.eras(sources) == (
+  assert check_corpora.eras(sources) == (
       'tunes:1911-1911,ann:1912-1912,bob:1913-1913')
 
 
@@ -134,4 +138,71 @@ def test_build_flagfiles_label_their_corpus(flagfile, corpus):
   with open(os.path.join(conftest.ROOT, 'flags', flagfile)) as f:
     lines = [line.strip() for line in f if line.startswith('--eras=')]
   assert lines == [
-      '--eras=' + check_corpus_lib.eras(check_corpus_lib.CORPORA[corpus])]
+      '--eras=' + check_corpora.eras(check_corpora.CORPORA[corpus])]
+
+
+def test_parse_source_reads_a_class_of_ones_own():
+  source = check_corpora.parse_source(
+      'Ann:pack-music:/usr/share/pack/music.pk3!music/Ann-*.wav', 1931)
+  assert source == check_corpora.Source(
+      'ann', 'pack-music', 'music/Ann-*.wav', 1931,
+      archive='usr/share/pack/music.pk3')
+  source = check_corpora.parse_source('t:tunes-music:usr/*.wav', 1932,
+                                         group_variants=False)
+  assert (source.archive, source.group_variants) == ('', False)
+  for bad in ('ann', 'ann:pack-music', 'ann:pack-music:', 'a_b:p:x.wav',
+              ':p:x.wav', 'ann:p:music.pk3!'):
+    with pytest.raises(ValueError, match='is not NAME:PACKAGE:PATTERN'):
+      check_corpora.parse_source(bad, 1931)
+
+
+def test_a_class_without_tracks_says_what_the_package_holds(tmp_path):
+  cache = _deb(tmp_path, 'tunes-music', {
+      'usr/share/tunes/a.ogg': lambda p: _tone(p, 3, 300),
+      'usr/share/tunes/music.pk3': _zip_of({'music/Ann.wav': 3}),
+  })
+  def fails(pattern, archive='', min_seconds=1.0):
+    source = check_corpora.Source('tunes', 'tunes-music', pattern, 1931,
+                                     archive=archive)
+    with pytest.raises(check_corpus_lib.CorpusError) as e:
+      check_corpus_lib.make_check_corpus(
+          str(tmp_path / 'out'), cache_dir=cache, sources=(source,),
+          min_seconds=min_seconds)
+    return str(e.value)
+  assert fails('usr/share/music/*.ogg') == (
+      'tunes: no file of tunes-music matches usr/share/music/*.ogg; of 1 '
+      'audio files there, the first is usr/share/tunes/a.ogg')
+  assert fails('Ann.wav', archive='usr/share/tunes/music.pk3') == (
+      'tunes: no file of tunes-music in its usr/share/tunes/music.pk3 '
+      'matches Ann.wav; of 1 audio files there, the first is music/Ann.wav')
+  assert fails('*.wav', archive='usr/share/music.pk3') == (
+      "tunes: tunes-music holds no file usr/share/music.pk3 (the zip before "
+      "the '!')")
+  assert fails('usr/share/tunes/*.ogg', min_seconds=10) == (
+      'tunes: each of its 1 tracks is shorter than --min_seconds (10 s)')
+  # Nothing is written for a corpus that fails.
+  assert not (tmp_path / 'out').exists()
+
+
+def test_the_command_builds_a_corpus_of_ones_own(tmp_path):
+  cache = _deb(tmp_path, 'tunes-music', {
+      f'usr/share/tunes/{name}.wav': lambda p, f=f: _tone(p, 2, f)
+      for name, f in (('a', 300), ('b', 350), ('c', 400))})
+  _deb(tmp_path, 'pack-music', {'usr/share/pack/music.pk3': _zip_of(
+      {'music/Ann.wav': 2, 'music/Ann_fast.wav': 2, 'music/Bob.wav': 2})})
+  out = str(tmp_path / 'mine')
+  result = subprocess.run(
+      [sys.executable, '-m', 'beam_pipelines.make_check_corpus',
+       f'--output={out}', f'--cache_dir={cache}', '--min_seconds=1',
+       '--source=tunes:tunes-music:usr/share/tunes/*.wav',
+       '--source=Pack:pack-music:usr/share/pack/music.pk3!music/*.wav'],
+      cwd=conftest.ROOT, capture_output=True, text=True, check=True)
+  summary = json.loads(result.stdout)
+  assert summary['eras'] == 'tunes:1931-1931,pack:1932-1932'
+  assert summary['classes'] == {
+      'tunes': {'tapes': 3, 'artists': 3, 'seconds': 6.0},
+      'pack': {'tapes': 3, 'artists': 2, 'seconds': 6.0}}  # Ann, a variant.
+  assert f'--eras={summary["eras"]}' in shlex.split(summary['build'])
+  with open(os.path.join(out, 'tracklist.csv')) as f:
+    assert sorted(r['year'] for r in csv.DictReader(f)) == ['1931'] * 3 + [
+        '1932'] * 3

@@ -13,24 +13,47 @@ r"""Builds a real-music check corpus from the game music Debian ships.
 
   python -m beam_pipelines.make_check_corpus --flagfile=flags/check_trio.cfg
 
+A corpus of one's own, a class a package (or a pattern in one); its output
+ends with the command that builds its records:
+
+  python -m beam_pipelines.make_check_corpus --output=my_check/ \
+      --source=widelands:widelands-data:usr/share/games/widelands/data/music/*.ogg \
+      --source=nexuiz:nexuiz-music:usr/share/games/nexuiz/data/music.pk3!sound/cdtracks/*.ogg
+
 Needs `apt-get` (Debian or Ubuntu; `apt-get update` once) and `dpkg-deb`;
 nothing is installed, the packages are only downloaded into --cache_dir.
 """
 
 import json
+import os
+import shlex
 import sys
 
 from absl import app
 from absl import flags
 import tqdm
 
+from beam_pipelines import check_corpora
 from beam_pipelines import check_corpus_lib
 from jazzcnn import cli
 
 _CORPUS = flags.DEFINE_enum(
-    'corpus', 'soundtracks', list(check_corpus_lib.CORPORA),
+    'corpus', 'soundtracks', list(check_corpora.CORPORA),
     'soundtracks: one class per game; composers: one class per composer; '
-    'trio: three more games, whole tracks (check_corpus_lib).')
+    'trio: three more games, whole tracks (check_corpora).')
+_SOURCE = flags.DEFINE_multi_string(
+    'source', None,
+    'A corpus of your own instead of --corpus: one class a flag, '
+    'NAME:PACKAGE:PATTERN (the tracks of a Debian package matching an '
+    'fnmatch pattern of their paths in it), or NAME:PACKAGE:ZIP!PATTERN for '
+    'tracks in a zip inside the package. The classes are labelled as '
+    'years 1931, 1932, ... in that order; the output names the --eras to '
+    'build with.')
+_GROUP_VARIANTS = flags.DEFINE_bool(
+    'group_variants', True,
+    "With --source: names like 'celtic_fast' and 'forest2' are variants of "
+    "one piece ('celtic', 'forest'), kept in one split; --nogroup_variants "
+    "where every file is its own piece.")
 _OUTPUT = flags.DEFINE_string('output', 'check_tapes/',
                               'Directory for the tapes and tracklist.csv.')
 _CACHE_DIR = flags.DEFINE_string(
@@ -45,12 +68,31 @@ _MAX_SECONDS = flags.DEFINE_float(
     lower_bound=0)
 
 
+def _sources():
+  """The classes: --corpus's, or those of --source."""
+  if not _SOURCE.value:
+    return check_corpora.CORPORA[_CORPUS.value]
+  if flags.FLAGS['corpus'].present:
+    raise app.UsageError('--corpus and --source: give one of the two')
+  try:
+    sources = [check_corpora.parse_source(
+        text, check_corpora.FIRST_SOURCE_YEAR + i, _GROUP_VARIANTS.value)
+               for i, text in enumerate(_SOURCE.value)]
+  except ValueError as e:
+    raise app.UsageError(f'--source={e}')
+  names = [s.name for s in sources]
+  if len(set(names)) < len(names) or len(names) < 2:
+    raise app.UsageError(f'--source: need two or more classes, each named '
+                         f'once; got {", ".join(names)}')
+  return sources
+
+
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
+  sources = _sources()
   cli.makedirs(_OUTPUT.value, '--output')
   cli.makedirs(_CACHE_DIR.value, '--cache_dir')
-  sources = check_corpus_lib.CORPORA[_CORPUS.value]
   with tqdm.tqdm(desc='tapes', unit=' tape', file=sys.stderr) as bar:
     try:
       summary = check_corpus_lib.make_check_corpus(
@@ -59,9 +101,16 @@ def main(argv):
           progress=lambda _: bar.update())
     except check_corpus_lib.CorpusError as e:
       sys.exit(f'make_check_corpus: {e}')
-  print(json.dumps({'output': _OUTPUT.value,
-                    'eras': check_corpus_lib.eras(sources),
-                    'classes': summary}, indent=1))
+  eras = check_corpora.eras(sources)
+  build = shlex.join([
+      'python', '-m', 'beam_pipelines.build_records', '--runner=DirectRunner',
+      f'--input={_OUTPUT.value}',
+      f'--tracklist={os.path.join(_OUTPUT.value, "tracklist.csv")}',
+      '--trim_seconds=0', f'--eras={eras}',
+      f'--output_dir={_OUTPUT.value.rstrip("/")}_records/',
+      '--folds=5', '--fold=0'])  # Fold 0 of 5: as the README's corpora.
+  print(json.dumps({'output': _OUTPUT.value, 'eras': eras, 'classes': summary,
+                    'build': build}, indent=1))
 
 
 if __name__ == '__main__':
