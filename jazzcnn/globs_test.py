@@ -17,7 +17,9 @@ def test_an_escaped_name_matches_only_itself():
 
 def test_the_longest_existing_folder_is_escaped():
   folders = {'/m/tapes [2024]', '/m/tapes [2024]/disc [1]'}
+  asked = []
   def is_dir(path):
+    asked.append(path)
     return path in folders
   assert globs.with_literal_folder('/m/tapes [2024]/*.flac', is_dir) == (
       '/m/tapes [[]2024]/*.flac')
@@ -31,3 +33,9 @@ def test_the_longest_existing_folder_is_escaped():
       '/m/tape[12]/*.flac')
   assert globs.with_literal_folder('gs://b/t [1]/*.mp3', is_dir) == (
       'gs://b/t [1]/*.mp3')
+  # Only folders whose names hold glob characters are looked up (each a
+  # listing on an object store).
+  asked.clear()
+  assert globs.with_literal_folder('/m/tapes/2024/*.mp3', is_dir) == (
+      '/m/tapes/2024/*.mp3')
+  assert asked == []
