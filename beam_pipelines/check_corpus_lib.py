@@ -171,7 +171,8 @@ def make_check_corpus(output_dir, *, cache_dir, sources=check_corpora.SOURCES,
     min_seconds: shorter tracks (jingles, stingers) are left out.
     max_seconds: each tape keeps at most this much of its track; 0 or less
       keeps whole tracks.
-    progress: called with a message per written tape, or None.
+    progress: called after each tape is written, with its title and the
+      number of tapes the corpus will have; or None.
 
   Returns:
     {class: {'tapes': n, 'artists': n, 'seconds': s}}.
@@ -206,7 +207,7 @@ def make_check_corpus(output_dir, *, cache_dir, sources=check_corpora.SOURCES,
       entry['artists'].add(group)
       entry['seconds'] += seconds
       if progress:
-        progress(title)
+        progress(title, sum(map(len, tracks.values())))
   # Atomically, last: a corpus cut short has no track list naming its tapes.
   naming.write_tracklist(os.path.join(output_dir, 'tracklist.csv'), rows)
   return {name: {'tapes': e['tapes'], 'artists': len(e['artists']),

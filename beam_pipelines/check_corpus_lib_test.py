@@ -100,9 +100,14 @@ def test_corpus_from_package_files_and_a_zip_inside_a_package(tmp_path):
                               archive='usr/share/pack/music.pk3'),
   )
   out = tmp_path / 'tapes'
+  written = []
   summary = check_corpus_lib.make_check_corpus(
       str(out), cache_dir=cache, sources=sources, min_seconds=1.0,
-      max_seconds=2.0)
+      max_seconds=2.0, progress=lambda *args: written.append(args))
+  assert written == [
+      ('tunes_track4_Tape_2_1911', 5), ('tunes_track5_Tape_3_1911', 5),
+      ('ann_ann_Tape_1_1912', 5), ('ann_ann_Tape_2_1912', 5),
+      ('bob_bob01_Tape_1_1913', 5)]
   # The excluded folder, the jingle and the zip's other folder are left out.
   assert summary == {
       'tunes': {'tapes': 2, 'artists': 2, 'seconds': 4.0},

@@ -24,6 +24,7 @@ Needs `apt-get` (Debian or Ubuntu; `apt-get update` once) and `dpkg-deb`;
 nothing is installed, the packages are only downloaded into --cache_dir.
 """
 
+import functools
 import json
 import os
 import shlex
@@ -87,6 +88,11 @@ def _sources():
   return sources
 
 
+def _advance(bar, unused_title, total):
+  bar.total = total  # Known once every class's tracks are found.
+  bar.update()
+
+
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
@@ -98,7 +104,7 @@ def main(argv):
       summary = check_corpus_lib.make_check_corpus(
           _OUTPUT.value, cache_dir=_CACHE_DIR.value, sources=sources,
           min_seconds=_MIN_SECONDS.value, max_seconds=_MAX_SECONDS.value,
-          progress=lambda _: bar.update())
+          progress=functools.partial(_advance, bar))
     except check_corpus_lib.CorpusError as e:
       sys.exit(f'make_check_corpus: {e}')
   eras = check_corpora.eras(sources)
