@@ -3,11 +3,13 @@ each package, takes its tracks (from the package or a zip inside it) and
 writes them as tapes with their track list.
 """
 
+import collections
 import fnmatch
 import functools
 import glob
 import io
 import os
+import posixpath
 import re
 import subprocess
 import tarfile
@@ -119,11 +121,18 @@ def _no_tracks(deb, source):
     if source.archive:
       with zipfile.ZipFile(tar.extractfile(files[source.archive])) as z:
         names = z.namelist()
-  audio = sorted(n for n in names
-                 if naming.is_audio(n) or naming.is_undecoded(n))
+  folders = collections.Counter(
+      posixpath.dirname(n) + '/' for n in names
+      if naming.is_audio(n) or naming.is_undecoded(n))
   where = f' in its {source.archive}' if source.archive else ''
-  hint = (f'; of {len(audio)} audio files there, the first is {audio[0]}'
-          if audio else '; it holds no audio files')
+  # Folders named for music first, then those holding the most.
+  most = sorted(folders.items(),
+                key=lambda f: ('music' not in f[0].lower(), -f[1], f[0]))
+  hint = ('; its audio files are in ' + ', '.join(
+      f'{folder} ({n})' for folder, n in most[:3]) + (
+          f' and {len(most) - 3} more folder{"s" * (len(most) > 4)}'
+          if len(most) > 3 else '')
+          if most else '; it holds no audio files')
   return (f'{source.name}: no file of {source.package}{where} matches '
           f'{source.pattern}{hint}')
 

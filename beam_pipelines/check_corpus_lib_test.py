@@ -164,6 +164,10 @@ def test_parse_source_reads_a_class_of_ones_own():
 def test_a_class_without_tracks_says_what_the_package_holds(tmp_path):
   cache = _deb(tmp_path, 'tunes-music', {
       'usr/share/tunes/a.ogg': lambda p: _tone(p, 3, 300),
+      'usr/share/tunes/b.ogg': lambda p: _tone(p, 3, 300),
+      **{f'usr/share/fx/{d}/x.wav': lambda p: _tone(p, 0.1, 300)
+         for d in 'abc'},
+      'usr/share/Music/x.wav': lambda p: _tone(p, 0.1, 300),
       'usr/share/tunes/music.pk3': _zip_of({'music/Ann.wav': 3}),
   })
   def fails(pattern, archive='', min_seconds=1.0):
@@ -175,16 +179,17 @@ def test_a_class_without_tracks_says_what_the_package_holds(tmp_path):
           min_seconds=min_seconds)
     return str(e.value)
   assert fails('usr/share/music/*.ogg') == (
-      'tunes: no file of tunes-music matches usr/share/music/*.ogg; of 1 '
-      'audio files there, the first is usr/share/tunes/a.ogg')
+      'tunes: no file of tunes-music matches usr/share/music/*.ogg; its '
+      'audio files are in usr/share/Music/ (1), usr/share/tunes/ (2), '
+      'usr/share/fx/a/ (1) and 2 more folders')
   assert fails('Ann.wav', archive='usr/share/tunes/music.pk3') == (
       'tunes: no file of tunes-music in its usr/share/tunes/music.pk3 '
-      'matches Ann.wav; of 1 audio files there, the first is music/Ann.wav')
+      'matches Ann.wav; its audio files are in music/ (1)')
   assert fails('*.wav', archive='usr/share/music.pk3') == (
       "tunes: tunes-music holds no file usr/share/music.pk3 (the zip before "
       "the '!')")
   assert fails('usr/share/tunes/*.ogg', min_seconds=10) == (
-      'tunes: each of its 1 tracks is shorter than --min_seconds (10 s)')
+      'tunes: each of its 2 tracks is shorter than --min_seconds (10 s)')
   # Nothing is written for a corpus that fails.
   assert not (tmp_path / 'out').exists()
 
