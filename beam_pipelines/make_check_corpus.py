@@ -17,8 +17,10 @@ A corpus of one's own, a class a package (or a pattern in one); its output
 ends with the command that builds its records:
 
   python -m beam_pipelines.make_check_corpus --output=my_check/ \
-      --source=widelands:widelands-data:usr/share/games/widelands/data/music/*.ogg \
-      --source=nexuiz:nexuiz-music:usr/share/games/nexuiz/data/music.pk3!sound/cdtracks/*.ogg
+      --source='widelands:widelands-data:usr/share/games/widelands/data/music/*.ogg' \
+      --source='nexuiz:nexuiz-music:usr/share/games/nexuiz/data/music.pk3!sound/cdtracks/*.ogg'
+
+(Quoted: a shell reads '*' as its own glob, and an interactive bash '!'.)
 
 Needs `apt-get` (Debian or Ubuntu; `apt-get update` once) and `dpkg-deb`;
 nothing is installed, the packages are only downloaded into --cache_dir.
