@@ -95,12 +95,13 @@ RESERVED_PACKAGES = ('wesnoth-music', 'hyperrogue-music', 'drascula-music')
 FIRST_SOURCE_YEAR = 1931
 
 
-def parse_source(text, year, group_variants=True):
+def parse_source(text, year, group_variants=True, exclude=()):
   """A `Source` from 'NAME:PACKAGE:PATTERN', or 'NAME:PACKAGE:ZIP!PATTERN'
   for tracks in a zip (a .pk3) inside the package: one class of a corpus of
   one's own, e.g. 'nexuiz:nexuiz-music:usr/share/games/nexuiz/data/
   music.pk3!sound/cdtracks/*.ogg'. PATTERN is an fnmatch pattern of paths
-  in the package (no leading '/') or in the zip.
+  in the package (no leading '/') or in the zip; `exclude` patterns of
+  matching tracks to leave out.
 
   Raises:
     ValueError: for text not of that form, in one line.
@@ -112,7 +113,8 @@ def parse_source(text, year, group_variants=True):
                      'digits; PATTERN a glob of the tracks in the package, or '
                      'ZIP!PATTERN for those in a zip inside it)')
   return Source(name.lower(), package, inside.lstrip('/'), year,
-                archive=archive.lstrip('/'), group_variants=group_variants)
+                archive=archive.lstrip('/'), exclude=tuple(exclude),
+                group_variants=group_variants)
 
 
 def eras(sources):

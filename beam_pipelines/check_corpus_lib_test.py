@@ -153,8 +153,10 @@ def test_parse_source_reads_a_class_of_ones_own():
       'ann', 'pack-music', 'music/Ann-*.wav', 1931,
       archive='usr/share/pack/music.pk3')
   source = check_corpora.parse_source('t:tunes-music:usr/*.wav', 1932,
-                                         group_variants=False)
-  assert (source.archive, source.group_variants) == ('', False)
+                                      group_variants=False,
+                                      exclude=['*/fx/*'])
+  assert (source.archive, source.group_variants, source.exclude) == (
+      '', False, ('*/fx/*',))
   for bad in ('ann', 'ann:pack-music', 'ann:pack-music:', 'a_b:p:x.wav',
               ':p:x.wav', 'ann:p:music.pk3!'):
     with pytest.raises(ValueError, match='is not NAME:PACKAGE:PATTERN'):
@@ -205,14 +207,15 @@ def test_the_command_builds_a_corpus_of_ones_own(tmp_path):
       [sys.executable, '-m', 'beam_pipelines.make_check_corpus',
        f'--output={out}', f'--cache_dir={cache}', '--min_seconds=1',
        '--source=tunes:tunes-music:usr/share/tunes/*.wav',
-       '--source=Pack:pack-music:usr/share/pack/music.pk3!music/*.wav'],
+       '--source=Pack:pack-music:usr/share/pack/music.pk3!music/*.wav',
+       '--exclude=*/c.wav'],
       cwd=conftest.ROOT, capture_output=True, text=True, check=True)
   summary = json.loads(result.stdout)
   assert summary['eras'] == 'tunes:1931-1931,pack:1932-1932'
   assert summary['classes'] == {
-      'tunes': {'tapes': 3, 'artists': 3, 'seconds': 6.0},
+      'tunes': {'tapes': 2, 'artists': 2, 'seconds': 4.0},  # c excluded.
       'pack': {'tapes': 3, 'artists': 2, 'seconds': 6.0}}  # Ann, a variant.
   assert f'--eras={summary["eras"]}' in shlex.split(summary['build'])
   with open(os.path.join(out, 'tracklist.csv')) as f:
-    assert sorted(r['year'] for r in csv.DictReader(f)) == ['1931'] * 3 + [
+    assert sorted(r['year'] for r in csv.DictReader(f)) == ['1931'] * 2 + [
         '1932'] * 3

@@ -52,6 +52,10 @@ _SOURCE = flags.DEFINE_multi_string(
     'tracks in a zip inside the package. The classes are labelled as '
     'years 1931, 1932, ... in that order; the output names the --eras to '
     'build with.')
+_EXCLUDE = flags.DEFINE_multi_string(
+    'exclude', [],
+    "With --source: an fnmatch pattern of tracks to leave out of every "
+    "class, e.g. '*/soundfx/*'.")
 _GROUP_VARIANTS = flags.DEFINE_bool(
     'group_variants', True,
     "With --source: names like 'celtic_fast' and 'forest2' are variants of "
@@ -74,12 +78,15 @@ _MAX_SECONDS = flags.DEFINE_float(
 def _sources():
   """The classes: --corpus's, or those of --source."""
   if not _SOURCE.value:
+    if _EXCLUDE.value:
+      raise app.UsageError('--exclude goes with --source')
     return check_corpora.CORPORA[_CORPUS.value]
   if flags.FLAGS['corpus'].present:
     raise app.UsageError('--corpus and --source: give one of the two')
   try:
     sources = [check_corpora.parse_source(
-        text, check_corpora.FIRST_SOURCE_YEAR + i, _GROUP_VARIANTS.value)
+        text, check_corpora.FIRST_SOURCE_YEAR + i, _GROUP_VARIANTS.value,
+        _EXCLUDE.value)
                for i, text in enumerate(_SOURCE.value)]
   except ValueError as e:
     raise app.UsageError(f'--source={e}')
