@@ -55,7 +55,7 @@ _SPLIT_FRACTIONS = flags.DEFINE_list(
     'Fractions of groups (--split_by) in train, validation, test, by a '
     'stable hash of the group key.')
 _SPLIT_BY = flags.DEFINE_enum(
-    'split_by', 'artist_era', list(naming.SPLIT_BY),
+    'split_by', naming.DEFAULT_SPLIT_BY, list(naming.SPLIT_BY),
     'Tapes grouped so that a group never straddles two splits: tape (each '
     'alone), artist (the name before _Tape_), artist_era (an artist\'s tapes '
     'of one era).')

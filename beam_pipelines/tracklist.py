@@ -2,6 +2,7 @@ r"""Prints how a track list is labelled (and split), as JSON.
 
   python -m beam_pipelines.tracklist [--tracklist=...]
   python -m beam_pipelines.tracklist --split_by=artist_era [--folds=5]
+  python -m beam_pipelines.tracklist --folds=5 --fold=0  # By artist_era.
   python -m beam_pipelines.tracklist --input=tapes/ \
       --tracklist=tapes/tracklist.csv --split_by=artist_era
 
@@ -34,7 +35,9 @@ _ERAS = flags.DEFINE_string(
     'Comma-separated name:first-last year ranges (inclusive), in label order.')
 _SPLIT_BY = flags.DEFINE_enum(
     'split_by', None, list(naming.SPLIT_BY),
-    'Also show the splits the builder would make with this grouping.')
+    'Also show the splits the builder would make with this grouping; '
+    f'--folds, --fold or --split_fractions alone split by the builder\'s '
+    f'default, {naming.DEFAULT_SPLIT_BY}.')
 _SPLIT_FRACTIONS = flags.DEFINE_list(
     'split_fractions', ['0.8', '0.1', '0.1'],
     'Fractions of groups in train, validation, test.')
@@ -71,17 +74,21 @@ def main(argv):
           f'{_TRACKLIST.value}: {", ".join(missing[:5])}'
           f'{", ..." if len(missing) > 5 else ""} (a title is a file\'s name '
           'without its extension)', file=sys.stderr)
-  if not _SPLIT_BY.value:
+  split_by = _SPLIT_BY.value
+  if not split_by and any(flags.FLAGS[name].present
+                          for name in ('folds', 'fold', 'split_fractions')):
+    split_by = naming.DEFAULT_SPLIT_BY  # Asked for splits: the builder's.
+  if not split_by:
     print(json.dumps(summary))
     return
   try:
     splits, warnings = tracklist_lib.split_summary(
-        tracklist, eras, split_by=_SPLIT_BY.value,
+        tracklist, eras, split_by=split_by,
         fractions=tuple(float(x) for x in _SPLIT_FRACTIONS.value),
         folds=_FOLDS.value, fold=_FOLD.value, titles=titles)
   except ValueError as e:
     raise app.UsageError(str(e))
-  print(json.dumps({'labels': summary, 'split_by': _SPLIT_BY.value,
+  print(json.dumps({'labels': summary, 'split_by': split_by,
                     'splits': splits}, indent=1))
   for warning in warnings:
     print(f'warning: {warning}', file=sys.stderr)

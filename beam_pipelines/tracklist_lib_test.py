@@ -161,6 +161,15 @@ def test_a_folder_of_tapes_is_counted_and_split_as_the_builder_reads_it(
              for v in s.values()) == 2
   assert ('warning: 1 of the 3 tapes are not in '
           f'{tmp_path}/tracklist.csv: E_Tape_1_1925 (a title is') in done.stderr
+  # Folds asked for without --split_by: the builder's grouping, not nothing.
+  done = subprocess.run(
+      [sys.executable, '-m', 'beam_pipelines.tracklist', f'--input={tmp_path}',
+       f'--tracklist={tmp_path}/tracklist.csv', '--folds=3', '--fold=1'],
+      capture_output=True, text=True, check=True)
+  out = json.loads(done.stdout)
+  assert out['split_by'] == naming.DEFAULT_SPLIT_BY == 'artist_era'
+  assert sum(v['tapes'] for s in out['splits'].values()
+             for v in s.values()) == 2
   empty = tmp_path / 'empty'
   empty.mkdir()
   done = subprocess.run(

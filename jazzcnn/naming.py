@@ -23,8 +23,8 @@ AUDIO_FORMATS = 'MP3/FLAC/OGG/Opus/WAV/AIFF'  # How messages name them.
 # reported with how to convert them, never passed over unseen.
 UNDECODED_EXTENSIONS = ('.m4a', '.aac', '.mp4', '.wma', '.ape', '.wv',
                         '.mka', '.webm', '.ra', '.amr')
-# How tapes are grouped so that no group straddles two splits.
-SPLIT_BY = ('tape', 'artist', 'artist_era')
+# How tapes are grouped so that no group straddles two splits; the builder's.
+SPLIT_BY, DEFAULT_SPLIT_BY = ('tape', 'artist', 'artist_era'), 'artist_era'
 _ARTIST_END = '_Tape_'  # "Duke_Ellington_Tape_12_1940" → "Duke_Ellington".
 
 
