@@ -174,6 +174,9 @@ def check_splitting(split_fractions, split_by, folds, fold):
   if folds and (folds < 3 or not 0 <= fold < folds):
     raise ValueError(f'need --folds >= 3 and 0 <= --fold < --folds, got '
                      f'folds={folds}, fold={fold}')
+  if fold and not folds:  # Else the fractions' split, silently.
+    raise ValueError(f'--fold={fold} needs --folds (K >= 3 folds, --fold the '
+                     'test one)')
   if split_by not in naming.SPLIT_BY:
     raise ValueError(f'split_by must be one of {naming.SPLIT_BY}, got '
                      f'{split_by!r}')

@@ -20,6 +20,7 @@ import sys
 from absl import app
 from absl import flags
 
+from beam_pipelines import build_records_lib
 from beam_pipelines import fileio
 from beam_pipelines import tape_files
 from beam_pipelines import tracklist_lib
@@ -82,9 +83,11 @@ def main(argv):
     print(json.dumps(summary))
     return
   try:
+    fractions = tuple(float(x) for x in _SPLIT_FRACTIONS.value)
+    build_records_lib.check_splitting(fractions, split_by, _FOLDS.value,
+                                      _FOLD.value)  # As the builder checks.
     splits, warnings = tracklist_lib.split_summary(
-        tracklist, eras, split_by=split_by,
-        fractions=tuple(float(x) for x in _SPLIT_FRACTIONS.value),
+        tracklist, eras, split_by=split_by, fractions=fractions,
         folds=_FOLDS.value, fold=_FOLD.value, titles=titles)
   except ValueError as e:
     raise app.UsageError(str(e))
