@@ -78,8 +78,9 @@ _MAX_SECONDS = flags.DEFINE_float(
 def _sources():
   """The classes: --corpus's, or those of --source."""
   if not _SOURCE.value:
-    if _EXCLUDE.value:
-      raise app.UsageError('--exclude goes with --source')
+    for name in ('exclude', 'group_variants'):
+      if flags.FLAGS[name].present:  # Else ignored: the corpora set both.
+        raise app.UsageError(f'--{name} goes with --source')
     return check_corpora.CORPORA[_CORPUS.value]
   if flags.FLAGS['corpus'].present:
     raise app.UsageError('--corpus and --source: give one of the two')
