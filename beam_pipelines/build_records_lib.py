@@ -111,7 +111,8 @@ def local_pipeline_options(argv=(), num_workers=None):
 
 
 def build_records(audio_paths, output_dir, *, tracklist, eras, windowing,
-                  split_fractions=(0.8, 0.1, 0.1), split_by='artist_era',
+                  split_fractions=(0.8, 0.1, 0.1),
+                  split_by=naming.DEFAULT_SPLIT_BY,
                   folds=0, fold=0, shard_mb=128.0,
                   train_shards_open=8, compression=None,
                   silence_peak=audio.SILENCE_PEAK,

@@ -199,9 +199,10 @@ def make_check_corpus(output_dir, *, cache_dir, sources=check_corpora.SOURCES,
       raise CorpusError(f'{source.name}: each of its {len(paths)} tracks is '
                         f'shorter than --min_seconds ({min_seconds:g} s)')
   os.makedirs(output_dir, exist_ok=True)
+  total = sum(map(len, tracks.values()))
   rows, summary, k = {}, {}, 0  # rows: {title: year}.
   for source, numbered in tracks.items():
-    entry = summary[source.name] = {'tapes': 0, 'artists': set(),
+    entry = summary[source.name] = {'tapes': len(numbered), 'artists': set(),
                                     'seconds': 0.0}
     for number, path in numbered:
       group = artist(os.path.splitext(os.path.basename(path))[0],
@@ -212,11 +213,10 @@ def make_check_corpus(output_dir, *, cache_dir, sources=check_corpora.SOURCES,
       seconds = write_tape(path, os.path.join(output_dir, f'{title}.{ext}'),
                            max_seconds=max_seconds)
       rows[title] = str(source.year)
-      entry['tapes'] += 1
       entry['artists'].add(group)
       entry['seconds'] += seconds
       if progress:
-        progress(title, sum(map(len, tracks.values())))
+        progress(title, total)
   # Atomically, last: a corpus cut short has no track list naming its tapes.
   naming.write_tracklist(os.path.join(output_dir, 'tracklist.csv'), rows)
   return {name: {'tapes': e['tapes'], 'artists': len(e['artists']),
