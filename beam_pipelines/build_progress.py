@@ -20,13 +20,14 @@ from apache_beam.io.filesystem import BeamIOError
 
 from beam_pipelines import build_records_lib
 from beam_pipelines import fileio
+from jazzcnn import globs
 
 
 
 def written(output_dir):
   """(bytes, files) under the build's temporary directories."""
-  found = fileio.sizes(fileio.join(output_dir,
-                                   build_records_lib.TMP_PREFIX + '*', '*'))
+  found = fileio.sizes(globs.inside(output_dir,
+                                    build_records_lib.TMP_PREFIX + '*', '*'))
   return sum(found.values()), len(found)
 
 

@@ -17,6 +17,7 @@ from beam_pipelines import tape_files
 from jazzcnn import audio
 from jazzcnn import dataset_info
 from jazzcnn import errors
+from jazzcnn import globs
 from jazzcnn import naming
 
 
@@ -43,7 +44,7 @@ def _finalize(unused_element, *, shards, probed, failures, output_dir,
   suffix = f'-{build}.tfrecord' + ('.gz' if compression == 'GZIP' else '')
   info_path = fileio.join(output_dir, dataset_info.FILE)
   earlier = [p for split in dataset_info.SPLITS for p in fileio.glob(
-      fileio.join(output_dir, f'{split}-*-of-*.tfrecord*'))]
+      globs.inside(output_dir, f'{split}-*-of-*.tfrecord*'))]
   names = [e.name for e in eras]
   splits = {}
   for split in dataset_info.SPLITS:
@@ -189,7 +190,7 @@ def _build_locked(audio_paths, output_dir, options, *, tracklist, eras,
   """`build_records` once it holds output_dir's lock."""
   # Under the lock no other build is running: any temporary directory here
   # was left by an interrupted one.
-  for stale in fileio.glob_dirs(fileio.join(output_dir, TMP_PREFIX + '*')):
+  for stale in fileio.glob_dirs(output_dir, TMP_PREFIX + '*'):
     fileio.delete_tree(stale)
   tmp_dir = fileio.join(output_dir, TMP_PREFIX + uuid.uuid4().hex)
   fileio.makedirs(tmp_dir)

@@ -338,6 +338,34 @@ def test_rerun_replaces_output_and_failed_run_leaves_no_final_shards(
     assert len(keys) == len(set(keys)) == second['splits'][split]['windows']
 
 
+def test_a_folder_named_with_brackets_is_built_and_its_neighbours_kept(
+    corpus, tmp_path):
+  """'records[12]' is one folder's name, not a glob of 'records1' and
+  'records2': an earlier build's shards and a dead build's temporary folder
+  are found in it, and nothing is deleted next to it."""
+  corpus_dir, _, _ = corpus
+  neighbour = tmp_path / 'records1'
+  (neighbour / (lib.TMP_PREFIX + 'running')).mkdir(parents=True)
+  for name in ('train-00000-of-00001-aaaaaaaa.tfrecord',
+               lib.TMP_PREFIX + 'running/shard'):
+    (neighbour / name).write_bytes(b'another build')
+  out = str(tmp_path / 'records[12]')
+  _build(corpus_dir, out, IN_PROCESS)
+  os.mkdir(os.path.join(out, lib.TMP_PREFIX + 'dead'))
+  second = _build(corpus_dir, out, IN_PROCESS)
+  assert sorted(os.listdir(out)) == sorted(
+      [dataset_info.FILE] + [f for s in second['splits'].values()
+                         for f in s['files']])
+  assert sorted(str(p.relative_to(neighbour))
+                for p in neighbour.rglob('*')) == [
+                    lib.TMP_PREFIX + 'running',
+                    lib.TMP_PREFIX + 'running/shard',
+                    'train-00000-of-00001-aaaaaaaa.tfrecord']
+  for split in dataset_info.SPLITS:
+    assert len(_read_split(out, second, split)) == (
+        second['splits'][split]['windows'])
+
+
 def test_build_records_command(corpus, tmp_path):
   import subprocess
   import sys

@@ -18,6 +18,7 @@ import zipfile
 import soundfile
 
 from beam_pipelines import check_corpora
+from jazzcnn import globs
 from jazzcnn import naming
 
 
@@ -54,7 +55,7 @@ def download(package, cache_dir):
   if package in check_corpora.RESERVED_PACKAGES:
     raise CorpusError(f'{package} is reserved for an independent check')
   os.makedirs(cache_dir, exist_ok=True)
-  found = glob.glob(os.path.join(cache_dir, f'{package}_*.deb'))
+  found = glob.glob(globs.inside(cache_dir, f'{package}_*.deb'))
   if found:
     return sorted(found)[-1]
   try:
@@ -67,7 +68,7 @@ def download(package, cache_dir):
     last = (e.stderr.strip().splitlines() or ['no output'])[-1]
     raise CorpusError(f'apt-get download {package} failed: {last} (run '
                       '`apt-get update` first?)') from e
-  return sorted(glob.glob(os.path.join(cache_dir, f'{package}_*.deb')))[-1]
+  return sorted(glob.glob(globs.inside(cache_dir, f'{package}_*.deb')))[-1]
 
 
 def _matches(name, source):

@@ -7,9 +7,11 @@ length, its masked CRC32C, the data, its masked CRC32C) so workers need no
 TensorFlow file system.
 """
 
+import contextlib
 import glob as local_glob
 import json
 import os
+import shutil
 import struct
 import warnings
 
@@ -45,22 +47,31 @@ def glob(pattern):
 def sizes(pattern):
   """{path: bytes} of the files matching a glob (one listing on object
   stores: the sizes come with it)."""
-  with warnings.catch_warnings():
-    # Beam turns a glob's '[[]' (a literal '[', `jazzcnn.globs.escape`)
-    # into the same regular expression, which `re` warns of.
-    warnings.filterwarnings('ignore', 'Possible nested set', FutureWarning)
+  with _escapes_read():
     matches = FileSystems.match([pattern])[0].metadata_list
   return {m.path: m.size_in_bytes for m in matches}
 
 
-def glob_dirs(pattern):
-  """Directories matching a glob: local ones, or object-store prefixes."""
-  if FileSystems.get_scheme(pattern) is None:
-    return sorted(p for p in local_glob.glob(pattern) if os.path.isdir(p))
-  base = pattern.rsplit('/', 1)[0]
-  inside = glob(pattern.rstrip('/') + '/**')
-  return sorted({join(base, p[len(base):].lstrip('/').split('/')[0])
-                 for p in inside})
+@contextlib.contextmanager
+def _escapes_read():
+  """Beam turns a glob's '[[]' (a literal '[', `jazzcnn.globs.escape`) into
+  the same regular expression, which `re` warns of: silenced here."""
+  with warnings.catch_warnings():
+    warnings.filterwarnings('ignore', 'Possible nested set', FutureWarning)
+    yield
+
+
+def glob_dirs(directory, name_pattern):
+  """The directories in `directory` (local ones, or object-store prefixes)
+  whose names match the glob `name_pattern`."""
+  directory = directory.rstrip('/')
+  if FileSystems.get_scheme(directory) is None:
+    return sorted(p for p in local_glob.glob(globs.inside(directory,
+                                                          name_pattern))
+                  if os.path.isdir(p))
+  below = glob(globs.inside(directory, name_pattern, '**'))
+  return sorted({join(directory, p[len(directory):].lstrip('/').split('/')[0])
+                 for p in below})
 
 
 def list_tree(directory):
@@ -71,7 +82,7 @@ def list_tree(directory):
   `**` match does not follow them.
   """
   if FileSystems.get_scheme(directory) is not None:
-    return glob(join(directory, '**'))
+    return glob(globs.inside(directory, '**'))
   paths, seen = [], set()
   for parent, dirs, names in os.walk(directory, followlinks=True):
     seen.add(os.path.realpath(parent))
@@ -84,12 +95,10 @@ def list_tree(directory):
 
 
 def is_directory(path):
-  """True for a local directory (its name may hold `[`, `?` or `*`) or an
-  object-store prefix with objects (not a glob there)."""
+  """True for a local directory or an object-store prefix with objects
+  (either's name may hold `[`, `?` or `*`)."""
   if FileSystems.get_scheme(path) is None:
     return os.path.isdir(path)
-  if globs.is_glob(path):
-    return False
   return bool(list_tree(path)) and not exists(path)
 
 
@@ -128,15 +137,24 @@ def rename(source, destination):
 
 
 def delete(paths):
-  if paths:
-    FileSystems.delete(list(paths))
+  """Deletes files (and local directories, with what they hold)."""
+  for path in paths:
+    if is_local(path):  # Beam would match each as a glob, and files only.
+      if os.path.isdir(path):
+        shutil.rmtree(path)
+      else:
+        os.remove(path)
+  remote = [globs.escape(p) for p in paths if not is_local(p)]
+  if remote:  # Beam matches each path as a glob: its '[', escaped.
+    with _escapes_read():
+      FileSystems.delete(remote)
 
 
 def delete_tree(directory):
   """Deletes a directory and everything under it, if it exists."""
   if FileSystems.get_scheme(directory) is None:
     if exists(directory):
-      FileSystems.delete([directory])
+      delete([directory])
   else:
     delete(list_tree(directory))
 

@@ -4,8 +4,11 @@ folders' own names hold glob characters.
 A name is a glob only when no such file or folder exists: 'Song [Live].flac'
 and 'tapes [2024]/' are names people give. `predict` and `embed` (on
 TensorFlow's file systems) and the records builder (on Beam's) both ask
-here, each passing its own test for a folder.
+here, each passing its own test for a folder. Every glob of files in a
+folder the program was given or made goes through `inside`.
 """
+
+import posixpath
 
 GLOB_CHARACTERS = '*?['
 
@@ -18,6 +21,13 @@ def escape(name):
   """`name` as a glob that matches only itself: each glob character in a
   class of its own, `[[]`, which fnmatch, TensorFlow and Beam all read."""
   return ''.join(f'[{c}]' if c in GLOB_CHARACTERS else c for c in name)
+
+
+def inside(folder, *pattern):
+  """A glob of `pattern` (joined parts) in `folder`, whose own name is read
+  as it is: 'records [v2]/train-*' lists that folder's shards, not those of
+  'records v' or 'records 2'."""
+  return posixpath.join(escape(folder), *pattern)
 
 
 def with_literal_folder(pattern, is_dir):

@@ -39,3 +39,10 @@ def test_the_longest_existing_folder_is_escaped():
   assert globs.with_literal_folder('/m/tapes/2024/*.mp3', is_dir) == (
       '/m/tapes/2024/*.mp3')
   assert asked == []
+
+
+def test_a_glob_inside_a_folder_reads_the_folder_name_as_it_is():
+  pattern = globs.inside('gs://b/records [12]', '.build-tmp-*', '*')
+  assert pattern == 'gs://b/records [[]12]/.build-tmp-*/*'
+  assert fnmatch.fnmatchcase('gs://b/records [12]/.build-tmp-1/a', pattern)
+  assert not fnmatch.fnmatchcase('gs://b/records 1/.build-tmp-1/a', pattern)

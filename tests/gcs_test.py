@@ -21,6 +21,7 @@ import tensorflow as tf
 from beam_pipelines import build_progress
 from beam_pipelines import build_records_lib
 from beam_pipelines import fileio
+from beam_pipelines import tape_files
 import conftest
 from jazzcnn import features
 from tests import fake_gcs
@@ -159,12 +160,40 @@ def test_train_evaluate_predict_embed_and_compare_in_a_bucket(
   assert lines[-1] == 'Selected on validation: `flags/cpu_smoke.cfg`', lines
 
 
-def test_the_build_progress_line_counts_shards_in_a_bucket(gcs, monkeypatch):
+@pytest.fixture
+def beam_gcs(gcs, monkeypatch):
+  """`gcs` for Beam's FileSystems in this process."""
   # Beam 2.77 looks for Google credentials even under --no_auth, retrying
   # for ~20 s when there are none; the emulator needs none.
   monkeypatch.setattr(gcp_auth._Credentials, '_get_service_credentials',  # pylint: disable=protected-access
                       staticmethod(lambda options: None))
   fileio.set_options(pipeline_options.PipelineOptions(['--no_auth']))
+  return gcs
+
+
+def test_folders_named_with_brackets_in_a_bucket(beam_gcs):
+  """'tapes [2024]' is that folder, named or in a glob, not a character
+  class that reads 'tapes 2'; deleting in it deletes nothing beside it."""
+  gcs = beam_gcs
+  for name in ('tapes [2024]/a.flac', 'tapes [2024]/b.mp3',
+               'tapes 2/decoy.flac', 'records [1]/.build-tmp-x/shard',
+               'records 1/.build-tmp-y/shard'):
+    gcs.bucket.blob(name).upload_from_string(b'x')
+  assert tape_files.list_audio('gs://jazz/tapes [2024]') == [
+      'gs://jazz/tapes [2024]/a.flac', 'gs://jazz/tapes [2024]/b.mp3']
+  assert tape_files.list_audio('gs://jazz/tapes [2024]/*.flac') == [
+      'gs://jazz/tapes [2024]/a.flac']
+  tmp_dirs = fileio.glob_dirs('gs://jazz/records [1]', '.build-tmp-*')
+  assert tmp_dirs == ['gs://jazz/records [1]/.build-tmp-x']
+  fileio.delete_tree(tmp_dirs[0])
+  fileio.delete(['gs://jazz/tapes [2024]/a.flac'])
+  assert sorted(b.name for b in gcs.bucket.list_blobs()) == [
+      'records 1/.build-tmp-y/shard', 'tapes 2/decoy.flac',
+      'tapes [2024]/b.mp3']
+
+
+def test_the_build_progress_line_counts_shards_in_a_bucket(beam_gcs):
+  gcs = beam_gcs
   tmp = 'records/' + build_records_lib.TMP_PREFIX + 'abc'
   gcs.bucket.blob(f'{tmp}/train-1').upload_from_string(b'x' * 3_000_000)
   gcs.bucket.blob(f'{tmp}/test-1').upload_from_string(b'x' * 1_000_000)
