@@ -21,6 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from jazzcnn import globs
 from jazzcnn import outputs
 
 BEST_DIR = 'best'
@@ -177,6 +178,18 @@ def read_best(best_dir):
     return json.load(f)
 
 
+def check_directory(model_dir):
+  """Raises ValueError for a model_dir whose name holds '*', '?' or '[':
+  TensorFlow's checkpoint manager matches its own files by such a name as a
+  glob, so it never prunes the run's old checkpoints and deletes those of
+  another run ('runs/seed[0]' deletes 'runs/seed0''s)."""
+  if globs.is_glob(model_dir):
+    raise ValueError(
+        f'{model_dir}: TensorFlow\'s checkpoints read a folder name with '
+        f'{" ".join(globs.GLOB_CHARACTERS)} as a glob (pruning them would '
+        'delete another run\'s); choose a name without those characters')
+
+
 def save_best(model, best_dir, *, step, epoch, value, loss):
   """Writes the model's weights, then best.json naming them (last, atomic)."""
   previous = read_best(best_dir)
@@ -186,8 +199,8 @@ def save_best(model, best_dir, *, step, epoch, value, loss):
           'val_loss': loss, 'prefix': posixpath.basename(prefix)}
   outputs.write_json(posixpath.join(best_dir, _BEST_FILE), best)
   if previous and previous['prefix'] != best['prefix']:
-    for stale in tf.io.gfile.glob(posixpath.join(best_dir,
-                                                 previous['prefix'] + '.*')):
+    for stale in tf.io.gfile.glob(globs.inside(best_dir,
+                                               previous['prefix'] + '.*')):
       tf.io.gfile.remove(stale)
   return best
 

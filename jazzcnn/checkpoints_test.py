@@ -1,6 +1,16 @@
-"""How epochs and runs rank on validation (the trainer and `compare` share it)."""
+"""How epochs and runs rank on validation (the trainer and `compare` share
+it), and which folders can hold checkpoints."""
+
+import pytest
 
 from jazzcnn import checkpoints
+
+
+def test_a_folder_named_like_a_glob_cannot_hold_checkpoints():
+  for name in ('runs/seed[0]', 'runs/seed?', 'gs://b/runs/*'):
+    with pytest.raises(ValueError, match=r'read a folder name with \* \? \['):
+      checkpoints.check_directory(name)
+  checkpoints.check_directory('gs://b/runs/seed 0 (take 2)')
 
 
 def _best(balanced_accuracy, loss):

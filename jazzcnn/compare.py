@@ -84,6 +84,7 @@ def _check(recipes):
       raise app.UsageError(f'recipe {recipe!r}: flagfile {flagfile!r} not '
                            'found (a recipe is a flagfile, then flags)')
   try:
+    checkpoints.check_directory(_OUTPUT.value)  # Each run's parent.
     return baselines.read_scored_records(_DATA_DIR.value)
   except ValueError as e:
     raise app.UsageError(str(e))

@@ -38,6 +38,7 @@ import tensorflow as tf
 
 from jazzcnn import dataset_info
 from jazzcnn import evaluate_lib
+from jazzcnn import globs
 from jazzcnn import layers
 from jazzcnn import outputs
 from jazzcnn.models import frontends
@@ -127,8 +128,8 @@ def fingerprint(features):
   checkpoint = getattr(FEATURES[features], 'keywords', {}).get('checkpoint')
   if checkpoint:
     prefix = musicnn.checkpoint_prefix(checkpoint)
-    for path in sorted(glob.glob(prefix + '.index') +
-                       glob.glob(prefix + '.data-*')):
+    for path in sorted(glob.glob(globs.escape(prefix) + '.index') +
+                       glob.glob(globs.escape(prefix) + '.data-*')):
       with open(path, 'rb') as f:
         digest.update(f.read())
   return digest.hexdigest()[:12]
@@ -190,7 +191,7 @@ def _remove_other_builds(data_dir):
   """Removes the caches of earlier builds of `data_dir` (other HASHes):
   the records they were computed from are gone."""
   current = cache_dir(data_dir)
-  for other in tf.io.gfile.glob(posixpath.join(data_dir, 'baselines-*')):
+  for other in tf.io.gfile.glob(globs.inside(data_dir, 'baselines-*')):
     if other.rstrip('/') != current and tf.io.gfile.isdir(other):
       logging.info('removing the features of an earlier build: %s', other)
       try:

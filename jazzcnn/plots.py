@@ -2,7 +2,6 @@
 style map. Matplotlib with the Agg backend: no display needed."""
 
 import io
-import posixpath
 
 import keras
 import matplotlib
@@ -13,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.util import event_pb2
 
+from jazzcnn import globs
 from jazzcnn import outputs
 
 
@@ -68,8 +68,8 @@ def read_scalars(log_dir):
   """{run: {tag: [(step, value)]}} of the scalars in TensorBoard event files."""
   out = {}
   for run in ('train', 'validation'):
-    files = sorted(tf.io.gfile.glob(posixpath.join(log_dir, run,
-                                                   'events.out.*')))
+    files = sorted(tf.io.gfile.glob(globs.inside(log_dir, run,
+                                                 'events.out.*')))
     for record in tf.data.TFRecordDataset(files):
       event = event_pb2.Event.FromString(record.numpy())
       for value in event.summary.value:

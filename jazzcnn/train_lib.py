@@ -14,6 +14,7 @@ from jazzcnn import dataset_info
 from jazzcnn import distribute
 from jazzcnn import evaluate_lib
 from jazzcnn import export
+from jazzcnn import globs
 from jazzcnn import input_pipeline
 from jazzcnn import models
 from jazzcnn import optimization
@@ -49,9 +50,9 @@ def holds_weights(model_dir):
   """Whether a run left weights in model_dir: a checkpoint, a best epoch or
   an export (a run that failed before its first checkpoint leaves none)."""
   return bool(
-      tf.io.gfile.glob(posixpath.join(model_dir, CHECKPOINT_DIR, 'ckpt-*'))
+      tf.io.gfile.glob(globs.inside(model_dir, CHECKPOINT_DIR, 'ckpt-*'))
       or checkpoints.read_best(posixpath.join(model_dir, checkpoints.BEST_DIR))
-      or tf.io.gfile.glob(posixpath.join(model_dir, export.EXPORT_DIR, '*')))
+      or tf.io.gfile.glob(globs.inside(model_dir, export.EXPORT_DIR, '*')))
 
 
 def check_architecture(model_dir, config, info):
@@ -117,6 +118,7 @@ def _start(data_dir, model_dir, strategy, config):
   Returns:
     (info, write dir, is chief, steps per epoch, model, checkpoint manager).
   """
+  checkpoints.check_directory(model_dir)
   config.validate()
   info = dataset_info.read(data_dir)
   for split in dataset_info.SPLITS:
@@ -251,7 +253,7 @@ def train_and_evaluate(*, data_dir, model_dir, strategy, config, verbose='auto')
 
   Raises:
     ValueError: for bad config values, missing data, empty splits, a batch
-      size not divisible by the replicas, or a model_dir of another model.
+      size not divisible by replicas, a glob-like or another model's model_dir.
     checkpoints.Diverged: when the loss or weights stop being finite;
       nothing is exported and no non-finite checkpoint is saved.
   """

@@ -118,6 +118,10 @@ CASES = [
      'cluster); on a machine without one use mirrored'),
     ('jazzcnn.train', ['--data_dir={records}', '--model_dir={tmp}/afile'],
      '--model_dir={tmp}/afile cannot be written'),
+    ('jazzcnn.train', ['--data_dir={records}', '--model_dir={tmp}/seed[0]'],
+     "{tmp}/seed[0]: TensorFlow's checkpoints read a folder name with * ? [ "
+     "as a glob (pruning them would delete another run's); choose a name "
+     'without those characters'),
     ('jazzcnn.train', ['--data_dir={damaged}', '--model_dir={tmp}/run',
                        '--flagfile=flags/cpu_smoke.cfg', '--epochs=1'],
      '{shard}: unreadable (corrupted record at '),
@@ -174,6 +178,11 @@ CASES = [
                          '{tmp}/nosuch.cfg --epochs=1'],
      "recipe '{tmp}/nosuch.cfg --epochs=1': flagfile '{tmp}/nosuch.cfg' not "
      'found (a recipe is a flagfile, then flags)'),
+    ('jazzcnn.compare', ['--data_dir={records}', '--output={tmp}/cmp[1]',
+                         'flags/cpu_smoke.cfg'],
+     "{tmp}/cmp[1]: TensorFlow's checkpoints read a folder name with * ? [ "
+     "as a glob (pruning them would delete another run's); choose a name "
+     'without those characters'),
     ('jazzcnn.compare', ['--data_dir={tmp}/empty', '--output={tmp}/cmp',
                          'flags/cpu_smoke.cfg'],
      '{tmp}/empty/dataset_info.json not found'),
