@@ -118,27 +118,27 @@ $PY -m jazzcnn.evaluate --model_dir=runs/demo --data_dir=tfrecords/ --split=test
 took
 
 stage "5/7 Predicting the test tapes (their names carry their true era)"
-tapes_of() {  # The audio file of each of the records' tapes in the named
-              # splits, one a line (names may hold spaces).
-  $PY - "$tapes" "$@" <<'PYEOF'
+# The audio file of each of the records' tapes, "split<TAB>path" a line
+# (names may hold spaces), listed once for stages 5 and 6.
+listed=$($PY - "$tapes" <<'PYEOF'
 import json, sys
 from jazzcnn import naming, predict_lib
 splits = json.load(open('tfrecords/dataset_info.json'))['splits']
-ids = [t for s in sys.argv[2:] for t in splits[s]['tape_ids']]
 # The folder as predict reads one: any depth, one file a tape.
 files = {naming.tape_id(p): p for p in predict_lib.expand([sys.argv[1]])}
-print('\n'.join(files[i] for i in ids if i in files))
+for split in ('train', 'validation', 'test'):
+  for i in splits[split]['tape_ids']:
+    if i in files:
+      print(f'{split}\t{files[i]}')
 PYEOF
-}
-listed=$(tapes_of test)  # Here, not in <(...): a failure stops the script.
-mapfile -t test_tapes < <(printf '%s' "$listed")
+)  # Here, not in <(...): a failure stops the script.
+mapfile -t test_tapes < <(printf '%s' "$listed" | sed -n 's/^test\t//p')
 $PY -m jazzcnn.predict --model_dir=runs/demo --notimeline "${test_tapes[@]}" \
     "${QUIET[@]}" | grep -v '^$' | sed 's/^/   /'
 took
 
 stage "6/7 Style embeddings of every labelled tape and their neighbours (runs/demo/styles/)"
-listed=$(tapes_of train validation test)
-mapfile -t all_tapes < <(printf '%s' "$listed")
+mapfile -t all_tapes < <(printf '%s' "$listed" | cut -f2-)
 $PY -m jazzcnn.embed --model_dir=runs/demo --output=runs/demo/styles \
     --tracklist="$tracklist" "${QUIET[@]}" "${all_tapes[@]}" \
     | tail -2 | sed 's/^/   /'
