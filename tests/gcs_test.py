@@ -38,33 +38,42 @@ def _run(command, gcs):
 
 
 def test_build_records_from_and_to_a_bucket(gcs, tiny_tapes, tmp_path):
+  """Folders named with brackets, beside the folders that their names
+  would match as globs: only the named ones are read, replaced, cleaned."""
   for name in os.listdir(tiny_tapes):
-    gcs.bucket.blob(f'tapes/{name}').upload_from_filename(
+    gcs.bucket.blob(f'tapes [1]/{name}').upload_from_filename(
         os.path.join(tiny_tapes, name))
-  gcs.bucket.blob('tapes/notes/broken.mp3').upload_from_string(
-      b'not audio' * 99)
+  others = ['tapes 1/decoy.mp3', 'records v/train-00000-of-00001.tfrecord',
+            'records 2/.build-tmp-running/shard']
+  for name in ['tapes [1]/notes/broken.mp3', *others,
+               'records [v2]/train-00000-of-00001-earlier0.tfrecord',
+               'records [v2]/.build-tmp-dead/shard']:
+    gcs.bucket.blob(name).upload_from_string(b'not audio' * 99)
   result = _run(
       [sys.executable, '-m', 'beam_pipelines.build_records',
        '--runner=DirectRunner', '--direct_num_workers=1', '--no_auth',
-       '--input=gs://jazz/tapes', '--tracklist=gs://jazz/tapes/tracklist.csv',
-       '--output_dir=gs://jazz/records', '--trim_seconds=1',
+       '--input=gs://jazz/tapes [1]',
+       '--tracklist=gs://jazz/tapes [1]/tracklist.csv',
+       '--output_dir=gs://jazz/records [v2]', '--trim_seconds=1',
        '--window_seconds=1', '--hop_seconds=1', '--shard_mb=0.05'], gcs)
   assert result.returncode == 0, result.stderr[-4000:]
   names = sorted(b.name for b in gcs.bucket.client.list_blobs(
-      'jazz', prefix='records/'))
-  assert 'records/dataset_info.json' in names
-  assert not [n for n in names if '.build-tmp-' in n]  # Cleaned up.
-  info = json.loads(
-      gcs.bucket.blob('records/dataset_info.json').download_as_bytes())
-  assert info['failures'] == [{'path': 'gs://jazz/tapes/notes/broken.mp3',
+      'jazz', prefix='records [v2]/'))
+  info = json.loads(gcs.bucket.blob(
+      'records [v2]/dataset_info.json').download_as_bytes())
+  # The earlier build's shard and the dead build's folder are gone.
+  assert names == sorted(['records [v2]/dataset_info.json'] + [
+      f'records [v2]/{f}' for s in info['splits'].values()
+      for f in s['files']])
+  assert set(others) <= {b.name for b in gcs.bucket.list_blobs()}
+  assert info['failures'] == [{'path': 'gs://jazz/tapes [1]/notes/broken.mp3',
                                'reason': 'unlisted', 'detail':
                                "no row titled 'broken' in the track list"}]
   for split in ('train', 'validation', 'test'):
     local = []
     for name in info['splits'][split]['files']:
-      assert f'records/{name}' in names
       path = tmp_path / name
-      gcs.bucket.blob(f'records/{name}').download_to_filename(str(path))
+      gcs.bucket.blob(f'records [v2]/{name}').download_to_filename(str(path))
       local.append(str(path))
     records = [features.parse_single(r.numpy())
                for r in tf.data.TFRecordDataset(local)]
