@@ -112,18 +112,25 @@ def headline(metrics_dict):
 
 
 def compare(model_metrics, baselines):
-  """One line per baseline: how far the model is above it."""
+  """One line per baseline: its scores, and how far the model is from it."""
   lines = []
   for name, b in baselines.items():
+    windows, tapes = (
+        model_metrics[f'{k}_balanced_accuracy'] - b[f'{k}_balanced_accuracy']
+        for k in ('window', 'tape'))
     lines.append(
         f'{name:13s} window balanced accuracy '
         f"{format_score(b, 'window_balanced_accuracy')}, tape "
         f"{format_score(b, 'tape_balanced_accuracy')}: the model is "
-        f"{model_metrics['window_balanced_accuracy'] - b['window_balanced_accuracy']:+.3f}"
-        f" (windows), "
-        f"{model_metrics['tape_balanced_accuracy'] - b['tape_balanced_accuracy']:+.3f}"
-        ' (tapes) above it')
+        f'{_versus(windows)} in windows, {_versus(tapes)} in tapes')
   return lines
+
+
+def _versus(difference):
+  """'0.054 above it', '0.120 below it' or 'level with it', to 3 places."""
+  d = round(difference, 3)
+  return ('level with it' if d == 0 else
+          f'{abs(d):.3f} {"above" if d > 0 else "below"} it')
 
 
 def per_class(matrix, names):

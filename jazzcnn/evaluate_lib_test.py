@@ -131,3 +131,18 @@ def test_a_memo_runs_each_window_once_and_gives_the_same_outputs(
   np.testing.assert_allclose(probs[~from_memo], plain[0][~from_memo],
                              rtol=1e-5, atol=1e-7)
   assert set(memo) == set(keys)  # The forgotten ones are back.
+
+
+def test_each_baseline_line_says_how_far_the_model_is_above_or_below_it():
+  model = {'window_balanced_accuracy': 0.7, 'tape_balanced_accuracy': 0.75}
+  baselines = {
+      'weak': {'window_balanced_accuracy': 0.646,
+               'tape_balanced_accuracy': 0.75},
+      'strong': {'window_balanced_accuracy': 0.9,
+                 'tape_balanced_accuracy': 0.7504}}
+  weak, strong = evaluate_lib.compare(model, baselines)
+  assert weak.endswith(
+      ': the model is 0.054 above it in windows, level with it in tapes')
+  assert strong.endswith(
+      ': the model is 0.200 below it in windows, level with it in tapes')
+  assert strong.startswith('strong        window balanced accuracy 0.900')
