@@ -108,6 +108,10 @@ def test_embed_same_tape_identical_other_eras_differ(smoke_run, tiny_tapes,
   shutil.copy(early, copy)
   broken = tmp_path / 'broken.mp3'
   broken.write_bytes(b'not audio at all' * 50)
+  # An earlier run's agreement, of other tapes: without --tracklist there
+  # is none to write, and the old one must not stay beside new embeddings.
+  os.makedirs(tmp_path / 'styles')
+  (tmp_path / 'styles' / 'knn.json').write_text('{"1nn": 1.0}')
   # --output relative to the working directory, named back as given.
   result = conftest.run([sys.executable, '-m', 'jazzcnn.embed',
                          f'--model_dir={model_dir}', '--output=styles',
@@ -136,6 +140,7 @@ def test_embed_same_tape_identical_other_eras_differ(smoke_run, tiny_tapes,
   rows = open(os.path.join(out, 'similarity.csv')).read().splitlines()
   assert len(rows) == 4
   assert _is_png(os.path.join(out, 'projection.png'))
+  assert not os.path.exists(os.path.join(out, 'knn.json'))
 
 
 def test_plot_draws_curves_and_the_models_melspectrogram(smoke_run,

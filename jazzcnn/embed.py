@@ -17,6 +17,7 @@ import sys
 from absl import app
 from absl import flags
 import numpy as np
+import tensorflow as tf
 
 from jazzcnn import cli
 from jazzcnn import metrics
@@ -28,7 +29,10 @@ from jazzcnn import export
 
 _MODEL_DIR = flags.DEFINE_string('model_dir', None,
                                  'Model dir written by jazzcnn.train.')
-_OUTPUT = flags.DEFINE_string('output', None, 'Directory for the results.')
+_OUTPUT = flags.DEFINE_string(
+    'output', None, 'Directory for the results: embeddings.npy, tapes.json, '
+    'similarity.csv, projection.png and, with --tracklist, knn.json (a '
+    'knn.json of an earlier run is removed without it).')
 _TRIM_SECONDS = flags.DEFINE_float(
     'trim_seconds', -1.0, 'Seconds skipped at both ends of each file; -1: as '
     'the training records were trimmed (eras.json); 0: nothing.')
@@ -123,6 +127,7 @@ def main(argv):
   for name in names:
     near = ', '.join(f'{n} ({s:.3f})' for n, s in neighbours[name])
     print(f'{name}: {near or "(no other file to compare)"}')
+  knn = posixpath.join(out, 'knn.json')
   if labels:
     era_of = [labels.get(n) if labels.get(n) in eras else None for n in names]
     agreement = {
@@ -130,10 +135,12 @@ def main(argv):
             similarity, era_of, k=k,
             groups=[naming.artist(n) for n in names] if suffix else None)
         for k in (1, 5) for suffix in ('', '_other_artists')}
-    outputs.write_json(posixpath.join(out, 'knn.json'), agreement)
+    outputs.write_json(knn, agreement)
     print('nearest-neighbour era agreement of the labelled tapes (leave one '
           'out): ' + ', '.join(f'{k} {v:.3f}' if v is not None else f'{k} -'
                                for k, v in agreement.items()))
+  elif tf.io.gfile.exists(knn):  # An earlier run's, of other tapes.
+    tf.io.gfile.remove(knn)
   print(f'wrote {len(names)} embeddings to {out}')
   if failed:
     print(predict_lib.failures(failed, len(files)), file=sys.stderr)
