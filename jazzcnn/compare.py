@@ -29,6 +29,7 @@ import tensorflow as tf
 from jazzcnn import baselines
 from jazzcnn import checkpoints
 from jazzcnn import cli
+from jazzcnn import compare_lib
 from jazzcnn import evaluate_lib
 from jazzcnn import export
 from jazzcnn import models
@@ -47,16 +48,23 @@ _OUTPUT = flags.DEFINE_string(
 _SEED = flags.DEFINE_integer('seed', 0, 'Random seed of every run.')
 
 
-def train(recipe, model_dir):
+def train(recipe, model_dir, info):
   """Trains one recipe into model_dir; returns its wall seconds, or None.
 
-  A finished run (model_dir/compare.json) is not trained again: its
-  recorded time is reused, so an interrupted comparison can be resumed.
+  A finished run (its record in model_dir, with its seconds) is not trained
+  again: its recorded time is reused, and an unfinished one is resumed, so
+  an interrupted comparison can be continued
+  (`compare_lib.check_earlier_runs` first).
   """
-  record = posixpath.join(model_dir, 'compare.json')
+  record = posixpath.join(model_dir, compare_lib.RECORD_FILE)
   if tf.io.gfile.exists(record):
     with tf.io.gfile.GFile(record) as f:
-      return json.load(f)['seconds']
+      seconds = json.load(f)['seconds']
+    if seconds is not None:
+      return seconds
+  started = compare_lib.run_record(recipe, _SEED.value, info)
+  tf.io.gfile.makedirs(model_dir)
+  outputs.write_json(record, dict(started, seconds=None))
   flagfile, *extra = shlex.split(recipe)
   command = [sys.executable, '-m', 'jazzcnn.train', f'--flagfile={flagfile}',
              *extra, f'--data_dir={_DATA_DIR.value}',
@@ -67,7 +75,7 @@ def train(recipe, model_dir):
   if done.returncode:
     print(f'{recipe}: failed\n{done.stderr[-2000:]}', file=sys.stderr)
     return None
-  outputs.write_json(record, {'recipe': recipe, 'seconds': seconds})
+  outputs.write_json(record, dict(started, seconds=seconds))
   return seconds
 
 
@@ -96,6 +104,10 @@ def main(argv):
   if len(argv) < 2:
     raise app.UsageError('name at least one recipe (a flagfile and flags)')
   info = _check(argv[1:])
+  try:
+    compare_lib.check_earlier_runs(_OUTPUT.value, argv[1:], _SEED.value, info)
+  except ValueError as e:
+    raise app.UsageError(str(e))
   print('| recipe | parameters | GFLOP/window | training | best epoch | '
         'validation window balanced acc. | '
         'test window balanced acc. | test tape balanced acc. |')
@@ -103,9 +115,8 @@ def main(argv):
   recipes = argv[1:]
   bests = [None] * len(recipes)
   for i, recipe in enumerate(recipes):
-    name = os.path.basename(shlex.split(recipe)[0])[:-4]
-    model_dir = posixpath.join(_OUTPUT.value, f'{i}_{name}')
-    seconds = train(recipe, model_dir)
+    model_dir = compare_lib.model_dir_of(_OUTPUT.value, i, recipe)
+    seconds = train(recipe, model_dir, info)
     if seconds is None:
       continue
     with tf.io.gfile.GFile(posixpath.join(model_dir, 'results.json')) as f:

@@ -1,12 +1,14 @@
 """compare: a finished recipe's row, a failed recipe, and the selection."""
 
 import json
-import os
 import shutil
 import sys
 
+import pytest
+
 import conftest
 from jazzcnn import baselines
+from jazzcnn import compare_lib
 
 
 def test_compare_tabulates_finished_runs_and_reports_failed_ones(smoke_run,
@@ -45,4 +47,31 @@ def test_compare_tabulates_finished_runs_and_reports_failed_ones(smoke_run,
     assert any(line.startswith(f'| baseline `{name}`') for line in lines), (
         name, lines)
   assert lines[-1] == 'Selected on validation: `flags/cpu_smoke.cfg`', lines
-  assert not os.path.exists(output / '1_cpu_smoke' / 'compare.json')
+  # Recorded as started, not finished: a rerun trains it again.
+  failed = json.loads((output / '1_cpu_smoke' / 'compare.json').read_text())
+  assert failed == {'recipe': 'flags/cpu_smoke.cfg --batch_size=0',
+                    'seed': 0, 'records_built': info['created'],
+                    'seconds': None}
+
+
+def test_a_run_of_another_recipe_seed_or_build_is_not_taken_for_this_one(
+    tmp_path):
+  info = {'created': '2026-11-29T10:00:00+00:00'}
+  output = str(tmp_path)
+  (tmp_path / '0_cpu').mkdir()
+  (tmp_path / '0_cpu' / 'compare.json').write_text(json.dumps(
+      compare_lib.run_record('flags/cpu.cfg --epochs=5', 0, info)
+      | {'seconds': 90.0}))
+  compare_lib.check_earlier_runs(output, ['flags/cpu.cfg --epochs=5'], 0, info)
+  compare_lib.check_earlier_runs(output, ['flags/seed.cfg'], 1, {})  # 0_seed.
+  for recipes, seed, built, message in (
+      (['flags/cpu.cfg'], 0, info,
+       'another recipe (flags/cpu.cfg --epochs=5; here flags/cpu.cfg)'),
+      (['flags/cpu.cfg --epochs=5'], 1, info, 'another seed (0; here 1)'),
+      (['flags/cpu.cfg --epochs=5'], 0, {'created': 'later'},
+       f'another build of the records ({info["created"]}; here later)')):
+    with pytest.raises(ValueError) as e:
+      compare_lib.check_earlier_runs(output, recipes, seed, built)
+    assert str(e.value) == (
+        f'{output}/0_cpu holds a run of {message}: use a new --output, or '
+        'delete that folder')

@@ -1,0 +1,44 @@
+"""Which model dir holds each of `compare`'s runs, and what it was started
+with: a rerun into the same --output continues its own runs and refuses
+another comparison's."""
+
+import json
+import os
+import posixpath
+import shlex
+
+import tensorflow as tf
+
+RECORD_FILE = 'compare.json'  # In each run's model dir: `run_record`, seconds.
+
+def model_dir_of(output, index, recipe):
+  """The model dir of the `index`th recipe: OUTPUT/0_cpu for flags/cpu.cfg."""
+  name = os.path.basename(shlex.split(recipe)[0])[:-4]
+  return posixpath.join(output, f'{index}_{name}')
+
+
+def run_record(recipe, seed, info):
+  """What a run in --output was started with: its recipe, seed and build
+  of the records (dataset_info's `created`, whatever the path's spelling)."""
+  return {'recipe': recipe, 'seed': seed,
+          'records_built': info.get('created', '')}
+
+
+def check_earlier_runs(output, recipes, seed, info):
+  """Raises ValueError when a recipe's model dir holds a run started with
+  another recipe, seed or build of the records: it would be tabulated (if
+  finished) or resumed (if not) as if it were this one."""
+  for i, recipe in enumerate(recipes):
+    model_dir = model_dir_of(output, i, recipe)
+    record = posixpath.join(model_dir, RECORD_FILE)
+    if not tf.io.gfile.exists(record):
+      continue
+    with tf.io.gfile.GFile(record) as f:
+      earlier = json.load(f)
+    ours = run_record(recipe, seed, info)
+    for key, what in (('recipe', 'recipe'), ('seed', 'seed'),
+                      ('records_built', 'build of the records')):
+      if key in earlier and earlier[key] != ours[key]:
+        raise ValueError(
+            f'{model_dir} holds a run of another {what} ({earlier[key]}; '
+            f'here {ours[key]}): use a new --output, or delete that folder')
