@@ -9,7 +9,10 @@ import shlex
 
 import tensorflow as tf
 
+from jazzcnn import dataset_info
+
 RECORD_FILE = 'compare.json'  # In each run's model dir: `run_record`, seconds.
+
 
 def model_dir_of(output, index, recipe):
   """The model dir of the `index`th recipe: OUTPUT/0_cpu for flags/cpu.cfg."""
@@ -18,16 +21,16 @@ def model_dir_of(output, index, recipe):
 
 
 def run_record(recipe, seed, info):
-  """What a run in --output was started with: its recipe, seed and build
-  of the records (dataset_info's `created`, whatever the path's spelling)."""
+  """What a run in --output was started with: its recipe, seed and records
+  (`dataset_info.split_tapes`, whatever the path's spelling)."""
   return {'recipe': recipe, 'seed': seed,
-          'records_built': info.get('created', '')}
+          'split_tapes': dataset_info.split_tapes(info)}
 
 
 def check_earlier_runs(output, recipes, seed, info):
   """Raises ValueError when a recipe's model dir holds a run started with
-  another recipe, seed or build of the records: it would be tabulated (if
-  finished) or resumed (if not) as if it were this one."""
+  another recipe, seed or records: it would be tabulated (if finished) or
+  resumed (if not) as if it were this one."""
   for i, recipe in enumerate(recipes):
     model_dir = model_dir_of(output, i, recipe)
     record = posixpath.join(model_dir, RECORD_FILE)
@@ -37,7 +40,7 @@ def check_earlier_runs(output, recipes, seed, info):
       earlier = json.load(f)
     ours = run_record(recipe, seed, info)
     for key, what in (('recipe', 'recipe'), ('seed', 'seed'),
-                      ('records_built', 'build of the records')):
+                      ('split_tapes', "split of the records' tapes")):
       if key in earlier and earlier[key] != ours[key]:
         raise ValueError(
             f'{model_dir} holds a run of another {what} ({earlier[key]}; '

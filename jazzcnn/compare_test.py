@@ -9,6 +9,7 @@ import pytest
 import conftest
 from jazzcnn import baselines
 from jazzcnn import compare_lib
+from jazzcnn import dataset_info
 
 
 def test_compare_tabulates_finished_runs_and_reports_failed_ones(smoke_run,
@@ -50,13 +51,15 @@ def test_compare_tabulates_finished_runs_and_reports_failed_ones(smoke_run,
   # Recorded as started, not finished: a rerun trains it again.
   failed = json.loads((output / '1_cpu_smoke' / 'compare.json').read_text())
   assert failed == {'recipe': 'flags/cpu_smoke.cfg --batch_size=0',
-                    'seed': 0, 'records_built': info['created'],
+                    'seed': 0, 'split_tapes': dataset_info.split_tapes(info),
                     'seconds': None}
 
 
 def test_a_run_of_another_recipe_seed_or_build_is_not_taken_for_this_one(
     tmp_path):
-  info = {'created': '2026-11-29T10:00:00+00:00'}
+  info = {'splits': {'test': {'tape_ids': ['a', 'b'], 'windows': 9}}}
+  fold_1 = {'splits': {'test': {'tape_ids': ['c', 'd'], 'windows': 9}}}
+  theirs, ours = dataset_info.split_tapes(info), dataset_info.split_tapes(fold_1)
   output = str(tmp_path)
   (tmp_path / '0_cpu').mkdir()
   (tmp_path / '0_cpu' / 'compare.json').write_text(json.dumps(
@@ -68,8 +71,8 @@ def test_a_run_of_another_recipe_seed_or_build_is_not_taken_for_this_one(
       (['flags/cpu.cfg'], 0, info,
        'another recipe (flags/cpu.cfg --epochs=5; here flags/cpu.cfg)'),
       (['flags/cpu.cfg --epochs=5'], 1, info, 'another seed (0; here 1)'),
-      (['flags/cpu.cfg --epochs=5'], 0, {'created': 'later'},
-       f'another build of the records ({info["created"]}; here later)')):
+      (['flags/cpu.cfg --epochs=5'], 0, fold_1,
+       f"another split of the records' tapes ({theirs}; here {ours})")):
     with pytest.raises(ValueError) as e:
       compare_lib.check_earlier_runs(output, recipes, seed, built)
     assert str(e.value) == (

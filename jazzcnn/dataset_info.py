@@ -24,6 +24,7 @@ whose every window was digital silence is `silent`), `failure_counts`
 """
 
 import collections
+import hashlib
 import json
 import posixpath
 
@@ -195,6 +196,22 @@ def model_keys(info):
   """The entries an exported model keeps (`MODEL_KEYS`)."""
   return {k: silence_peak(info) if k == 'silence_peak' else info[k]
           for k in MODEL_KEYS}
+
+
+def trained_on(info):
+  """What a checkpoint trained on these records depends on: their
+  `WEIGHT_KEYS` and `split_tapes`."""
+  return {**{k: info[k] for k in WEIGHT_KEYS}, 'split_tapes': split_tapes(info)}
+
+
+def split_tapes(info):
+  """12 hex digits naming which tapes, and how many windows, each split
+  holds: the same for a rebuild of the same tapes and split, another for
+  another fold, corpus or windowing."""
+  splits = {s: [e['tape_ids'], e['windows']]
+            for s, e in info.get('splits', {}).items()}
+  digest = hashlib.sha256(json.dumps(splits, sort_keys=True).encode())
+  return digest.hexdigest()[:12]
 
 
 def model_mismatch(meta, info):

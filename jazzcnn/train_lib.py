@@ -56,20 +56,19 @@ def holds_weights(model_dir):
 
 
 def check_architecture(model_dir, config, info):
-  """Records the architecture, and the records' eras, sample rate and
-  window length (`dataset_info.WEIGHT_KEYS` of `info`), in model_dir, or
-  checks them against the record.
+  """Records the architecture, and what of the records the weights depend
+  on (`dataset_info.trained_on`: their eras, sample rate, window length
+  and which tapes each split holds), in model_dir, or checks them.
 
   A record without weights beside it (the run failed before its first
   checkpoint, e.g. on a flag that cannot build a model) is replaced.
 
   Raises:
     ValueError: when model_dir holds checkpoints of another model, or of a
-      model for records of other eras, rate or window length.
+      model trained on other records.
   """
   path = posixpath.join(model_dir, MODEL_FILE)
-  wanted = {**config.architecture(),
-            **{k: info[k] for k in dataset_info.WEIGHT_KEYS}}
+  wanted = {**config.architecture(), **dataset_info.trained_on(info)}
   if tf.io.gfile.exists(path):
     with tf.io.gfile.GFile(path) as f:
       held = json.load(f)

@@ -19,6 +19,7 @@ import tensorflow as tf
 
 import conftest
 from jazzcnn import checkpoints
+from jazzcnn import dataset_info
 from jazzcnn import distribute
 from jazzcnn import evaluate_lib
 from jazzcnn import export
@@ -216,6 +217,28 @@ _INFO = {'eras': ['early', 'swing', 'bop', 'cool'], 'sample_rate': 16000,
          'window_samples': 240000, 'hop_samples': 240000}
 
 
+def test_a_checkpoint_trained_on_other_records_is_not_resumed(tmp_path):
+  """Another fold of the same corpus (its test tapes among the checkpoint's
+  training tapes) is refused; a rebuild of the same split resumes."""
+  config = train_config.TrainConfig()
+  fold_0 = {**_INFO, 'created': 'Monday', 'splits': {
+      'train': {'tape_ids': ['a', 'b'], 'windows': 8},
+      'test': {'tape_ids': ['c'], 'windows': 4}}}
+  rebuilt = {**fold_0, 'created': 'Tuesday'}
+  fold_1 = {**_INFO, 'splits': {
+      'train': {'tape_ids': ['a', 'c'], 'windows': 8},
+      'test': {'tape_ids': ['b'], 'windows': 4}}}
+  train_lib.check_architecture(str(tmp_path), config, fold_0)
+  (tmp_path / train_lib.CHECKPOINT_DIR).mkdir()
+  (tmp_path / train_lib.CHECKPOINT_DIR / 'ckpt-3.index').write_text('')
+  train_lib.check_architecture(str(tmp_path), config, rebuilt)
+  with pytest.raises(ValueError, match=(
+      r'holds a checkpoint of another model \(split_tapes '
+      f'{dataset_info.split_tapes(fold_0)}, now '
+      rf'{dataset_info.split_tapes(fold_1)}\): use a new --model_dir')):
+    train_lib.check_architecture(str(tmp_path), config, fold_1)
+
+
 def test_a_model_record_older_than_a_key_holds_its_default(tmp_path):
   config = train_config.TrainConfig(model='musicnn_msd', freeze=True)
   held = config.architecture()
@@ -257,7 +280,8 @@ def test_a_run_that_left_no_weights_does_not_hold_its_model_dir(tmp_path):
   train_lib.check_architecture(str(tmp_path), fixed, _INFO)
   record = json.loads((tmp_path / train_lib.MODEL_FILE).read_text())
   assert record == {**fixed.architecture(), 'eras': _INFO['eras'],
-                    'sample_rate': 16000, 'window_samples': 240000}
+                    'sample_rate': 16000, 'window_samples': 240000,
+                    'split_tapes': dataset_info.split_tapes(_INFO)}
   # Once a checkpoint, a best epoch or an export is there, it holds.
   for weights in (f'{train_lib.CHECKPOINT_DIR}/ckpt-3.index',
                   f'{checkpoints.BEST_DIR}/best.json', 'export/model.keras'):
