@@ -193,9 +193,17 @@ def missing_eras(info, splits=SPLITS, ignore=()):
 
 
 def model_keys(info):
-  """The entries an exported model keeps (`MODEL_KEYS`)."""
-  return {k: silence_peak(info) if k == 'silence_peak' else info[k]
-          for k in MODEL_KEYS}
+  """The entries an exported model keeps: `MODEL_KEYS`, and `split_tapes`,
+  which records it was trained on (`trained_elsewhere`)."""
+  return {**{k: silence_peak(info) if k == 'silence_peak' else info[k]
+             for k in MODEL_KEYS}, 'split_tapes': split_tapes(info)}
+
+
+def trained_elsewhere(meta, info):
+  """Whether a model (its eras.json `meta`) was trained on records whose
+  splits hold other tapes than these: another fold or corpus (False for an
+  export older than the key)."""
+  return meta.get('split_tapes', split_tapes(info)) != split_tapes(info)
 
 
 def trained_on(info):

@@ -49,7 +49,8 @@ def test_an_export_of_older_records_keeps_the_default_silence_peak():
            'trim_seconds': 0.0, 'splits': {}}
   assert dataset_info.model_keys(older) == {
       **{k: v for k, v in older.items() if k != 'splits'},
-      'silence_peak': audio.SILENCE_PEAK}
+      'silence_peak': audio.SILENCE_PEAK,
+      'split_tapes': dataset_info.split_tapes(older)}
   assert dataset_info.model_keys({**older, 'silence_peak': -1})[
       'silence_peak'] == -1
 
@@ -68,3 +69,23 @@ def test_a_model_scores_only_records_of_its_eras_rate_and_window():
           '--sample_rate')
   assert 'at 22050 Hz, the records hold' in dataset_info.model_mismatch(
       dict(meta, sample_rate=22050, window_samples=330750), info)
+
+
+def test_which_tapes_each_split_holds_names_the_records_a_model_knows():
+  fold_0 = {'created': 'Monday', 'splits': {
+      'train': {'tape_ids': ['a', 'b'], 'windows': 8, 'files': ['x']},
+      'test': {'tape_ids': ['c'], 'windows': 4, 'files': ['y']}}}
+  rebuilt = {'created': 'Tuesday', 'splits': {
+      'train': {'tape_ids': ['a', 'b'], 'windows': 8, 'files': ['z']},
+      'test': {'tape_ids': ['c'], 'windows': 4, 'files': ['w']}}}
+  fold_1 = {'splits': {'train': {'tape_ids': ['a', 'c'], 'windows': 8},
+                       'test': {'tape_ids': ['b'], 'windows': 4}}}
+  rehopped = {'splits': {'train': {'tape_ids': ['a', 'b'], 'windows': 16},
+                         'test': {'tape_ids': ['c'], 'windows': 8}}}
+  ids = {dataset_info.split_tapes(i) for i in (fold_0, fold_1, rehopped)}
+  assert len(ids) == 3
+  assert dataset_info.split_tapes(rebuilt) == dataset_info.split_tapes(fold_0)
+  meta = {'split_tapes': dataset_info.split_tapes(fold_0)}
+  assert not dataset_info.trained_elsewhere(meta, rebuilt)
+  assert dataset_info.trained_elsewhere(meta, fold_1)
+  assert not dataset_info.trained_elsewhere({}, fold_1)  # An older export.

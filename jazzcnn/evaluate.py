@@ -13,6 +13,7 @@ import posixpath
 
 from absl import app
 from absl import flags
+from absl import logging
 
 from jazzcnn import baselines
 from jazzcnn import cli
@@ -69,6 +70,11 @@ def main(argv):
   mismatch = dataset_info.model_mismatch(meta, info)
   if mismatch:
     raise app.UsageError(mismatch)
+  if dataset_info.trained_elsewhere(meta, info):
+    logging.warning('%s was trained on other records than %s (their splits '
+                    'hold other tapes): where the two share tapes, it is '
+                    'scored here on tapes it trained on', _MODEL_DIR.value,
+                    _DATA_DIR.value)
   metrics = evaluate_lib.evaluate_split(model, _DATA_DIR.value, info,
                                         _SPLIT.value,
                                         batch_size=_BATCH_SIZE.value)
