@@ -12,8 +12,10 @@ r"""Aggregates the test metrics of K folds into one report.
 Prints the mean of every balanced score over the folds with a t-interval,
 for the model and each baseline, and writes them as JSON. With
 `--against='runs/other*/evaluation/test/metrics.json'` (another recipe on
-the same folds; both lists are paired in sorted order), also each score's
+the same folds, paired by the records each was scored on, or in sorted
+order for metrics written before they named them), also each score's
 difference, this model minus that one, fold by fold, with its t-interval.
+A fold named twice is refused.
 """
 
 import json

@@ -10,6 +10,7 @@ import numpy as np
 
 import conftest
 from jazzcnn import baselines
+from jazzcnn import dataset_info
 from jazzcnn import export
 from jazzcnn import fixed_features
 from jazzcnn import models
@@ -51,6 +52,10 @@ def test_evaluate_writes_metrics_and_confusion_png(smoke_run, tmp_path):
   assert matrix.sum() == info['splits']['test']['windows']
   assert metrics['window_accuracy'] == np.trace(matrix) / matrix.sum()
   assert metrics['tapes'] == info['splits']['test']['tapes']
+  # The records it was scored on (a copy of those it trained on): no
+  # warning, and the name that pairs folds in `aggregate`.
+  assert metrics['split_tapes'] == dataset_info.split_tapes(info)
+  assert 'trained on other records' not in result.stderr
   for name in ('mel_stats', 'musicnn_msd', 'musicnn_stats'):  # The default.
     assert 0 <= metrics['baselines'][name]['window_balanced_accuracy'] <= 1
     assert metrics['baselines'][name]['regularisation']['C'] in (

@@ -79,6 +79,7 @@ def main(argv):
                                         _SPLIT.value,
                                         batch_size=_BATCH_SIZE.value)
   metrics['split'] = _SPLIT.value
+  metrics['split_tapes'] = dataset_info.split_tapes(info)  # Names the fold.
   metrics['baselines'] = {}
   for name in _BASELINES.value:
     probs, labels, tapes, chosen = baselines.probabilities(

@@ -23,8 +23,9 @@ def aggregate_folds(fold_metrics, against=None):
 
   Args:
     fold_metrics: the metrics dicts of the K test folds.
-    against: optionally, another model's metrics on the same K folds, in
-      the same order: the report then has each headline score's paired
+    against: optionally, another model's metrics on the same K folds (in
+      any order when they name their records, `split_tapes`; else in the
+      same order): the report then has each headline score's paired
       difference (this model minus that one) under 'difference'.
 
   Returns:
@@ -33,11 +34,18 @@ def aggregate_folds(fold_metrics, against=None):
     with a t-interval (`metrics.fold_summary`).
 
   Raises:
-    ValueError: for folds of different eras, or none; for `against` folds
-      that are not the same test splits.
+    ValueError: for folds of different eras, or none, or one fold twice;
+      for `against` folds that are not the same test splits.
   """
   if not fold_metrics:
     raise ValueError('no metrics to aggregate')
+  first = {}
+  for i, key in enumerate(m.get('split_tapes') for m in fold_metrics):
+    if key in first:
+      raise ValueError(f'folds {first[key]} and {i} were scored on the same '
+                       f'records (split_tapes {key}): name each fold once')
+    if key:  # evaluate's metrics name their records since 2026-11-29.
+      first[key] = i
   eras = fold_metrics[0]['eras']
   if any(m['eras'] != eras for m in fold_metrics):
     raise ValueError('the folds were evaluated on different eras')
@@ -62,12 +70,24 @@ def paired_differences(fold_metrics, other_metrics):
   other_metrics} for the headline scores: two models compared fold by fold,
   so the folds' own difficulty cancels.
 
+  Folds that name their records (`split_tapes`) are paired by it, in
+  whatever order the two lists came (two globs of differently named runs
+  may sort the folds differently); others in order.
+
   Raises:
-    ValueError: unless the two lists are the same test splits, in order.
+    ValueError: unless the two lists are the same test splits.
   """
   if len(fold_metrics) != len(other_metrics):
     raise ValueError(f'{len(fold_metrics)} folds against '
                      f'{len(other_metrics)}')
+  keys = [m.get('split_tapes') for m in fold_metrics]
+  others = [m.get('split_tapes') for m in other_metrics]
+  if all(keys) and all(others):
+    for i, key in enumerate(keys):
+      if key not in others:
+        raise ValueError(f'fold {i} (split_tapes {key}) is none of the '
+                         'other folds: not the same K folds')
+    other_metrics = [other_metrics[others.index(k)] for k in keys]
   split = lambda m: (m['eras'], m['windows'], m['tapes'])
   for i, (a, b) in enumerate(zip(fold_metrics, other_metrics)):
     if split(a) != split(b):

@@ -104,3 +104,23 @@ def test_the_command_prints_the_paired_differences(tmp_path):
   assert report['difference']['window_balanced_accuracy']['mean'] == (
       pytest.approx(0.05))
   assert len(report['against']) == 3
+
+
+def test_folds_that_name_their_records_pair_by_them_and_count_once():
+  model = _folds((0.55, 0.76, 0.84))
+  other = _folds((0.50, 0.70, 0.80))
+  for i, (a, b) in enumerate(zip(model, other)):
+    a['split_tapes'] = b['split_tapes'] = f'fold{i}'
+  # A glob's order put the other model's folds 1 and 2 first: still paired.
+  shuffled = [other[1], other[2], other[0]]
+  difference = fold_report.paired_differences(model, shuffled)
+  assert difference['window_balanced_accuracy']['mean'] == pytest.approx(0.05)
+  assert difference['window_balanced_accuracy']['std'] == pytest.approx(0.01)
+  with pytest.raises(ValueError, match=r'fold 2 \(split_tapes fold2\) is '
+                     'none of the other folds'):
+    fold_report.paired_differences(model, other[:2] + [dict(other[2],
+                                                            split_tapes='x')])
+  with pytest.raises(ValueError, match=r'folds 0 and 2 were scored on the '
+                     r'same records \(split_tapes fold0\)'):
+    fold_report.aggregate_folds([model[0], model[1],
+                                 dict(model[2], split_tapes='fold0')])
