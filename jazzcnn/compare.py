@@ -56,12 +56,10 @@ def train(recipe, model_dir, info):
   an interrupted comparison can be continued
   (`compare_lib.check_earlier_runs` first).
   """
+  earlier = compare_lib.read_record(model_dir)
+  if earlier and earlier['seconds'] is not None:
+    return earlier['seconds']
   record = posixpath.join(model_dir, compare_lib.RECORD_FILE)
-  if tf.io.gfile.exists(record):
-    with tf.io.gfile.GFile(record) as f:
-      seconds = json.load(f)['seconds']
-    if seconds is not None:
-      return seconds
   started = compare_lib.run_record(recipe, _SEED.value, info)
   tf.io.gfile.makedirs(model_dir)
   outputs.write_json(record, dict(started, seconds=None))
@@ -80,9 +78,10 @@ def train(recipe, model_dir, info):
 
 
 def _check(recipes):
-  """The records' dataset_info, once every recipe's flagfile is there and
-  the records have the splits that training and the baselines read: a
-  mistake is one line before minutes of training, not after."""
+  """The records' dataset_info, once every recipe's flagfile is there, the
+  records have the splits that training and the baselines read, and
+  --output holds no other comparison's runs: a mistake is one line before
+  minutes of training, not after."""
   for recipe in recipes:
     try:
       flagfile = shlex.split(recipe)[0] if recipe.strip() else ''
@@ -93,9 +92,11 @@ def _check(recipes):
                            'found (a recipe is a flagfile, then flags)')
   try:
     checkpoints.check_directory(_OUTPUT.value)  # Each run's parent.
-    return baselines.read_scored_records(_DATA_DIR.value)
+    info = baselines.read_scored_records(_DATA_DIR.value)
+    compare_lib.check_earlier_runs(_OUTPUT.value, recipes, _SEED.value, info)
   except ValueError as e:
     raise app.UsageError(str(e))
+  return info
 
 
 def main(argv):
@@ -104,10 +105,6 @@ def main(argv):
   if len(argv) < 2:
     raise app.UsageError('name at least one recipe (a flagfile and flags)')
   info = _check(argv[1:])
-  try:
-    compare_lib.check_earlier_runs(_OUTPUT.value, argv[1:], _SEED.value, info)
-  except ValueError as e:
-    raise app.UsageError(str(e))
   print('| recipe | parameters | GFLOP/window | training | best epoch | '
         'validation window balanced acc. | '
         'test window balanced acc. | test tape balanced acc. |')

@@ -27,17 +27,23 @@ def run_record(recipe, seed, info):
           'split_tapes': dataset_info.split_tapes(info)}
 
 
+def read_record(model_dir):
+  """The run record in model_dir (`run_record` and its seconds, None while
+  unfinished), or None where no run was started."""
+  path = posixpath.join(model_dir, RECORD_FILE)
+  if not tf.io.gfile.exists(path):
+    return None
+  with tf.io.gfile.GFile(path) as f:
+    return json.load(f)
+
+
 def check_earlier_runs(output, recipes, seed, info):
   """Raises ValueError when a recipe's model dir holds a run started with
   another recipe, seed or records: it would be tabulated (if finished) or
   resumed (if not) as if it were this one."""
   for i, recipe in enumerate(recipes):
     model_dir = model_dir_of(output, i, recipe)
-    record = posixpath.join(model_dir, RECORD_FILE)
-    if not tf.io.gfile.exists(record):
-      continue
-    with tf.io.gfile.GFile(record) as f:
-      earlier = json.load(f)
+    earlier = read_record(model_dir) or {}
     ours = run_record(recipe, seed, info)
     for key, what in (('recipe', 'recipe'), ('seed', 'seed'),
                       ('split_tapes', "split of the records' tapes")):
