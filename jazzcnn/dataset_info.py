@@ -203,7 +203,8 @@ def trained_elsewhere(meta, info):
   """Whether a model (its eras.json `meta`) was trained on records whose
   splits hold other tapes than these: another fold or corpus (False for an
   export older than the key)."""
-  return meta.get('split_tapes', split_tapes(info)) != split_tapes(info)
+  these = split_tapes(info)
+  return meta.get('split_tapes', these) != these
 
 
 def trained_on(info):
