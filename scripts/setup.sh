@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Creates .venv and installs requirements.txt into it; a no-op when current.
+# Creates .venv and installs requirements.txt into it, then jazzcnn itself
+# (editable: `python -m jazzcnn.train` runs from any folder and reads this
+# checkout's code); a no-op when current.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -15,7 +17,8 @@ if [ ! -x .venv/bin/python ]; then
   }
 fi
 stamp=.venv/.requirements.sha256
-want=$(cat requirements.txt requirements_nodeps.txt | sha256sum | cut -d' ' -f1)
+# The checkout's folder too: the editable install points there.
+want=$({ cat requirements.txt requirements_nodeps.txt setup.py; pwd; } | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "Installing requirements.txt into .venv (TensorFlow is large: a few minutes)..."
   # pip's own progress bars on a terminal; quiet in logs and CI.
@@ -33,5 +36,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   install -r requirements.txt
   # Their own pins would break the stack above; jazzcnn reads only their data.
   install --no-deps -r requirements_nodeps.txt
+  # requirements.txt holds setup.py's dependencies already.
+  install --no-deps --editable .
   echo "$want" > "$stamp"
 fi

@@ -1,4 +1,5 @@
-"""scripts/setup.sh hides pip's warnings about absent index folders, and only those.
+"""scripts/setup.sh: what it installs, and pip's warnings about absent index
+folders hidden, and only those.
 
 A pip.conf that names local index folders which are not there makes pip
 print one such warning a package and folder (208 lines on the machine this
@@ -25,12 +26,13 @@ def _checkout(tmp_path, pip_status):
   (root / 'scripts').mkdir(parents=True)
   shutil.copy(os.path.join(conftest.ROOT, 'scripts', 'setup.sh'),
               root / 'scripts')
-  for name in ('requirements.txt', 'requirements_nodeps.txt'):
+  for name in ('requirements.txt', 'requirements_nodeps.txt', 'setup.py'):
     shutil.copy(os.path.join(conftest.ROOT, name), root)
   python = root / '.venv' / 'bin' / 'python'
   python.parent.mkdir(parents=True)
   python.write_text(
       '#!/bin/sh\n'
+      'echo "$*" >> "$(dirname "$0")/calls"\n'
       f'echo "{_ABSENT}" >&2\n'
       f'echo "{_OTHER_WARNING}" >&2\n'
       f'echo "{_ABSENT}" >&2\n'
@@ -52,12 +54,24 @@ def test_hides_absent_index_warnings_and_keeps_every_other_line(tmp_path):
   result = _setup(root)
   assert result.returncode == 0, result.stderr
   assert 'Location' not in result.stderr, result.stderr
-  assert result.stderr.count(_OTHER_WARNING) == 2, result.stderr  # Two installs.
-  assert result.stdout.count('Collecting tensorflow') == 2, result.stdout
+  calls = (root / '.venv' / 'bin' / 'calls').read_text().splitlines()
+  assert len(calls) == 3, calls
+  assert calls[0].endswith('-r requirements.txt'), calls
+  assert calls[1].endswith('--no-deps -r requirements_nodeps.txt'), calls
+  # jazzcnn itself, so that `python -m jazzcnn.train` runs from any folder.
+  assert calls[2].endswith('--no-deps --editable .'), calls
+  assert result.stderr.count(_OTHER_WARNING) == 3, result.stderr
+  assert result.stdout.count('Collecting tensorflow') == 3, result.stdout
   assert (root / '.venv' / '.requirements.sha256').exists()
   # Current now: a second run installs nothing.
   again = _setup(root)
   assert again.returncode == 0 and not again.stderr and not again.stdout
+  # A moved checkout installs again: the editable install points at a folder.
+  moved = tmp_path / 'moved'
+  root.rename(moved)
+  result = _setup(moved)
+  assert result.returncode == 0, result.stderr
+  assert result.stdout.count('Collecting tensorflow') == 3, result.stdout
 
 
 def test_a_failed_install_shows_pips_error_and_stops(tmp_path):
