@@ -56,6 +56,10 @@ def test_evaluate_writes_metrics_and_confusion_png(smoke_run, tmp_path):
   # warning, and the name that pairs folds in `aggregate`.
   assert metrics['split_tapes'] == dataset_info.split_tapes(info)
   assert 'trained on other records' not in result.stderr
+  test = info['splits']['test']
+  assert metrics['heard_in_training'] == {
+      'tapes': [0, test['tapes']], 'groups': [0, len(test['groups'])]}
+  assert 'not held out' not in result.stderr
   for name in ('mel_stats', 'musicnn_msd', 'musicnn_stats'):  # The default.
     assert 0 <= metrics['baselines'][name]['window_balanced_accuracy'] <= 1
     assert metrics['baselines'][name]['regularisation']['C'] in (

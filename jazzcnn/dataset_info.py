@@ -193,10 +193,45 @@ def missing_eras(info, splits=SPLITS, ignore=()):
 
 
 def model_keys(info):
-  """The entries an exported model keeps: `MODEL_KEYS`, and `split_tapes`,
-  which records it was trained on (`trained_elsewhere`)."""
+  """The entries an exported model keeps: `MODEL_KEYS`; `split_tapes`,
+  which records it was trained on (`trained_elsewhere`); and `fitted_on`,
+  which tapes (`heard_in_training`)."""
   return {**{k: silence_peak(info) if k == 'silence_peak' else info[k]
-             for k in MODEL_KEYS}, 'split_tapes': split_tapes(info)}
+             for k in MODEL_KEYS}, 'split_tapes': split_tapes(info),
+          'fitted_on': fitted_on(info)}
+
+
+# The splits a model's weights are fitted on (train) or chosen on
+# (validation: the epoch exported): neither is held out from it.
+FITTED_SPLITS = ('train', 'validation')
+
+
+def fitted_on(info):
+  """{'tape_ids', 'groups', 'split_by'}: the tapes and resampling groups
+  (sorted) of the splits a model trained on these records was fitted or
+  chosen on (`FITTED_SPLITS`), and what the groups are of."""
+  splits = [info['splits'][s] for s in FITTED_SPLITS if s in info['splits']]
+  return {**{key: sorted({x for e in splits for x in e.get(key, [])})
+             for key in ('tape_ids', 'groups')},
+          'split_by': info.get('split_by')}
+
+
+def heard_in_training(meta, info, split):
+  """How much of `split` of these records a model (its eras.json `meta`)
+  was fitted or chosen on: {'tapes': [heard, of the split's], 'groups':
+  [heard, of the split's]}, a group being a resampling group (artist and
+  era by default): a tape unheard may still be by players it heard.
+  'groups' is None where the two were grouped by other --split_by, and
+  the whole None for an export older than the key."""
+  fitted = meta.get('fitted_on')
+  if fitted is None:
+    return None
+  entry = info['splits'][split]
+  heard = lambda key: [len(set(entry.get(key, [])) & set(fitted[key])),
+                       len(entry.get(key, []))]
+  return {'tapes': heard('tape_ids'),
+          'groups': (heard('groups')
+                     if fitted['split_by'] == info.get('split_by') else None)}
 
 
 def trained_elsewhere(meta, info):

@@ -7,6 +7,11 @@ from jazzcnn import dataset_info
 from jazzcnn import errors
 
 
+_WEIGHTS = {'eras': ['early', 'swing', 'bop'],
+            'era_years': {'early': [1920, 1930]}, 'sample_rate': 16000,
+            'window_samples': 4, 'hop_samples': 4, 'trim_seconds': 0.0}
+
+
 def _info(per_split):
   return {'eras': ['early', 'swing', 'bop'],
           'splits': {s: {'windows_per_era': counts}
@@ -50,7 +55,8 @@ def test_an_export_of_older_records_keeps_the_default_silence_peak():
   assert dataset_info.model_keys(older) == {
       **{k: v for k, v in older.items() if k != 'splits'},
       'silence_peak': audio.SILENCE_PEAK,
-      'split_tapes': dataset_info.split_tapes(older)}
+      'split_tapes': dataset_info.split_tapes(older),
+      'fitted_on': {'tape_ids': [], 'groups': [], 'split_by': None}}
   assert dataset_info.model_keys({**older, 'silence_peak': -1})[
       'silence_peak'] == -1
 
@@ -89,3 +95,31 @@ def test_which_tapes_each_split_holds_names_the_records_a_model_knows():
   assert not dataset_info.trained_elsewhere(meta, rebuilt)
   assert dataset_info.trained_elsewhere(meta, fold_1)
   assert not dataset_info.trained_elsewhere({}, fold_1)  # An older export.
+
+
+def test_an_export_knows_which_tapes_of_other_records_it_heard():
+  def split(tapes, groups):
+    return {'tape_ids': tapes, 'groups': groups, 'windows': 4 * len(tapes)}
+  fold_0 = {'split_by': 'artist_era', 'splits': {
+      'train': split(['a1', 'a2', 'b1'], ['a|early', 'b|swing']),
+      'validation': split(['c1'], ['c|early']),
+      'test': split(['d1', 'd2'], ['d|swing'])}}
+  meta = dataset_info.model_keys({**fold_0, **_WEIGHTS})
+  assert meta['fitted_on'] == {'tape_ids': ['a1', 'a2', 'b1', 'c1'],
+                               'groups': ['a|early', 'b|swing', 'c|early'],
+                               'split_by': 'artist_era'}
+  # Its own test split: held out.
+  assert dataset_info.heard_in_training(meta, fold_0, 'test') == {
+      'tapes': [0, 2], 'groups': [0, 1]}
+  # Another fold: one test tape it was chosen on (validation), and a tape
+  # of players it was fitted on.
+  fold_1 = {'split_by': 'artist_era', 'splits': {
+      'test': split(['a3', 'c1', 'e1'], ['a|early', 'c|early', 'e|bop'])}}
+  assert dataset_info.heard_in_training(meta, fold_1, 'test') == {
+      'tapes': [1, 3], 'groups': [2, 3]}
+  # Grouped another way: the groups are not comparable.
+  by_tape = {'split_by': 'tape', 'splits': {
+      'test': split(['a1', 'z1'], ['a1', 'z1'])}}
+  assert dataset_info.heard_in_training(meta, by_tape, 'test') == {
+      'tapes': [1, 2], 'groups': None}
+  assert dataset_info.heard_in_training({}, fold_1, 'test') is None  # Older.

@@ -70,16 +70,21 @@ def main(argv):
   mismatch = dataset_info.model_mismatch(meta, info)
   if mismatch:
     raise app.UsageError(mismatch)
-  if dataset_info.trained_elsewhere(meta, info):
-    logging.warning('%s was trained on other records than %s (their splits '
-                    'hold other tapes): where the two share tapes, it is '
-                    'scored here on tapes it trained on', _MODEL_DIR.value,
-                    _DATA_DIR.value)
+  heard = dataset_info.heard_in_training(meta, info, _SPLIT.value)
+  if dataset_info.trained_elsewhere(meta, info):  # Another fold or corpus.
+    why = (evaluate_lib.not_held_out(heard, _SPLIT.value,
+                                     info.get('split_by'))
+           if heard is not None else 'it was trained on other records (their splits hold '
+           'other tapes): where the two share tapes, it is scored here on '
+           'tapes it trained on')
+    if why:
+      logging.warning('%s on %s: %s', _MODEL_DIR.value, _DATA_DIR.value, why)
   metrics = evaluate_lib.evaluate_split(model, _DATA_DIR.value, info,
                                         _SPLIT.value,
                                         batch_size=_BATCH_SIZE.value)
   metrics['split'] = _SPLIT.value
   metrics['split_tapes'] = dataset_info.split_tapes(info)  # Names the fold.
+  metrics['heard_in_training'] = heard  # [tapes, of them] and [groups, of].
   metrics['baselines'] = {}
   for name in _BASELINES.value:
     probs, labels, tapes, chosen = baselines.probabilities(

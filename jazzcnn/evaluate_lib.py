@@ -126,6 +126,24 @@ def compare(model_metrics, baselines):
   return lines
 
 
+def not_held_out(heard, split, split_by):
+  """Why scores of `split` are not held out, from
+  `dataset_info.heard_in_training`; None when they are, or it is unknown."""
+  if not heard:
+    return None
+  (tapes, of), groups = heard['tapes'], heard['groups']
+  if tapes:
+    return (f'it was fitted or chosen on {tapes} of the {of} {split} tapes '
+            'scored here (its train or validation split held them): their '
+            'scores are not held out')
+  if groups and groups[0]:
+    return (f'it heard none of the {of} {split} tapes scored here, but '
+            f'{groups[0]} of their {groups[1]} groups (--split_by={split_by})'
+            ' are groups it was fitted or chosen on: those tapes are not held '
+            f'out by {split_by}')
+  return None
+
+
 def _versus(difference):
   """'0.054 above it', '0.120 below it' or 'level with it', to 3 places."""
   d = round(difference, 3)

@@ -146,3 +146,19 @@ def test_each_baseline_line_says_how_far_the_model_is_above_or_below_it():
   assert strong.endswith(
       ': the model is 0.200 below it in windows, level with it in tapes')
   assert strong.startswith('strong        window balanced accuracy 0.900')
+
+
+def test_not_held_out_names_the_tapes_or_groups_a_model_heard():
+  assert evaluate_lib.not_held_out(
+      {'tapes': [2, 13], 'groups': [3, 9]}, 'test', 'artist_era') == (
+          'it was fitted or chosen on 2 of the 13 test tapes scored here '
+          '(its train or validation split held them): their scores are not '
+          'held out')
+  assert evaluate_lib.not_held_out(
+      {'tapes': [0, 13], 'groups': [3, 9]}, 'test', 'artist_era') == (
+          'it heard none of the 13 test tapes scored here, but 3 of their 9 '
+          'groups (--split_by=artist_era) are groups it was fitted or chosen '
+          'on: those tapes are not held out by artist_era')
+  for held_out in ({'tapes': [0, 13], 'groups': [0, 9]},
+                   {'tapes': [0, 13], 'groups': None}, None):
+    assert evaluate_lib.not_held_out(held_out, 'test', 'artist_era') is None

@@ -124,3 +124,25 @@ def test_folds_that_name_their_records_pair_by_them_and_count_once():
                      r'same records \(split_tapes fold0\)'):
     fold_report.aggregate_folds([model[0], model[1],
                                  dict(model[2], split_tapes='fold0')])
+
+
+def test_a_fold_scored_by_a_model_that_heard_its_tapes_is_refused():
+  model = _folds((0.55, 0.76, 0.84))
+  other = _folds((0.50, 0.70, 0.80))
+  held_out = {'tapes': [0, 12], 'groups': [0, 9]}
+  for m in model + other:
+    m['heard_in_training'] = held_out
+  fold_report.aggregate_folds(model, against=other)
+  # Fold 1 scored with fold 0's model: it trained on 4 of those tapes.
+  leaked = dict(model[1], heard_in_training={'tapes': [4, 12],
+                                             'groups': [3, 9]})
+  with pytest.raises(ValueError, match=r'^fold 1 is not held out: its model '
+                     r'was fitted or chosen on 4 of its 12 tapes, 3 of its 9 '
+                     'groups; score each fold with the model trained on '):
+    fold_report.aggregate_folds([model[0], leaked, model[2]])
+  # Other tapes by the same players, in --against's folds too.
+  players = dict(other[2], heard_in_training={'tapes': [0, 12],
+                                              'groups': [2, 9]})
+  with pytest.raises(ValueError, match=r'^fold 2 is not held out: .* 0 of '
+                     'its 12 tapes, 2 of its 9 groups'):
+    fold_report.aggregate_folds(model, against=other[:2] + [players])
