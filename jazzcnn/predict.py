@@ -83,6 +83,8 @@ def _table(result, eras):
   lines = [f'{result["path"]}: {result["era"]}  ({probs})']
   if result['silent_windows']:
     lines[0] += f'  [{result["silent_windows"]} silent windows skipped]'
+  if result['heard_in_training']:
+    lines[0] += '  [a tape it was fitted or chosen on: not held out]'
   if _TIMELINE.value:
     for w in result['timeline']:
       bar = '  '.join(f'{w["probabilities"][e]:.2f}' for e in eras)

@@ -136,7 +136,9 @@ def predict_file(model, meta, path, *, trim_seconds=-1.0, hop_seconds=0.0,
   Returns:
     {'path', 'era', 'probabilities': {era: p} (mean over windows),
      'timeline': [{'start_seconds', 'era', 'probabilities'}],
-     'silent_windows': windows skipped}.
+     'silent_windows': windows skipped, 'heard_in_training': whether the
+     model was fitted or chosen on a tape of this name (None for an export
+     older than `dataset_info.fitted_on`)}.
 
   Raises:
     audio.AudioError: for files that cannot be used; SILENT when every
@@ -156,7 +158,16 @@ def predict_file(model, meta, path, *, trim_seconds=-1.0, hop_seconds=0.0,
   mean = np.concatenate(all_probs).mean(axis=0)
   return {'path': path, 'era': eras[int(mean.argmax())],
           'probabilities': _by_era(mean, eras), 'timeline': timeline,
-          'silent_windows': len(silent)}
+          'silent_windows': len(silent),
+          'heard_in_training': heard_in_training(meta, path)}
+
+
+def heard_in_training(meta, path):
+  """Whether the model (eras.json `meta`) was fitted or chosen on the
+  tape `path` names (its id); None when the export does not say."""
+  fitted = meta.get('fitted_on')
+  return None if fitted is None else naming.tape_id(path) in set(
+      fitted['tape_ids'])
 
 
 def heard_batches(path, meta, silent, *, trim_seconds, hop_seconds,

@@ -114,6 +114,11 @@ def test_predict_skips_silent_windows_as_the_builder_drops_them(tmp_path):
   assert result['silent_windows'] == 2
   assert [w['start_seconds'] for w in result['timeline']] == [0.0, 3.0]
   assert result['era'] == 'loud' and result['probabilities']['loud'] > 0.9
+  assert result['heard_in_training'] is None  # The export does not say.
+  for fitted, heard in ((['gap', 'other'], True), (['gap2'], False)):
+    fitted_on = {'tape_ids': fitted, 'groups': [], 'split_by': 'tape'}
+    assert predict_lib.predict_file(model, {**meta, 'fitted_on': fitted_on},
+                                    path)['heard_in_training'] is heard
   vector, probs, heard = predict_lib.embed_file(model, meta, path)
   assert heard == 2 and probs.argmax() == 1
   np.testing.assert_allclose(vector, np.log(np.abs(tone.astype(np.float32))
