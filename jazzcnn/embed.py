@@ -135,6 +135,12 @@ def main(argv):
             similarity, era_of, k=k,
             groups=[naming.artist(n) for n in names] if suffix else None)
         for k in (1, 5) for suffix in ('', '_other_artists')}
+    if 'fitted_on' in meta:  # Queries the model never heard: held out.
+      fitted = set(meta['fitted_on']['tape_ids'])
+      agreement.update({
+          f'{k}nn_held_out': metrics.knn_agreement(
+              similarity, era_of, k=k, queried=[n not in fitted for n in names])
+          for k in (1, 5)})
     outputs.write_json(knn, agreement)
     print('nearest-neighbour era agreement of the labelled tapes (leave one '
           'out): ' + ', '.join(f'{k} {v:.3f}' if v is not None else f'{k} -'

@@ -185,7 +185,7 @@ def standard_error(unit_labels, counts, score, *, n_resamples=RESAMPLES,
   return None if result is None else float(result.standard_error)
 
 
-def knn_agreement(similarity, labels, *, k=1, groups=None):
+def knn_agreement(similarity, labels, *, k=1, groups=None, queried=None):
   """Leave-one-out k-nearest-neighbour accuracy of labelled items.
 
   Each item's label is predicted by a majority vote of its k most similar
@@ -197,6 +197,8 @@ def knn_agreement(similarity, labels, *, k=1, groups=None):
     k: neighbours that vote.
     groups: [n] group of each item (e.g. the artist): a query's own group
       is excluded from its neighbours. None: only the item itself.
+    queried: [n] bools, which labelled items are queried (e.g. the tapes a
+      model did not train on); all of them vote. None: every one.
 
   Returns:
     The fraction of labelled queries whose vote is their label, or None when
@@ -206,6 +208,8 @@ def knn_agreement(similarity, labels, *, k=1, groups=None):
   labelled = [i for i, label in enumerate(labels) if label is not None]
   hits = queries = 0
   for i in labelled:
+    if queried is not None and not queried[i]:
+      continue
     others = [j for j in labelled if j != i and
               (groups is None or groups[j] != groups[i])]
     if not others:

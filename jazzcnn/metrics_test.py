@@ -111,3 +111,10 @@ def test_knn_agreement_leaves_one_out_and_can_exclude_the_artist():
   assert metrics.knn_agreement(similarity, labels, k=1,
                                groups=groups) == 1 / 5  # Only 3 is right.
   assert metrics.knn_agreement(similarity, [None] * 6) is None
+  # Only tapes 3 and 4 queried (held out), every labelled one votes: 3's
+  # nearest is the unlabelled 5, then 4 (b: right); 4's is 2 (a: wrong).
+  queried = [False, False, False, True, True, True]
+  assert metrics.knn_agreement(similarity, labels, k=1,
+                               queried=queried) == 1 / 2
+  assert metrics.knn_agreement(similarity, labels, k=1,
+                               queried=[False] * 6) is None

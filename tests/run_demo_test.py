@@ -113,6 +113,10 @@ def _check_every_stage(root, result):
                'evaluation/test/confusion.png', 'styles/projection.png',
                'plots/curves.png', 'plots/melspec.png'):
     assert (root / 'runs' / 'demo' / path).is_file(), path
+  # Stage 6's agreement, also over the tapes the model never heard alone.
+  knn = json.loads((root / 'runs' / 'demo' / 'styles' / 'knn.json')
+                   .read_text())
+  assert knn['1nn_held_out'] is not None and 'nn_held_out' in out, knn
   return headers
 
 
