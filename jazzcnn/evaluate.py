@@ -19,6 +19,7 @@ from jazzcnn import baselines
 from jazzcnn import cli
 from jazzcnn import dataset_info
 from jazzcnn import evaluate_lib
+from jazzcnn import evaluate_report
 from jazzcnn import export
 from jazzcnn import outputs
 from jazzcnn import plots
@@ -70,40 +71,60 @@ def main(argv):
   mismatch = dataset_info.model_mismatch(meta, info)
   if mismatch:
     raise app.UsageError(mismatch)
-  heard = dataset_info.heard_in_training(meta, info, _SPLIT.value)
-  if dataset_info.trained_elsewhere(meta, info):  # Another fold or corpus.
-    why = (evaluate_lib.not_held_out(heard, _SPLIT.value,
-                                     info.get('split_by'))
-           if heard is not None else 'it was trained on other records (their splits hold '
-           'other tapes): where the two share tapes, it is scored here on '
-           'tapes it trained on')
-    if why:
-      logging.warning('%s on %s: %s', _MODEL_DIR.value, _DATA_DIR.value, why)
-  metrics = evaluate_lib.evaluate_split(model, _DATA_DIR.value, info,
-                                        _SPLIT.value,
-                                        batch_size=_BATCH_SIZE.value)
+  heard = _heard_in_training(meta, info)
+  predicted = evaluate_lib.predict_split(model, _DATA_DIR.value, info,
+                                         _SPLIT.value,
+                                         batch_size=_BATCH_SIZE.value)
+  metrics = evaluate_lib.split_metrics(*predicted, info)
   metrics['split'] = _SPLIT.value
   metrics['split_tapes'] = dataset_info.split_tapes(info)  # Names the fold.
   metrics['heard_in_training'] = heard  # [tapes, of them] and [groups, of].
-  metrics['baselines'] = {}
-  for name in _BASELINES.value:
-    probs, labels, tapes, chosen = baselines.probabilities(
-        _DATA_DIR.value, info, _SPLIT.value, name,
-        batch_size=_BATCH_SIZE.value)
-    metrics['baselines'][name] = {
-        **evaluate_lib.headline(
-            evaluate_lib.split_metrics(probs, labels, tapes, info)),
-        'regularisation': chosen}
+  metrics['baselines'] = _baselines(info, predicted)
   outputs.write_json(posixpath.join(out, 'metrics.json'), metrics)
   plots.confusion_png(metrics['confusion_matrix'], info['eras'],
                       posixpath.join(out, 'confusion.png'),
                       title=f'{_SPLIT.value} windows: balanced accuracy '
                       f"{metrics['window_balanced_accuracy']:.3f}")
-  print(evaluate_lib.format_report(metrics))
+  print(evaluate_report.format_report(metrics))
   if metrics['baselines']:
-    print('\nbaselines (fitted on the train split, C chosen on validation):')
-    print('\n'.join(evaluate_lib.compare(metrics, metrics['baselines'])))
+    print('\nbaselines (fitted on the train split, C chosen on validation; '
+          '[a, b]: the paired interval of the model minus it):')
+    print('\n'.join(evaluate_report.compare(metrics, metrics['baselines'])))
   print(f'\nwrote {out}/metrics.json and confusion.png')
+
+
+def _heard_in_training(meta, info):
+  """`dataset_info.heard_in_training` of --split, and a warning where the
+  model was trained on other records and heard some of these."""
+  heard = dataset_info.heard_in_training(meta, info, _SPLIT.value)
+  if dataset_info.trained_elsewhere(meta, info):  # Another fold or corpus.
+    why = (evaluate_report.not_held_out(heard, _SPLIT.value,
+                                        info.get('split_by'))
+           if heard is not None else
+           'it was trained on other records (their splits hold other '
+           'tapes): where the two share tapes, it is scored here on tapes it '
+           'trained on')  # An export from before `fitted_on`.
+    if why:
+      logging.warning('%s on %s: %s', _MODEL_DIR.value, _DATA_DIR.value, why)
+  return heard
+
+
+def _baselines(info, predicted):
+  """{name: scores, regularisation, and the paired intervals of the model
+  (`predicted`) minus it} of each of --baselines on --split."""
+  out = {}
+  for name in _BASELINES.value:
+    probs, labels, tapes, chosen = baselines.probabilities(
+        _DATA_DIR.value, info, _SPLIT.value, name,
+        batch_size=_BATCH_SIZE.value)
+    out[name] = {
+        **evaluate_lib.headline(
+            evaluate_lib.split_metrics(probs, labels, tapes, info)),
+        'regularisation': chosen,
+        # Resampling the same tapes for both.
+        'difference_ci': evaluate_lib.difference_intervals(
+            predicted, (probs, labels, tapes), info)}
+  return out
 
 
 if __name__ == '__main__':

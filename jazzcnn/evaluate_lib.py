@@ -111,46 +111,6 @@ def headline(metrics_dict):
   return {k: metrics_dict[k] for key in HEADLINE for k in (key, key + '_ci')}
 
 
-def compare(model_metrics, baselines):
-  """One line per baseline: its scores, and how far the model is from it."""
-  lines = []
-  for name, b in baselines.items():
-    windows, tapes = (
-        model_metrics[f'{k}_balanced_accuracy'] - b[f'{k}_balanced_accuracy']
-        for k in ('window', 'tape'))
-    lines.append(
-        f'{name:13s} window balanced accuracy '
-        f"{format_score(b, 'window_balanced_accuracy')}, tape "
-        f"{format_score(b, 'tape_balanced_accuracy')}: the model is "
-        f'{_versus(windows)} in windows, {_versus(tapes)} in tapes')
-  return lines
-
-
-def not_held_out(heard, split, split_by):
-  """Why scores of `split` are not held out, from
-  `dataset_info.heard_in_training`; None when they are, or it is unknown."""
-  if not heard:
-    return None
-  (tapes, of), groups = heard['tapes'], heard['groups']
-  if tapes:
-    return (f'it was fitted or chosen on {tapes} of the {of} {split} tapes '
-            'scored here (its train or validation split held them): their '
-            'scores are not held out')
-  if groups and groups[0]:
-    return (f'it heard none of the {of} {split} tapes scored here, but '
-            f'{groups[0]} of their {groups[1]} groups (--split_by={split_by})'
-            ' are groups it was fitted or chosen on: those tapes are not held '
-            f'out by {split_by}')
-  return None
-
-
-def _versus(difference):
-  """'0.054 above it', '0.120 below it' or 'level with it', to 3 places."""
-  d = round(difference, 3)
-  return ('level with it' if d == 0 else
-          f'{abs(d):.3f} {"above" if d > 0 else "below"} it')
-
-
 def per_class(matrix, names):
   """{name: precision, recall, f1, support} from a confusion matrix."""
   out = {}
@@ -198,17 +158,8 @@ def compute_metrics(probs, labels, tape_ids, eras, *, group_of=None,
   predicted = probs.argmax(axis=1)
   matrix = metrics.confusion(labels, predicted, n)
   tapes, tape_probs, tape_labels = tape_level(probs, labels, tape_ids)
-  tape_predicted = tape_probs.argmax(axis=1)
-  tape_matrix = metrics.confusion(tape_labels, tape_predicted, n)
-  # Resampling units: groups of tapes, or tapes.
-  unit_of_tape, unit_labels = metrics.units(
-      [group_of[t] for t in tapes] if group_of else tapes, tape_labels)
-  tape_index = {t: i for i, t in enumerate(tapes)}
-  window_unit = unit_of_tape[[tape_index[t] for t in tape_ids]]
-  counts = {
-      'window': metrics.unit_counts(window_unit, predicted, n),
-      'tape': metrics.unit_counts(unit_of_tape, tape_predicted, n),
-  }
+  tape_matrix = metrics.confusion(tape_labels, tape_probs.argmax(axis=1), n)
+  unit_labels, counts = _unit_counts(probs, labels, tape_ids, n, group_of)
   out = {'eras': list(eras), 'windows': int(len(labels)), 'tapes': len(tapes),
          'resampled': 'groups' if group_of else 'tapes',
          'resampling_units': len(unit_labels),
@@ -232,45 +183,44 @@ def compute_metrics(probs, labels, tape_ids, eras, *, group_of=None,
   return out
 
 
-def format_score(metrics_dict, key):
-  """'0.812 [0.702, 0.900]' for a score and its interval."""
-  ci = metrics_dict.get(f'{key}_ci')
-  text = f'{metrics_dict[key]:.3f}'
-  return text + (f' [{ci[0]:.3f}, {ci[1]:.3f}]' if ci else ' [no interval]')
+def _unit_counts(probs, labels, tape_ids, n, group_of):
+  """(unit_labels, {'window', 'tape': [units, n] counts}): the units the
+  intervals resample (groups of tapes, or tapes; sorted by name) and, per
+  unit, its windows' and its tapes' predictions by era."""
+  tapes, tape_probs, tape_labels = tape_level(probs, labels, tape_ids)
+  unit_of_tape, unit_labels = metrics.units(
+      [group_of[t] for t in tapes] if group_of else tapes, tape_labels)
+  tape_index = {t: i for i, t in enumerate(tapes)}
+  window_unit = unit_of_tape[[tape_index[t] for t in tape_ids]]
+  return unit_labels, {
+      'window': metrics.unit_counts(window_unit, probs.argmax(axis=1), n),
+      'tape': metrics.unit_counts(unit_of_tape, tape_probs.argmax(axis=1), n)}
 
 
-def format_report(metrics):
-  """The metrics as a plain-text table for people."""
-  eras = metrics['eras']
-  width = max(8, *(len(e) for e in eras)) + 2
-  level = int(metrics['confidence'] * 100)
-  units = f"{metrics['resampling_units']} {metrics['resampled']}"
-  resampling = (f'{level}% intervals resample {units} within each era'
-                if metrics.get('window_balanced_accuracy_ci') else
-                f'no intervals: {units}, one an era, nothing to resample')
-  lines = [
-      f"windows {metrics['windows']}  tapes {metrics['tapes']}  "
-      f"({resampling})",
-      f"balanced accuracy  window {format_score(metrics, 'window_balanced_accuracy')}"
-      f"  tape {format_score(metrics, 'tape_balanced_accuracy')}",
-      f"macro F1           window {format_score(metrics, 'window_macro_f1')}"
-      f"  tape {format_score(metrics, 'tape_macro_f1')}",
-      f"plain accuracy     window {format_score(metrics, 'window_accuracy')}"
-      f"  tape {format_score(metrics, 'tape_accuracy')}", '',
-      'era'.ljust(width) + 'precision  recall     f1  support']
-  for era in eras:
-    m = metrics['per_era'][era]
-    lines.append(f"{era.ljust(width)}{m['precision']:9.3f} {m['recall']:7.3f} "
-                 f"{m['f1']:6.3f} {m['support']:8d}")
-  lines += ['', 'confusion (rows: true, columns: predicted)',
-            ''.ljust(width) + ''.join(e.rjust(width) for e in eras)]
-  for era, row in zip(eras, metrics['confusion_matrix']):
-    lines.append(era.ljust(width) + ''.join(str(v).rjust(width) for v in row))
-  lines += ['', 'mean softmax confidence (rows: true era)',
-            ''.ljust(width) + ''.join(e.rjust(width) for e in eras)]
-  for era in eras:
-    row = metrics['mean_confidence'][era]
-    cells = (f'{row[e]:.3f}'.rjust(width) for e in eras) if row else [
-        '-'.rjust(width)] * len(eras)
-    lines.append(era.ljust(width) + ''.join(cells))
-  return '\n'.join(lines)
+def difference_intervals(model, baseline, info, *, seed=0):
+  """{'window_balanced_accuracy', 'tape_balanced_accuracy': the paired
+  interval of the model's score minus the baseline's (`metrics.
+  difference_interval`), resampling the records' groups as `split_metrics`
+  does; None where there is nothing to resample}.
+
+  Args:
+    model, baseline: (probs, labels, tape_ids) of the same split's windows,
+      in any order.
+    info: the records' dataset_info.
+
+  Raises:
+    ValueError: when the two did not score the same tapes.
+  """
+  units = []
+  for probs, labels, tape_ids in (model, baseline):
+    grouped = info.get('split_by', 'tape') != 'tape'
+    units.append(_unit_counts(
+        probs, labels, tape_ids, len(info['eras']),
+        split_groups(tape_ids, labels, info) if grouped else None))
+  (labels_a, counts_a), (labels_b, counts_b) = units
+  if not np.array_equal(labels_a, labels_b) or any(
+      counts_a[l].sum() != counts_b[l].sum() for l in counts_a):
+    raise ValueError('the model and the baseline scored other windows')
+  return {f'{level}_balanced_accuracy': metrics.difference_interval(
+      labels_a, counts_a[level], counts_b[level], metrics.balanced_accuracy,
+      seed=seed) for level in ('window', 'tape')}

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from jazzcnn import evaluate_lib
+from jazzcnn import evaluate_report
 
 ERAS = ['early', 'swing', 'bop']
 # Six windows of two tapes per era... worked through below.
@@ -55,7 +56,7 @@ def test_metrics_match_the_hand_computed_values():
   assert m['resampled'] == 'tapes' and m['resampling_units'] == 5
   low, high = m['window_balanced_accuracy_ci']
   assert low <= m['window_balanced_accuracy'] <= high and low < high
-  report = evaluate_lib.format_report(m).splitlines()
+  report = evaluate_report.format_report(m).splitlines()
   assert report[0].endswith('(95% intervals resample 5 tapes within each era)')
   assert report[1].startswith('balanced accuracy  window 0.611 [')
   assert report[3].startswith('plain accuracy     window 0.625 [')
@@ -80,7 +81,7 @@ def test_intervals_resample_groups_when_given():
   m = evaluate_lib.compute_metrics(PROBS, LABELS, TAPES, ERAS,
                                    group_of=one_each)
   assert m['window_balanced_accuracy_ci'] is None
-  report = evaluate_lib.format_report(m).splitlines()
+  report = evaluate_report.format_report(m).splitlines()
   assert report[0].endswith(
       '(no intervals: 3 groups, one an era, nothing to resample)')
   assert report[1].startswith('balanced accuracy  window 0.611 [no interval]')
@@ -91,7 +92,7 @@ def test_an_era_without_windows_has_zero_scores_not_errors():
   assert m['per_era']['bop'] == {'precision': 0.0, 'recall': 0.0, 'f1': 0.0,
                                  'support': 0}
   assert m['mean_confidence']['bop'] is None
-  assert 'bop' in evaluate_lib.format_report(m)
+  assert 'bop' in evaluate_report.format_report(m)
 
 
 def _first_samples_model(info):
@@ -133,32 +134,33 @@ def test_a_memo_runs_each_window_once_and_gives_the_same_outputs(
   assert set(memo) == set(keys)  # The forgotten ones are back.
 
 
-def test_each_baseline_line_says_how_far_the_model_is_above_or_below_it():
-  model = {'window_balanced_accuracy': 0.7, 'tape_balanced_accuracy': 0.75}
-  baselines = {
-      'weak': {'window_balanced_accuracy': 0.646,
-               'tape_balanced_accuracy': 0.75},
-      'strong': {'window_balanced_accuracy': 0.9,
-                 'tape_balanced_accuracy': 0.7504}}
-  weak, strong = evaluate_lib.compare(model, baselines)
-  assert weak.endswith(
-      ': the model is 0.054 above it in windows, level with it in tapes')
-  assert strong.endswith(
-      ': the model is 0.200 below it in windows, level with it in tapes')
-  assert strong.startswith('strong        window balanced accuracy 0.900')
-
-
-def test_not_held_out_names_the_tapes_or_groups_a_model_heard():
-  assert evaluate_lib.not_held_out(
-      {'tapes': [2, 13], 'groups': [3, 9]}, 'test', 'artist_era') == (
-          'it was fitted or chosen on 2 of the 13 test tapes scored here '
-          '(its train or validation split held them): their scores are not '
-          'held out')
-  assert evaluate_lib.not_held_out(
-      {'tapes': [0, 13], 'groups': [3, 9]}, 'test', 'artist_era') == (
-          'it heard none of the 13 test tapes scored here, but 3 of their 9 '
-          'groups (--split_by=artist_era) are groups it was fitted or chosen '
-          'on: those tapes are not held out by artist_era')
-  for held_out in ({'tapes': [0, 13], 'groups': [0, 9]},
-                   {'tapes': [0, 13], 'groups': None}, None):
-    assert evaluate_lib.not_held_out(held_out, 'test', 'artist_era') is None
+def test_a_paired_interval_is_narrower_where_two_models_err_alike():
+  # 12 tapes of two eras, 4 windows each. The baseline errs on half the
+  # windows of five tapes; the model on the same ones and one more.
+  rng = np.random.default_rng(0)
+  tapes = np.repeat([f't{i:02d}' for i in range(12)], 4)
+  labels = np.repeat([0] * 6 + [1] * 6, 4)
+  right = np.eye(2)[labels] * 0.8 + 0.1
+  baseline = right.copy()
+  wrong = [w for t in (0, 1, 2, 6, 7) for w in (4 * t, 4 * t + 1)]
+  baseline[wrong] = right[wrong][:, ::-1]
+  model = baseline.copy()
+  model[12] = model[12][::-1]  # Tape t03's first window.
+  info = {'eras': ['a', 'b'], 'split_by': 'tape'}
+  order = rng.permutation(len(labels))  # Any window order.
+  difference = evaluate_lib.difference_intervals(
+      (model, labels, tapes),
+      (baseline[order], labels[order], tapes[order]), info)
+  low, high = difference['window_balanced_accuracy']
+  scores = [evaluate_lib.split_metrics(p, labels, tapes, info)
+            for p in (model, baseline)]
+  gap = (scores[0]['window_balanced_accuracy']
+         - scores[1]['window_balanced_accuracy'])
+  assert gap == pytest.approx(-1 / 48)  # One window of 24 in one era.
+  assert low <= gap <= high <= 0  # Never above: it errs wherever that does.
+  # Unpaired, each interval is far wider than the paired one.
+  a, b = (s['window_balanced_accuracy_ci'] for s in scores)
+  assert high - low < (a[1] - a[0]) / 2, (low, high, a, b)
+  with pytest.raises(ValueError, match='scored other windows'):
+    evaluate_lib.difference_intervals(
+        (model, labels, tapes), (baseline[:40], labels[:40], tapes[:40]), info)

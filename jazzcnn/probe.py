@@ -32,6 +32,7 @@ from absl import flags
 from jazzcnn import baselines
 from jazzcnn import cli
 from jazzcnn import evaluate_lib
+from jazzcnn import evaluate_report
 from jazzcnn import fold_report
 from jazzcnn import metrics
 from jazzcnn import outputs
@@ -59,7 +60,7 @@ def _summary(folds, key):
   several, or one fold's score with its bootstrap interval (a mean over
   draws has none)."""
   if len(folds) == 1 and f'{key}_ci' in folds[0]:
-    return evaluate_lib.format_score(folds[0], key)
+    return evaluate_report.format_score(folds[0], key)
   return fold_report.format_summary(
       metrics.fold_summary([m[key] for m in folds]))
 
