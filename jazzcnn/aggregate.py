@@ -10,7 +10,8 @@ r"""Aggregates the test metrics of K folds into one report.
       --output=runs/folds.json
 
 Prints the mean of every balanced score over the folds with a t-interval,
-for the model and each baseline, and writes them as JSON. With
+for the model and each baseline, then the model minus each baseline,
+paired by fold, and writes them as JSON. With
 `--against='runs/other*/evaluation/test/metrics.json'` (another recipe on
 the same folds, paired by the records each was scored on, or in sorted
 order for metrics written before they named them), also each score's

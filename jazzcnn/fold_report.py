@@ -7,6 +7,7 @@ from jazzcnn import metrics
 
 # The scores a fold's metrics.json must hold to be aggregated.
 SCORES = evaluate_lib.HEADLINE + ('window_accuracy', 'tape_accuracy')
+BALANCED = ('window_balanced_accuracy', 'tape_balanced_accuracy')
 
 
 def missing_keys(fold_metrics):
@@ -30,8 +31,10 @@ def aggregate_folds(fold_metrics, against=None):
 
   Returns:
     {'folds': K, 'windows', 'tapes': totals, 'model': {score: summary},
-     'baselines': {name: {score: summary}}}, each summary the folds' mean
-    with a t-interval (`metrics.fold_summary`).
+     'baselines': {name: {score: summary}}, 'minus_baselines': {name:
+     {balanced accuracy: summary of the model's per-fold difference from
+     it}}}, each summary the folds' mean with a t-interval
+    (`metrics.fold_summary`).
 
   Raises:
     ValueError: for folds of different eras, or none, or one fold twice;
@@ -64,6 +67,13 @@ def aggregate_folds(fold_metrics, against=None):
     out['baselines'][name] = {
         k: metrics.fold_summary([m['baselines'][name][k] for m in fold_metrics])
         for k in evaluate_lib.HEADLINE}
+  # The model minus each baseline, fold by fold: both scored each fold's
+  # same test tapes, so the folds' own difficulty cancels.
+  out['minus_baselines'] = {
+      name: {k: metrics.fold_summary(
+          [m[k] - m['baselines'][name][k] for m in fold_metrics],
+          bounds=(-1.0, 1.0)) for k in BALANCED}
+      for name in sorted(names)}
   if against is not None:
     out['difference'] = paired_differences(fold_metrics, against)
   return out
@@ -139,6 +149,10 @@ def format_folds(report):
   for name, scores in report['baselines'].items():
     for key in ('window_balanced_accuracy', 'tape_balanced_accuracy'):
       lines.append(row(f'{name}: {key.replace("_", " ")}', scores[key]))
+  for name, scores in report.get('minus_baselines', {}).items():
+    lines.append(f'model minus {name}, paired by fold:')
+    for key, summary in scores.items():
+      lines.append(row(f'  {key.replace("_", " ")}', summary))
   if 'difference' in report:
     lines.append('minus --against, paired by fold:')
     for key, summary in report['difference'].items():

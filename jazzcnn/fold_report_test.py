@@ -146,3 +146,23 @@ def test_a_fold_scored_by_a_model_that_heard_its_tapes_is_refused():
   with pytest.raises(ValueError, match=r'^fold 2 is not held out: .* 0 of '
                      'its 12 tapes, 2 of its 9 groups'):
     fold_report.aggregate_folds(model, against=other[:2] + [players])
+
+
+def test_the_model_minus_each_baseline_is_paired_by_fold():
+  folds = _folds((0.55, 0.76, 0.84))
+  # The baseline trails by 0.04, 0.06, 0.08 on the same folds.
+  for m, gap in zip(folds, (0.04, 0.06, 0.08)):
+    m['baselines']['mel_stats']['window_balanced_accuracy'] = (
+        m['window_balanced_accuracy'] - gap)
+  report = fold_report.aggregate_folds(folds)
+  minus = report['minus_baselines']['mel_stats']['window_balanced_accuracy']
+  assert minus['mean'] == pytest.approx(0.06)
+  half = T2 * 0.02 / 3**0.5
+  assert minus['ci'] == pytest.approx([0.06 - half, 0.06 + half], rel=1e-4)
+  # Unpaired, the model's own interval is far wider than that gap's.
+  model = report['model']['window_balanced_accuracy']['ci']
+  assert model[1] - model[0] > 5 * (minus['ci'][1] - minus['ci'][0])
+  lines = fold_report.format_folds(report)
+  at = lines.index('model minus mel_stats, paired by fold:')
+  assert lines[at + 1].startswith('  window balanced accuracy'), lines
+  assert '0.060 [0.010, 0.110]' in lines[at + 1], lines
