@@ -113,7 +113,7 @@ def test_predict_reports_bad_files_and_still_runs_the_others(
 
 def test_embed_same_tape_identical_other_eras_differ(smoke_run, tiny_tapes,
                                                      tmp_path):
-  _, _, model_dir, _ = smoke_run
+  _, info, model_dir, _ = smoke_run
   by_era = _tapes_by_era(tiny_tapes)
   early, cool = by_era['early'][0], by_era['cool'][0]
   copy = str(tmp_path / ('Copy_Of_' + os.path.basename(early)))
@@ -148,6 +148,11 @@ def test_embed_same_tape_identical_other_eras_differ(smoke_run, tiny_tapes,
   assert not np.allclose(vectors[0], vectors[2])
   tapes = json.load(open(os.path.join(out, 'tapes.json')))
   assert tapes[0]['neighbours'][0][0] == tapes[1]['tape']
+  fitted = {t for s in ('train', 'validation')
+            for t in info['splits'][s]['tape_ids']}
+  assert [t['heard_in_training'] for t in tapes] == [
+      t['tape'] in fitted for t in tapes]
+  assert tapes[1]['heard_in_training'] is False  # The copy, under a new name.
   assert tapes[0]['neighbours'][0][1] >= 1 - 1e-6
   rows = open(os.path.join(out, 'similarity.csv')).read().splitlines()
   assert len(rows) == 4

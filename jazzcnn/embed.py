@@ -75,17 +75,18 @@ def _embed_files(model, meta, files):
 
 
 def _write_tables(out, names, paths, vectors, predicted, labels, similarity,
-                  neighbours):
+                  neighbours, heard):
   """embeddings.npy, tapes.json and similarity.csv under `out`."""
   npy = io.BytesIO()
   np.save(npy, vectors)
   outputs.write(posixpath.join(out, 'embeddings.npy'), npy.getvalue())
   # `era`: the track list's label (an era, or why it has none); null without
-  # --tracklist or for an unlisted tape.
+  # --tracklist or for an unlisted tape. `heard_in_training`: whether the
+  # model was fitted or chosen on it (null for an older export).
   outputs.write_json(posixpath.join(out, 'tapes.json'), [
       {'tape': n, 'path': p, 'predicted_era': e, 'era': labels.get(n),
-       'neighbours': neighbours[n]}
-      for n, p, e in zip(names, paths, predicted)])
+       'heard_in_training': h, 'neighbours': neighbours[n]}
+      for n, p, e, h in zip(names, paths, predicted, heard)])
   table = io.StringIO()
   writer = csv.writer(table)
   writer.writerow([''] + names)
@@ -119,8 +120,9 @@ def main(argv):
   similarity = predict_lib.cosine_similarity(vectors)
   neighbours = predict_lib.nearest(similarity, names, _NEIGHBOURS.value)
   out = _OUTPUT.value
+  heard = [predict_lib.heard_in_training(meta, p) for p in paths]
   _write_tables(out, names, paths, vectors, predicted, labels, similarity,
-                neighbours)
+                neighbours, heard)
   plots.projection_png(predict_lib.project_2d(vectors), names,
                        [labels.get(n) for n in names], predicted, eras,
                        posixpath.join(out, 'projection.png'))
@@ -135,11 +137,10 @@ def main(argv):
             similarity, era_of, k=k,
             groups=[naming.artist(n) for n in names] if suffix else None)
         for k in (1, 5) for suffix in ('', '_other_artists')}
-    if 'fitted_on' in meta:  # Queries the model never heard: held out.
-      fitted = set(meta['fitted_on']['tape_ids'])
+    if None not in heard:  # Queries the model never heard: held out.
       agreement.update({
           f'{k}nn_held_out': metrics.knn_agreement(
-              similarity, era_of, k=k, queried=[n not in fitted for n in names])
+              similarity, era_of, k=k, queried=[not h for h in heard])
           for k in (1, 5)})
     outputs.write_json(knn, agreement)
     print('nearest-neighbour era agreement of the labelled tapes (leave one '
