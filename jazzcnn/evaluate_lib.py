@@ -211,15 +211,14 @@ def difference_intervals(model, baseline, info, *, seed=0):
   Raises:
     ValueError: when the two did not score the same tapes.
   """
-  units = []
-  for probs, labels, tape_ids in (model, baseline):
-    grouped = info.get('split_by', 'tape') != 'tape'
-    units.append(_unit_counts(
-        probs, labels, tape_ids, len(info['eras']),
-        split_groups(tape_ids, labels, info) if grouped else None))
-  (labels_a, counts_a), (labels_b, counts_b) = units
+  grouped = info.get('split_by', 'tape') != 'tape'
+  (labels_a, counts_a), (labels_b, counts_b) = (
+      _unit_counts(probs, labels, tape_ids, len(info['eras']),
+                   split_groups(tape_ids, labels, info) if grouped else None)
+      for probs, labels, tape_ids in (model, baseline))
   if not np.array_equal(labels_a, labels_b) or any(
-      counts_a[l].sum() != counts_b[l].sum() for l in counts_a):
+      not np.array_equal(counts_a[level].sum(axis=1),
+                         counts_b[level].sum(axis=1)) for level in counts_a):
     raise ValueError('the model and the baseline scored other windows')
   return {f'{level}_balanced_accuracy': metrics.difference_interval(
       labels_a, counts_a[level], counts_b[level], metrics.balanced_accuracy,

@@ -51,8 +51,8 @@ def aggregate_folds(fold_metrics, against=None):
                        f'records (split_tapes {key}): name each fold once')
     if key:  # evaluate's metrics name their records since 2026-11-29.
       first[key] = i
-  for folds in (fold_metrics, against or []):
-    _check_held_out(folds)
+  _check_held_out(fold_metrics, 'fold')
+  _check_held_out(against or [], '--against fold')
   eras = fold_metrics[0]['eras']
   if any(m['eras'] != eras for m in fold_metrics):
     raise ValueError('the folds were evaluated on different eras')
@@ -79,16 +79,17 @@ def aggregate_folds(fold_metrics, against=None):
   return out
 
 
-def _check_held_out(fold_metrics):
+def _check_held_out(fold_metrics, which):
   """Raises ValueError for a fold scored by a model that was fitted or
-  chosen on some of its tapes or groups (another fold's model)."""
+  chosen on some of its tapes or groups (another fold's model), naming it
+  as `which` and its index."""
   for i, m in enumerate(fold_metrics):
     heard = m.get('heard_in_training')  # Since 2026-11-29.
     if heard and (heard['tapes'][0] or (heard['groups'] or [0])[0]):
       groups = (f", {heard['groups'][0]} of its {heard['groups'][1]} groups"
                 if heard['groups'] else '')
       raise ValueError(
-          f'fold {i} is not held out: its model was fitted or chosen on '
+          f'{which} {i} is not held out: its model was fitted or chosen on '
           f"{heard['tapes'][0]} of its {heard['tapes'][1]} tapes{groups}; "
           "score each fold with the model trained on that fold's records")
 

@@ -143,7 +143,8 @@ def test_a_fold_scored_by_a_model_that_heard_its_tapes_is_refused():
   # Other tapes by the same players, in --against's folds too.
   players = dict(other[2], heard_in_training={'tapes': [0, 12],
                                               'groups': [2, 9]})
-  with pytest.raises(ValueError, match=r'^fold 2 is not held out: .* 0 of '
+  with pytest.raises(ValueError, match=r'^--against fold 2 is not held '
+                     r'out: .* 0 of '
                      'its 12 tapes, 2 of its 9 groups'):
     fold_report.aggregate_folds(model, against=other[:2] + [players])
 
