@@ -2,8 +2,16 @@
 # Creates .venv and installs requirements.txt into it, then jazzcnn itself
 # (editable: `python -m jazzcnn.train` runs from any folder and reads this
 # checkout's code); a no-op when current.
+#   scripts/setup.sh --check   exits 0 when .venv is current, else 1, and
+#                              installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+stamp=.venv/.requirements.sha256
+want=$(cat requirements.txt requirements_nodeps.txt setup.py | sha256sum | cut -d' ' -f1)
+if [ "${1:-}" = --check ]; then
+  [ -x .venv/bin/python ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]
+  exit
+fi
 PYTHON=${PYTHON:-python3}
 if ! "$PYTHON" -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 12))'; then
   echo "jazzcnn needs Python 3.10-3.12 (TensorFlow 2.20); $PYTHON is $("$PYTHON" -V 2>&1)." >&2
@@ -16,9 +24,6 @@ if [ ! -x .venv/bin/python ]; then
     exit 1
   }
 fi
-stamp=.venv/.requirements.sha256
-# The checkout's folder too: the editable install points there.
-want=$({ cat requirements.txt requirements_nodeps.txt setup.py; pwd; } | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "Installing requirements.txt into .venv (TensorFlow is large: a few minutes)..."
   # pip's own progress bars on a terminal; quiet in logs and CI.

@@ -43,8 +43,8 @@ def _checkout(tmp_path, pip_status):
   return root
 
 
-def _setup(root):
-  return subprocess.run(['bash', str(root / 'scripts' / 'setup.sh')],
+def _setup(root, *args):
+  return subprocess.run(['bash', str(root / 'scripts' / 'setup.sh'), *args],
                         capture_output=True, text=True, timeout=60,
                         check=False)
 
@@ -66,12 +66,21 @@ def test_hides_absent_index_warnings_and_keeps_every_other_line(tmp_path):
   # Current now: a second run installs nothing.
   again = _setup(root)
   assert again.returncode == 0 and not again.stderr and not again.stdout
-  # A moved checkout installs again: the editable install points at a folder.
-  moved = tmp_path / 'moved'
-  root.rename(moved)
-  result = _setup(moved)
-  assert result.returncode == 0, result.stderr
-  assert result.stdout.count('Collecting tensorflow') == 3, result.stdout
+
+
+def test_check_says_whether_the_venv_is_current_and_installs_nothing(tmp_path):
+  root = _checkout(tmp_path, pip_status=0)
+  calls = root / '.venv' / 'bin' / 'calls'
+  assert _setup(root, '--check').returncode == 1  # Never installed.
+  assert not calls.exists()
+  assert _setup(root).returncode == 0
+  assert _setup(root, '--check').returncode == 0
+  # setup.py changed (so may what the editable install needs): not current.
+  with open(root / 'setup.py', 'a') as f:
+    f.write('# another version\n')
+  check = _setup(root, '--check')
+  assert check.returncode == 1 and not check.stdout and not check.stderr
+  assert len(calls.read_text().splitlines()) == 3  # The one install only.
 
 
 def test_a_failed_install_shows_pips_error_and_stops(tmp_path):
