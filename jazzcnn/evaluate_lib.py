@@ -92,18 +92,22 @@ def split_groups(tape_ids, labels, info):
           for t, l in zip(tape_ids, labels)}
 
 
+def _resampled_groups(tape_ids, labels, info):
+  """`split_groups` where the records group tapes, else None (tapes)."""
+  grouped = info.get('split_by', 'tape') != 'tape'
+  return split_groups(tape_ids, labels, info) if grouped else None
+
+
 def split_metrics(probs, labels, tape_ids, info):
   """`compute_metrics` with the records' grouping, plus `loss`."""
-  grouped = info.get('split_by', 'tape') != 'tape'
-  out = compute_metrics(
-      probs, labels, tape_ids, info['eras'],
-      group_of=split_groups(tape_ids, labels, info) if grouped else None)
+  out = compute_metrics(probs, labels, tape_ids, info['eras'],
+                        group_of=_resampled_groups(tape_ids, labels, info))
   out['loss'] = metrics.cross_entropy(probs, labels)
   return out
 
 
-HEADLINE = ('window_balanced_accuracy', 'tape_balanced_accuracy',
-            'window_macro_f1', 'tape_macro_f1')
+BALANCED = ('window_balanced_accuracy', 'tape_balanced_accuracy')
+HEADLINE = BALANCED + ('window_macro_f1', 'tape_macro_f1')
 
 
 def headline(metrics_dict):
@@ -157,9 +161,9 @@ def compute_metrics(probs, labels, tape_ids, eras, *, group_of=None,
   n = len(eras)
   predicted = probs.argmax(axis=1)
   matrix = metrics.confusion(labels, predicted, n)
-  tapes, tape_probs, tape_labels = tape_level(probs, labels, tape_ids)
+  (tapes, tape_probs, tape_labels), unit_labels, counts = _unit_counts(
+      probs, labels, tape_ids, n, group_of)
   tape_matrix = metrics.confusion(tape_labels, tape_probs.argmax(axis=1), n)
-  unit_labels, counts = _unit_counts(probs, labels, tape_ids, n, group_of)
   out = {'eras': list(eras), 'windows': int(len(labels)), 'tapes': len(tapes),
          'resampled': 'groups' if group_of else 'tapes',
          'resampling_units': len(unit_labels),
@@ -184,15 +188,16 @@ def compute_metrics(probs, labels, tape_ids, eras, *, group_of=None,
 
 
 def _unit_counts(probs, labels, tape_ids, n, group_of):
-  """(unit_labels, {'window', 'tape': [units, n] counts}): the units the
-  intervals resample (groups of tapes, or tapes; sorted by name) and, per
-  unit, its windows' and its tapes' predictions by era."""
+  """(`tape_level`'s tuple, unit_labels, {'window', 'tape': [units, n]
+  counts}): the units the intervals resample (groups of tapes, or tapes;
+  sorted by name) and, per unit, its windows' and its tapes' predictions
+  by era."""
   tapes, tape_probs, tape_labels = tape_level(probs, labels, tape_ids)
   unit_of_tape, unit_labels = metrics.units(
       [group_of[t] for t in tapes] if group_of else tapes, tape_labels)
   tape_index = {t: i for i, t in enumerate(tapes)}
   window_unit = unit_of_tape[[tape_index[t] for t in tape_ids]]
-  return unit_labels, {
+  return (tapes, tape_probs, tape_labels), unit_labels, {
       'window': metrics.unit_counts(window_unit, probs.argmax(axis=1), n),
       'tape': metrics.unit_counts(unit_of_tape, tape_probs.argmax(axis=1), n)}
 
@@ -211,10 +216,9 @@ def difference_intervals(model, baseline, info, *, seed=0):
   Raises:
     ValueError: when the two did not score the same tapes.
   """
-  grouped = info.get('split_by', 'tape') != 'tape'
-  (labels_a, counts_a), (labels_b, counts_b) = (
+  (_, labels_a, counts_a), (_, labels_b, counts_b) = (
       _unit_counts(probs, labels, tape_ids, len(info['eras']),
-                   split_groups(tape_ids, labels, info) if grouped else None)
+                   _resampled_groups(tape_ids, labels, info))
       for probs, labels, tape_ids in (model, baseline))
   if not np.array_equal(labels_a, labels_b) or any(
       not np.array_equal(counts_a[level].sum(axis=1),

@@ -7,7 +7,6 @@ from jazzcnn import metrics
 
 # The scores a fold's metrics.json must hold to be aggregated.
 SCORES = evaluate_lib.HEADLINE + ('window_accuracy', 'tape_accuracy')
-BALANCED = ('window_balanced_accuracy', 'tape_balanced_accuracy')
 
 
 def missing_keys(fold_metrics):
@@ -72,7 +71,7 @@ def aggregate_folds(fold_metrics, against=None):
   out['minus_baselines'] = {
       name: {k: metrics.fold_summary(
           [m[k] - m['baselines'][name][k] for m in fold_metrics],
-          bounds=(-1.0, 1.0)) for k in BALANCED}
+          bounds=(-1.0, 1.0)) for k in evaluate_lib.BALANCED}
       for name in sorted(names)}
   if against is not None:
     out['difference'] = paired_differences(fold_metrics, against)
