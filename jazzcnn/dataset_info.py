@@ -201,8 +201,7 @@ def model_keys(info):
           'fitted_on': fitted_on(info)}
 
 
-# The splits a model's weights are fitted on (train) or chosen on
-# (validation: the epoch exported): neither is held out from it.
+# Fitted on (train) or chosen on (validation, the epoch exported): not held out.
 FITTED_SPLITS = ('train', 'validation')
 
 
@@ -232,6 +231,18 @@ def heard_in_training(meta, info, split):
   return {'tapes': heard('tape_ids'),
           'groups': (heard('groups')
                      if fitted['split_by'] == info.get('split_by') else None)}
+
+
+def heard_any(heard):
+  """Whether `heard_in_training`'s result names a tape or group heard."""
+  return bool(heard) and bool(heard['tapes'][0] or
+                              (heard['groups'] and heard['groups'][0]))
+
+
+def fitted_on_tape(meta, tape_id):
+  """Whether a model (eras.json `meta`) heard `tape_id`; None: unknown."""
+  fitted = meta.get('fitted_on')
+  return None if fitted is None else tape_id in fitted['tape_ids']
 
 
 def trained_elsewhere(meta, info):

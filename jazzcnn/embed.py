@@ -20,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from jazzcnn import cli
+from jazzcnn import dataset_info
 from jazzcnn import metrics
 from jazzcnn import naming
 from jazzcnn import outputs
@@ -120,7 +121,7 @@ def main(argv):
   similarity = predict_lib.cosine_similarity(vectors)
   neighbours = predict_lib.nearest(similarity, names, _NEIGHBOURS.value)
   out = _OUTPUT.value
-  heard = [predict_lib.heard_in_training(meta, p) for p in paths]
+  heard = [dataset_info.fitted_on_tape(meta, n) for n in names]
   _write_tables(out, names, paths, vectors, predicted, labels, similarity,
                 neighbours, heard)
   plots.projection_png(predict_lib.project_2d(vectors), names,

@@ -2,6 +2,8 @@
 intervals, the per-era table, each baseline beside the model, and why
 scores are not held out. `evaluate_lib` computes what these print."""
 
+from jazzcnn import dataset_info
+
 
 def compare(model_metrics, baselines):
   """One line per baseline: its scores, and how far the model is from it,
@@ -26,19 +28,17 @@ def compare(model_metrics, baselines):
 def not_held_out(heard, split, split_by):
   """Why scores of `split` are not held out, from
   `dataset_info.heard_in_training`; None when they are, or it is unknown."""
-  if not heard:
+  if not dataset_info.heard_any(heard):
     return None
   (tapes, of), groups = heard['tapes'], heard['groups']
   if tapes:
     return (f'it was fitted or chosen on {tapes} of the {of} {split} tapes '
             'scored here (its train or validation split held them): their '
             'scores are not held out')
-  if groups and groups[0]:
-    return (f'it heard none of the {of} {split} tapes scored here, but '
-            f'{groups[0]} of their {groups[1]} groups (--split_by={split_by})'
-            ' are groups it was fitted or chosen on: those tapes are not held '
-            f'out by {split_by}')
-  return None
+  return (f'it heard none of the {of} {split} tapes scored here, but '
+          f'{groups[0]} of their {groups[1]} groups (--split_by={split_by})'
+          ' are groups it was fitted or chosen on: those tapes are not held '
+          f'out by {split_by}')
 
 
 def _versus(difference):

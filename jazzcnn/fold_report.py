@@ -1,6 +1,7 @@
 """K folds' test metrics as one report: means with t-intervals, and the
 paired differences between two models on the same folds (`aggregate`)."""
 
+from jazzcnn import dataset_info
 from jazzcnn import evaluate_lib
 from jazzcnn import metrics
 
@@ -84,7 +85,7 @@ def _check_held_out(fold_metrics, which):
   as `which` and its index."""
   for i, m in enumerate(fold_metrics):
     heard = m.get('heard_in_training')  # Since 2026-11-29.
-    if heard and (heard['tapes'][0] or (heard['groups'] or [0])[0]):
+    if dataset_info.heard_any(heard):
       groups = (f", {heard['groups'][0]} of its {heard['groups'][1]} groups"
                 if heard['groups'] else '')
       raise ValueError(

@@ -159,15 +159,8 @@ def predict_file(model, meta, path, *, trim_seconds=-1.0, hop_seconds=0.0,
   return {'path': path, 'era': eras[int(mean.argmax())],
           'probabilities': _by_era(mean, eras), 'timeline': timeline,
           'silent_windows': len(silent),
-          'heard_in_training': heard_in_training(meta, path)}
-
-
-def heard_in_training(meta, path):
-  """Whether the model (eras.json `meta`) was fitted or chosen on the
-  tape `path` names (its id); None when the export does not say."""
-  fitted = meta.get('fitted_on')
-  return None if fitted is None else naming.tape_id(path) in set(
-      fitted['tape_ids'])
+          'heard_in_training': dataset_info.fitted_on_tape(
+              meta, naming.tape_id(path))}
 
 
 def heard_batches(path, meta, silent, *, trim_seconds, hop_seconds,
