@@ -8,8 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 stamp=.venv/.requirements.sha256
 want=$(cat requirements.txt requirements_nodeps.txt setup.py | sha256sum | cut -d' ' -f1)
+current() { [ -x .venv/bin/python ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; }
 if [ "${1:-}" = --check ]; then
-  [ -x .venv/bin/python ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]
+  current
   exit
 fi
 PYTHON=${PYTHON:-python3}
@@ -24,7 +25,7 @@ if [ ! -x .venv/bin/python ]; then
     exit 1
   }
 fi
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+if ! current; then
   echo "Installing requirements.txt into .venv (TensorFlow is large: a few minutes)..."
   # pip's own progress bars on a terminal; quiet in logs and CI.
   quiet=--quiet
