@@ -10,8 +10,10 @@ window, training wall time, the best validation window balanced accuracy
 (the score each run kept its checkpoint by), and test balanced accuracy of
 windows and tapes with their 95% intervals; then the baselines on the same
 split, and which recipe validation selects: the one a user would keep
-without looking at the test split. This is how BENCHMARKS.md's accuracy
-tables were made.
+without looking at the test split. Last, the selected recipe's test scores
+minus each baseline's, with a paired interval of the difference: whether it
+beats the baseline by more than the split's noise. This is how
+BENCHMARKS.md's accuracy tables were made.
 """
 
 import json
@@ -31,6 +33,7 @@ from jazzcnn import checkpoints
 from jazzcnn import cli
 from jazzcnn import compare_lib
 from jazzcnn import evaluate_lib
+from jazzcnn import evaluate_report
 from jazzcnn import export
 from jazzcnn import models
 from jazzcnn import outputs
@@ -126,10 +129,12 @@ def main(argv):
           f'| {best["epoch"]} | {best["val_balanced_accuracy"]:.3f} | '
           f'{score(test, "window_balanced_accuracy")} | '
           f'{score(test, "tape_balanced_accuracy")} |', flush=True)
+  scored = {}  # Each baseline's test (probs, labels, tape_ids), scores.
   for name in baselines.BASELINES:
     probs, labels, tapes, _ = baselines.probabilities(
         _DATA_DIR.value, info, 'test', name)
     m = evaluate_lib.split_metrics(probs, labels, tapes, info)
+    scored[name] = (probs, labels, tapes), m
     print(f'| baseline `{name}` (logistic regression) | | | | | | '
           f'{score(m, "window_balanced_accuracy")} | '
           f'{score(m, "tape_balanced_accuracy")} |')
@@ -140,6 +145,22 @@ def main(argv):
   # The best on validation, the first of ties: what a user would keep.
   chosen = max(ran, key=lambda i: (checkpoints.validation_key(bests[i]), -i))
   print(f'\nSelected on validation: `{recipes[chosen]}`')
+  model_dir = compare_lib.model_dir_of(_OUTPUT.value, chosen, recipes[chosen])
+  print('\n'.join(_versus_baselines(model_dir, info, scored)))
+
+
+def _versus_baselines(model_dir, info, scored):
+  """Lines: each baseline beside the exported model on the test split, with
+  the paired interval of the model minus it (`evaluate_lib.
+  difference_intervals`: the same groups of tapes resampled for both),
+  which the two intervals in the table cannot give."""
+  model, _ = export.load_exported(model_dir)
+  predicted = evaluate_lib.predict_split(model, _DATA_DIR.value, info, 'test')
+  versus = {name: dict(theirs, difference_ci=evaluate_lib.difference_intervals(
+      predicted, baseline, info)) for name, (baseline, theirs) in scored.items()}
+  return ['Beside each baseline on the test split ([a, b]: the paired 95% '
+          'interval of the model minus it):', *evaluate_report.compare(
+              evaluate_lib.split_metrics(*predicted, info), versus)]
 
 
 if __name__ == '__main__':

@@ -1,6 +1,7 @@
 """compare: a finished recipe's row, a failed recipe, and the selection."""
 
 import json
+import re
 import shutil
 import sys
 
@@ -44,10 +45,26 @@ def test_compare_tabulates_finished_runs_and_reports_failed_ones(smoke_run,
           and 'batch_size' in result.stderr.split(': failed', 1)[1]), (
               result.stderr[-2000:])
   assert not any('--batch_size=0' in line for line in lines), lines
-  for name in baselines.BASELINES:
-    assert any(line.startswith(f'| baseline `{name}`') for line in lines), (
-        name, lines)
-  assert lines[-1] == 'Selected on validation: `flags/cpu_smoke.cfg`', lines
+  cells = lambda line: [c.strip() for c in line.strip('|').split('|')]
+  rows = {line.split('`')[1]: cells(line) for line in lines
+          if line.startswith('| baseline `')}
+  assert sorted(rows) == sorted(baselines.BASELINES), lines
+  selected = lines.index('Selected on validation: `flags/cpu_smoke.cfg`')
+  # Then the selected model beside each baseline: the difference of the
+  # table's scores (with its paired interval where the split has one).
+  versus = lines[selected + 2:]
+  assert len(versus) == len(baselines.BASELINES), lines
+  for name, line in zip(baselines.BASELINES, versus):
+    assert line.startswith(name + ' '), line
+    for level, column in (('window', 6), ('tape', 7)):
+      ours, theirs = (float(r[column].split()[0])
+                      for r in (cells(lines[2]), rows[name]))
+      said = re.search(rf'(level with it|([0-9.]+) (above|below) it) in '
+                       rf'{level}s', line)
+      assert said, line
+      difference = (0.0 if said[2] is None else
+                    float(said[2]) * (1 if said[3] == 'above' else -1))
+      assert abs(difference - (ours - theirs)) < 0.0015, (line, lines[2])
   # Recorded as started, not finished: a rerun trains it again.
   failed = json.loads((output / '1_cpu_smoke' / 'compare.json').read_text())
   assert failed == {'recipe': 'flags/cpu_smoke.cfg --batch_size=0',
