@@ -48,7 +48,10 @@ class SpecMask(keras.layers.Layer):
   Each example gets `masks` frequency bands of up to `max_freq` bins and
   `masks` time spans of up to `max_time` frames set to 0 (the mean after
   per-example normalisation). Vectorised over the batch, so it runs on the
-  accelerator and under XLA.
+  accelerator and under XLA. Not kapre's `augmentation.SpecAugment`: that
+  one draws from unseeded random ops (the same --seed would train other
+  weights: BENCHMARKS.md, "Repeatable runs") through a `tf.map_fn` over the
+  examples and another over the masks.
   """
 
   def __init__(self, max_freq=16, max_time=64, masks=2, **kwargs):
