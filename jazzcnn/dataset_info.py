@@ -3,7 +3,9 @@
 The records builder writes it last (so its presence means a finished build);
 the input pipeline, training, evaluation, the baselines, export, the
 benchmarks and `verify_records` read it. This module owns its name, its
-fields and the questions asked of it, as `features.py` owns the record:
+fields and the questions asked of it, as `features.py` owns the record
+(what a model trained on the records keeps of them, and the questions
+asked with that, are `provenance`'s):
 
   info = dataset_info.read(data_dir)
   dataset_info.split_files(data_dir, info, 'train')
@@ -36,12 +38,6 @@ from jazzcnn import naming
 
 FILE = 'dataset_info.json'
 SPLITS = naming.SPLITS
-# What a trained model needs to read new audio as it was trained on.
-MODEL_KEYS = ('eras', 'era_years', 'sample_rate', 'window_samples',
-              'hop_samples', 'trim_seconds', 'silence_peak')
-# What of the records a model's weights fit: its outputs, and its input.
-WEIGHT_KEYS = ('eras', 'sample_rate', 'window_samples')
-
 
 class WindowCountError(errors.DataError):
   """A full pass read another number of windows than the split lists."""
@@ -192,73 +188,6 @@ def missing_eras(info, splits=SPLITS, ignore=()):
   return lines
 
 
-def model_keys(info):
-  """The entries an exported model keeps: `MODEL_KEYS`; `split_tapes`,
-  which records it was trained on (`trained_elsewhere`); and `fitted_on`,
-  which tapes (`heard_in_training`)."""
-  return {**{k: silence_peak(info) if k == 'silence_peak' else info[k]
-             for k in MODEL_KEYS}, 'split_tapes': split_tapes(info),
-          'fitted_on': fitted_on(info)}
-
-
-# Fitted on (train) or chosen on (validation, the epoch exported): not held out.
-FITTED_SPLITS = ('train', 'validation')
-
-
-def fitted_on(info):
-  """{'tape_ids', 'groups', 'split_by'}: the tapes and resampling groups
-  (sorted) of the splits a model trained on these records was fitted or
-  chosen on (`FITTED_SPLITS`), and what the groups are of."""
-  splits = [info['splits'][s] for s in FITTED_SPLITS if s in info['splits']]
-  return {**{key: sorted({x for e in splits for x in e.get(key, [])})
-             for key in ('tape_ids', 'groups')},
-          'split_by': info.get('split_by')}
-
-
-def heard_in_training(meta, info, split):
-  """How much of `split` of these records a model (its eras.json `meta`)
-  was fitted or chosen on: {'tapes': [heard, of the split's], 'groups':
-  [heard, of the split's]}, a group being a resampling group (artist and
-  era by default): a tape unheard may still be by players it heard.
-  'groups' is None where the two were grouped by other --split_by, and
-  the whole None for an export older than the key."""
-  fitted = meta.get('fitted_on')
-  if fitted is None:
-    return None
-  entry = info['splits'][split]
-  heard = lambda key: [len(set(entry.get(key, [])) & set(fitted[key])),
-                       len(entry.get(key, []))]
-  return {'tapes': heard('tape_ids'),
-          'groups': (heard('groups')
-                     if fitted['split_by'] == info.get('split_by') else None)}
-
-
-def heard_any(heard):
-  """Whether `heard_in_training`'s result names a tape or group heard."""
-  return bool(heard) and bool(heard['tapes'][0] or
-                              (heard['groups'] and heard['groups'][0]))
-
-
-def fitted_on_tape(meta, tape_id):
-  """Whether a model (eras.json `meta`) heard `tape_id`; None: unknown."""
-  fitted = meta.get('fitted_on')
-  return None if fitted is None else tape_id in fitted['tape_ids']
-
-
-def trained_elsewhere(meta, info):
-  """Whether a model (its eras.json `meta`) was trained on records whose
-  splits hold other tapes than these: another fold or corpus (False for an
-  export older than the key)."""
-  these = split_tapes(info)
-  return meta.get('split_tapes', these) != these
-
-
-def trained_on(info):
-  """What a checkpoint trained on these records depends on: their
-  `WEIGHT_KEYS` and `split_tapes`."""
-  return {**{k: info[k] for k in WEIGHT_KEYS}, 'split_tapes': split_tapes(info)}
-
-
 def split_tapes(info):
   """12 hex digits naming which tapes, and how many windows, each split
   holds: the same for a rebuild of the same tapes and split, another for
@@ -267,20 +196,6 @@ def split_tapes(info):
             for s, e in info.get('splits', {}).items()}
   digest = hashlib.sha256(json.dumps(splits, sort_keys=True).encode())
   return digest.hexdigest()[:12]
-
-
-def model_mismatch(meta, info):
-  """Why a model (its eras.json `meta`) cannot score these records: other
-  eras, sample rate or window length (`WEIGHT_KEYS`); None when it can."""
-  if all(meta[k] == info[k] for k in WEIGHT_KEYS):
-    return None
-  if meta['eras'] != info['eras']:
-    return (f'the model knows eras {meta["eras"]}, the records hold '
-            f'{info["eras"]}')
-  heard = lambda d: (f'{d["window_samples"] / d["sample_rate"]:g} s windows '
-                     f'at {d["sample_rate"]} Hz')
-  return (f'the model hears {heard(meta)}, the records hold {heard(info)}: '
-          'rebuild them with its --window_seconds and --sample_rate')
 
 
 def silence_peak(info):

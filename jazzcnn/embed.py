@@ -20,13 +20,13 @@ import numpy as np
 import tensorflow as tf
 
 from jazzcnn import cli
-from jazzcnn import dataset_info
 from jazzcnn import metrics
 from jazzcnn import naming
 from jazzcnn import outputs
 from jazzcnn import plots
 from jazzcnn import predict_lib
 from jazzcnn import export
+from jazzcnn import provenance
 
 _MODEL_DIR = flags.DEFINE_string('model_dir', None,
                                  'Model dir written by jazzcnn.train.')
@@ -121,7 +121,7 @@ def main(argv):
   similarity = predict_lib.cosine_similarity(vectors)
   neighbours = predict_lib.nearest(similarity, names, _NEIGHBOURS.value)
   out = _OUTPUT.value
-  heard = [dataset_info.fitted_on_tape(meta, n) for n in names]
+  heard = [provenance.fitted_on_tape(meta, n) for n in names]
   _write_tables(out, names, paths, vectors, predicted, labels, similarity,
                 neighbours, heard)
   plots.projection_png(predict_lib.project_2d(vectors), names,

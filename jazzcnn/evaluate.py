@@ -23,6 +23,7 @@ from jazzcnn import evaluate_report
 from jazzcnn import export
 from jazzcnn import outputs
 from jazzcnn import plots
+from jazzcnn import provenance
 
 _MODEL_DIR = flags.DEFINE_string('model_dir', None,
                                  'Model dir written by jazzcnn.train.')
@@ -68,7 +69,7 @@ def main(argv):
       baselines.check_splits(_DATA_DIR.value, info)
     except ValueError as e:
       raise app.UsageError(f'{e} (--baselines= for none)')
-  mismatch = dataset_info.model_mismatch(meta, info)
+  mismatch = provenance.model_mismatch(meta, info)
   if mismatch:
     raise app.UsageError(mismatch)
   heard = _heard_in_training(meta, info)
@@ -94,10 +95,10 @@ def main(argv):
 
 
 def _heard_in_training(meta, info):
-  """`dataset_info.heard_in_training` of --split, and a warning where the
+  """`provenance.heard_in_training` of --split, and a warning where the
   model was trained on other records and heard some of these."""
-  heard = dataset_info.heard_in_training(meta, info, _SPLIT.value)
-  if dataset_info.trained_elsewhere(meta, info):  # Another fold or corpus.
+  heard = provenance.heard_in_training(meta, info, _SPLIT.value)
+  if provenance.trained_elsewhere(meta, info):  # Another fold or corpus.
     why = (evaluate_report.not_held_out(heard, _SPLIT.value,
                                         info.get('split_by'))
            if heard is not None else

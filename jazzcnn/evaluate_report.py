@@ -2,7 +2,7 @@
 intervals, the per-era table, each baseline beside the model, and why
 scores are not held out. `evaluate_lib` computes what these print."""
 
-from jazzcnn import dataset_info
+from jazzcnn import provenance
 
 
 def compare(model_metrics, baselines):
@@ -27,8 +27,8 @@ def compare(model_metrics, baselines):
 
 def not_held_out(heard, split, split_by):
   """Why scores of `split` are not held out, from
-  `dataset_info.heard_in_training`; None when they are, or it is unknown."""
-  if not dataset_info.heard_any(heard):
+  `provenance.heard_in_training`; None when they are, or it is unknown."""
+  if not provenance.heard_any(heard):
     return None
   (tapes, of), groups = heard['tapes'], heard['groups']
   if tapes:

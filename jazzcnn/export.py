@@ -8,8 +8,8 @@ import tempfile
 import keras
 import tensorflow as tf
 
-from jazzcnn import dataset_info
 from jazzcnn import outputs
+from jazzcnn import provenance
 
 EXPORT_DIR = 'export'
 ERAS_FILE = 'eras.json'  # Written last: marks a complete export.
@@ -45,7 +45,7 @@ def export(model, model_dir, info, **extra):
       outputs.write(posixpath.join(out, 'model.keras'), f.read())
   outputs.write_directory(posixpath.join(out, 'saved_model'),
                           lambda tmp: model.export(tmp, verbose=False))
-  meta = dict(dataset_info.model_keys(info), **extra)
+  meta = dict(provenance.model_keys(info), **extra)
   outputs.write_json(marker, meta)
 
 

@@ -1,9 +1,9 @@
 """K folds' test metrics as one report: means with t-intervals, and the
 paired differences between two models on the same folds (`aggregate`)."""
 
-from jazzcnn import dataset_info
 from jazzcnn import evaluate_lib
 from jazzcnn import metrics
+from jazzcnn import provenance
 
 
 # The scores a fold's metrics.json must hold to be aggregated.
@@ -39,7 +39,7 @@ def aggregate_folds(fold_metrics, against=None):
   Raises:
     ValueError: for folds of different eras, or none, or one fold twice;
       for a fold scored by a model that heard some of its test tapes or
-      groups in training (`dataset_info.heard_in_training`); for
+      groups in training (`provenance.heard_in_training`); for
       `against` folds that are not the same test splits.
   """
   if not fold_metrics:
@@ -85,7 +85,7 @@ def _check_held_out(fold_metrics, which):
   as `which` and its index."""
   for i, m in enumerate(fold_metrics):
     heard = m.get('heard_in_training')  # Since 2026-11-29.
-    if dataset_info.heard_any(heard):
+    if provenance.heard_any(heard):
       groups = (f", {heard['groups'][0]} of its {heard['groups'][1]} groups"
                 if heard['groups'] else '')
       raise ValueError(

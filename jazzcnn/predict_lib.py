@@ -12,6 +12,7 @@ from jazzcnn import dataset_info
 from jazzcnn import globs
 from jazzcnn import models
 from jazzcnn import naming
+from jazzcnn import provenance
 
 
 def expand(patterns):
@@ -138,7 +139,7 @@ def predict_file(model, meta, path, *, trim_seconds=-1.0, hop_seconds=0.0,
      'timeline': [{'start_seconds', 'era', 'probabilities'}],
      'silent_windows': windows skipped, 'heard_in_training': whether the
      model was fitted or chosen on a tape of this name (None for an export
-     older than `dataset_info.fitted_on`)}.
+     older than `provenance.fitted_on`)}.
 
   Raises:
     audio.AudioError: for files that cannot be used; SILENT when every
@@ -159,7 +160,7 @@ def predict_file(model, meta, path, *, trim_seconds=-1.0, hop_seconds=0.0,
   return {'path': path, 'era': eras[int(mean.argmax())],
           'probabilities': _by_era(mean, eras), 'timeline': timeline,
           'silent_windows': len(silent),
-          'heard_in_training': dataset_info.fitted_on_tape(
+          'heard_in_training': provenance.fitted_on_tape(
               meta, naming.tape_id(path))}
 
 

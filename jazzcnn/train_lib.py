@@ -19,6 +19,7 @@ from jazzcnn import input_pipeline
 from jazzcnn import models
 from jazzcnn import optimization
 from jazzcnn import outputs
+from jazzcnn import provenance
 from jazzcnn import records_check
 from jazzcnn import train_config
 from jazzcnn import epoch_validation
@@ -57,7 +58,7 @@ def holds_weights(model_dir):
 
 def check_architecture(model_dir, config, info):
   """Records the architecture, and what of the records the weights depend
-  on (`dataset_info.trained_on`: their eras, sample rate, window length
+  on (`provenance.trained_on`: their eras, sample rate, window length
   and which tapes each split holds), in model_dir, or checks them.
 
   A record without weights beside it (the run failed before its first
@@ -68,7 +69,7 @@ def check_architecture(model_dir, config, info):
       model trained on other records.
   """
   path = posixpath.join(model_dir, MODEL_FILE)
-  wanted = {**config.architecture(), **dataset_info.trained_on(info)}
+  wanted = {**config.architecture(), **provenance.trained_on(info)}
   if tf.io.gfile.exists(path):
     with tf.io.gfile.GFile(path) as f:
       held = json.load(f)
