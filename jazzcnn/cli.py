@@ -47,7 +47,7 @@ def run(main, *, known_only=False, on_interrupt=''):
     positive integer') as the one line, not a FATAL line and a pointer to
     --helpfull."""
     try:
-      return flags.FLAGS(argv, known_only=known_only)
+      return flags.FLAGS(_read_flagfiles(argv), known_only=known_only)
     except flags.Error as e:
       message = '; '.join(l.strip() for l in str(e).splitlines() if l.strip())
       # absl's flagfile errors begin 'ERROR:: '; the line names the command.
@@ -84,6 +84,40 @@ def run(main, *, known_only=False, on_interrupt=''):
   # --verbosity (a flagfile's too) wins.
   app.run(wrapped, argv=[sys.argv[0], '--verbosity=-1', *sys.argv[1:]],
           flags_parser=parse)
+
+
+# The checkout (or Bazel's runfiles root): where flags/ is.
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _read_flagfiles(argv):
+  """argv with its --flagfile arguments read, by absl.
+
+  The files in flags/ name those they build on from the checkout's root
+  (`--flagfile=flags/default.cfg` in flags/cpu.cfg), and absl reads a
+  path from where the command runs. So from another folder, with a
+  flagfile's full path, the files it names that are not found there are
+  read from the checkout's root. A path on the command line is always read
+  from where the command runs.
+  """
+  try:
+    return [argv[0], *flags.FLAGS.read_flags_from_files(argv[1:], False)]
+  except flags.CantOpenFlagFileError as e:
+    first = e
+  args, cwd = list(argv[1:]), os.getcwd()
+  for i, arg in enumerate(args):
+    name, equals, path = arg.partition('=')
+    if name in ('--flagfile', '-flagfile') and equals and path:
+      args[i] = f'{name}={os.path.abspath(path)}'
+    elif arg in ('--flagfile', '-flagfile') and i + 1 < len(args):
+      args[i + 1] = os.path.abspath(args[i + 1])
+  try:
+    os.chdir(_ROOT)
+    return [argv[0], *flags.FLAGS.read_flags_from_files(args, False)]
+  except flags.CantOpenFlagFileError:
+    raise first from None  # Named as absl found it from here.
+  finally:
+    os.chdir(cwd)
 
 
 class _Plain(std_logging.Formatter):

@@ -1,12 +1,15 @@
 """cli.progress: a bar on a terminal only, with printed lines kept whole;
 cli._as_typed: a list flag's bad value as typed; a failed command's empty
-output directories removed; warnings as the command's lines."""
+output directories removed; warnings as the command's lines; flags/'s
+files read from any folder."""
 
 import os
 import subprocess
 import sys
 
 from absl import flags
+import pytest
+
 import conftest
 from jazzcnn import cli
 
@@ -120,3 +123,35 @@ def test_a_warning_reads_as_a_line_of_the_command_unless_verbose(tmp_path):
   verbose = warnings('--verbosity=0')  # A log's lines: time, source.
   assert len(verbose) == 2 and verbose[0].startswith('W'), verbose
   assert verbose[0].endswith('command.py:6] train lacks bop'), verbose
+
+
+def _flag_lines(path):
+  return [line.strip() for line in open(path)
+          if line.strip() and not line.startswith('#')]
+
+
+def test_flagfiles_of_flags_name_theirs_from_the_checkout_from_any_folder(
+    tmp_path, monkeypatch):
+  monkeypatch.chdir(tmp_path)
+  smoke = os.path.join(conftest.ROOT, 'flags', 'cpu_smoke.cfg')
+  default = _flag_lines(os.path.join(conftest.ROOT, 'flags', 'default.cfg'))
+  own = [l for l in _flag_lines(smoke) if not l.startswith('--flagfile=')]
+  for argv in (['prog', f'--flagfile={smoke}', '--epochs=3'],
+               ['prog', '--flagfile', smoke, '--epochs=3']):
+    # cpu_smoke.cfg names flags/default.cfg, which is not under tmp_path.
+    assert cli._read_flagfiles(argv) == ['prog', *default, *own, '--epochs=3']
+    assert os.getcwd() == str(tmp_path)
+  # A path on the command line is read from where the command runs.
+  with pytest.raises(flags.CantOpenFlagFileError, match="'flags/cpu_smoke.cfg'"):
+    cli._read_flagfiles(['prog', '--flagfile=flags/cpu_smoke.cfg'])
+  # A file named in a flagfile and found nowhere is named as it is written.
+  mine = tmp_path / 'mine.cfg'
+  mine.write_text('--flagfile=flags/nosuch.cfg\n--epochs=2\n')
+  with pytest.raises(flags.CantOpenFlagFileError, match="'flags/nosuch.cfg'"):
+    cli._read_flagfiles(['prog', '--flagfile=mine.cfg'])
+  # One of its own, beside it, is read from here as absl reads it.
+  (tmp_path / 'base.cfg').write_text('--batch_size=4\n')
+  mine.write_text('--flagfile=base.cfg\n--epochs=2\n')
+  assert cli._read_flagfiles(['prog', '--flagfile=mine.cfg']) == [
+      'prog', '--batch_size=4', '--epochs=2']
+  assert os.getcwd() == str(tmp_path)
