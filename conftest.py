@@ -3,6 +3,7 @@
 import errno
 import io
 import os
+import pathlib
 import re
 import shutil
 import socket
@@ -134,6 +135,24 @@ def train_command(data_dir, model_dir, *extra):
   return [sys.executable, '-m', 'jazzcnn.train', '--flagfile=flags/cpu_smoke.cfg',
           '--verbosity=0', f'--data_dir={data_dir}', f'--model_dir={model_dir}',
           *extra]
+
+
+def require_current_venv():
+  """Skips a test of a script that runs scripts/setup.sh unless this test
+  runs in the .venv that setup made and would leave as it is (else the
+  script would install into it); under CI, which made it, fails instead."""
+  venv = pathlib.Path(ROOT, '.venv')
+  current = subprocess.run(['bash', os.path.join('scripts', 'setup.sh'),
+                            '--check'], cwd=ROOT, check=False)
+  if (current.returncode == 0 and
+      pathlib.Path(sys.prefix).resolve() == venv.resolve()):
+    return
+  why = ('runs only in the .venv that scripts/setup.sh made '
+         '(./run_tests.sh), which the script would otherwise install into')
+  if os.environ.get('CI') == 'true':  # .ci/run made it: never skip there.
+    pytest.fail(f'{why}; CI set it up, so this is a fault (--check: '
+                'scripts/setup.sh and this test disagree)')
+  pytest.skip(why)
 
 
 def run(command, timeout=600, *, cwd=ROOT, env=None):

@@ -9,6 +9,8 @@ r"""Aggregates the test metrics of K folds into one report.
   python -m jazzcnn.aggregate 'runs/fold*/evaluation/test/metrics.json' \
       --output=runs/folds.json
 
+(`scripts/cross_validate.sh TAPES OUT K` runs all of it.)
+
 Prints the mean of every balanced score over the folds with a t-interval,
 for the model and each baseline, then the model minus each baseline,
 paired by fold, and writes them as JSON. With

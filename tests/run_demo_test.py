@@ -33,26 +33,10 @@ _TINY_TRAINING = ('--model=seed_bn --nofreeze --width=0.125 --depth=3 '
 _BUILD_ARGS = ('--trim_seconds=1', '--window_seconds=1', '--hop_seconds=1')
 
 
-def _venv_is_current():
-  """Whether this test runs in a .venv that scripts/setup.sh made and would
-  leave as it is (else the script would install into it)."""
-  venv = pathlib.Path(conftest.ROOT, '.venv')
-  current = subprocess.run(['bash', os.path.join('scripts', 'setup.sh'),
-                            '--check'], cwd=conftest.ROOT, check=False)
-  return (current.returncode == 0 and
-          pathlib.Path(sys.prefix).resolve() == venv.resolve())
-
-
 @pytest.fixture
 def checkout(tmp_path):
   """A copy of the checkout, its .venv this one."""
-  if not _venv_is_current():
-    why = ('runs only in the .venv that scripts/setup.sh made '
-           '(./run_tests.sh), which the script would otherwise install into')
-    if os.environ.get('CI') == 'true':  # .ci/run made it: never skip there.
-      pytest.fail(f'{why}; CI set it up, so this is a fault (--check: '
-                  'scripts/setup.sh and this test disagree)')
-    pytest.skip(why)
+  conftest.require_current_venv()
   root = tmp_path / 'checkout'
   root.mkdir()
   for name in _CHECKOUT:

@@ -1,0 +1,67 @@
+"""scripts/cross_validate.sh end to end: K folds of tiny tapes, from
+another folder, each tape tested in exactly one fold, then the aggregate;
+and its usage errors as one line."""
+
+import json
+import os
+import subprocess
+
+import conftest
+from jazzcnn import dataset_info
+
+_SCRIPT = os.path.join(conftest.ROOT, 'scripts', 'cross_validate.sh')
+
+
+def _run(args, cwd, **env):
+  return subprocess.run(['bash', _SCRIPT, *args], cwd=cwd, capture_output=True,
+                        text=True, timeout=900, env=dict(os.environ, **env))
+
+
+def test_three_folds_test_every_tape_once_and_are_aggregated(tiny_tapes,
+                                                             tmp_path):
+  conftest.require_current_venv()
+  out = tmp_path / 'cv'
+  result = _run(
+      [tiny_tapes, str(out), '3'], cwd=tmp_path,
+      # A flagfile of flags/ by its full path, from another folder.
+      RECIPE=os.path.join(conftest.ROOT, 'flags', 'cpu_smoke.cfg'),
+      BUILD_FLAGS=(f'--tracklist={tiny_tapes}/tracklist.csv --trim_seconds=1 '
+                   '--window_seconds=1 --hop_seconds=1'),
+      TRAIN_FLAGS=('--model=seed_bn --width=0.125 --depth=3 --epochs=1 '
+                   '--batch_size=8 --warmup_steps=2 --virtual_cpus=0 '
+                   '--strategy=default'),
+      EVAL_FLAGS='--baselines=mel_stats')
+  assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+  lines = result.stdout.splitlines()
+  tested = []
+  for i in range(3):
+    info = dataset_info.read(str(out / f'records_{i}'))
+    tested.append(set(info['splits']['test']['tape_ids']))
+    assert f'== fold {i} of 3: records in {out}/records_{i}' in lines, lines
+    metrics = json.loads(
+        (out / f'fold_{i}' / 'evaluation' / 'test' / 'metrics.json')
+        .read_text())
+    assert metrics['split_tapes'] == dataset_info.split_tapes(info)
+  # Every labelled tape is tested in exactly one fold.
+  assert sum(map(len, tested)) == len(set.union(*tested)) == 12, tested
+  report = json.loads((out / 'aggregate.json').read_text())
+  assert report['folds'] == 3 and report['tapes'] == 12, report
+  assert report['paths'] == [f'{out}/fold_{i}/evaluation/test/metrics.json'
+                             for i in range(3)]
+  assert 'mel_stats' in report['minus_baselines'], report
+  assert any(l.startswith('3 folds, 72 windows of 12 tapes; mean over folds')
+             for l in lines), lines
+  assert not list(out.glob('*.tmp')), list(out.iterdir())
+
+
+def test_usage_errors_are_one_line(tmp_path):
+  for args, status, line in (
+      (['tapes/'], 2, 'usage: scripts/cross_validate.sh TAPES OUT [K]'),
+      (['tapes/', 'out/', '2'], 2,
+       'cross_validate.sh: K=2: give a whole number of folds, 3 or more'),
+      (['nosuch/', 'out/'], 1,
+       'cross_validate.sh: nosuch/: no such folder or file')):
+    result = _run(args, cwd=tmp_path)
+    assert result.returncode == status, result.stderr
+    assert result.stderr.splitlines() == [line], result.stderr
+    assert not (tmp_path / 'out').exists()
