@@ -160,11 +160,17 @@ interval = (f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else
 print(f"   Test window balanced accuracy {m['window_balanced_accuracy']:.3f} "
       f"{interval} over {m['tapes']} held-out tapes "
       f"(chance: {1 / len(m['eras']):.2f}).")
+b = m['baselines'].get('mel_stats')
+if b:  # What the model is to be judged against.
+  print(f"   A linear model on log-mel band energies (the mel_stats baseline): "
+        f"{b['window_balanced_accuracy']:.3f} on the same windows.")
 EOF
 echo "   Results: runs/demo/results.json, runs/demo/evaluation/test/metrics.json"
 echo "   Pictures: runs/demo/evaluation/test/confusion.png, runs/demo/styles/projection.png,"
 echo "             runs/demo/plots/curves.png, runs/demo/plots/melspec.png"
 if [ "$tapes" = demo_tapes ]; then
+  echo "   The demo is synthetic and made to be easy. The model on recorded music:"
+  echo "   README.md, \"Real-music check corpora\" (and scripts/cross_validate.sh)."
   echo "   Next: put your tapes in ./tapes (python -m beam_pipelines.scrape), or train"
   echo "   on a GPU with --flagfile=flags/gpu.cfg (README.md)."
 else

@@ -96,6 +96,8 @@ def _check_every_stage(root, result):
   for tape in info['splits']['test']['tape_ids']:
     assert f'/{tape}.' in out, (tape, out)
   assert 'Test window balanced accuracy' in out, out
+  assert re.search(r'A linear model on log-mel band energies \(the mel_stats '
+                   r'baseline\): [01]\.\d{3} on the same windows', out), out
   for path in ('results.json', 'evaluation/test/metrics.json',
                'evaluation/test/confusion.png', 'styles/projection.png',
                'plots/curves.png', 'plots/melspec.png'):
@@ -153,6 +155,8 @@ def test_runs_every_stage_on_the_demo_corpus_without_tapes(checkout):
   assert ('skipped on purpose (the demo includes bad input): 1 ambiguous, '
           '1 outside, 1 unlisted, 1 unreadable') in result.stdout, (
               result.stdout)
+  assert 'The demo is synthetic and made to be easy.' in result.stdout, (
+      result.stdout[-800:])
   assert 'Next: put your tapes in ./tapes' in result.stdout, (
       result.stdout[-500:])
 
