@@ -23,6 +23,7 @@ from beam_pipelines import build_records_lib
 from beam_pipelines import fileio
 from beam_pipelines import tape_files
 import conftest
+from jazzcnn import baselines
 from jazzcnn import features
 from tests import fake_gcs
 
@@ -166,7 +167,10 @@ def test_train_evaluate_predict_embed_and_compare_in_a_bucket(
   lines = result.stdout.splitlines()
   assert lines[2].startswith('| `flags/cpu_smoke.cfg` |'), lines
   assert ' | 1.0 min | ' in lines[2], lines
-  assert lines[-1] == 'Selected on validation: `flags/cpu_smoke.cfg`', lines
+  selected = lines.index('Selected on validation: `flags/cpu_smoke.cfg`')
+  # Then the exported model, read from the bucket, beside each baseline.
+  assert [l.split()[0] for l in lines[selected + 2:]] == list(
+      baselines.BASELINES), lines
 
 
 @pytest.fixture
