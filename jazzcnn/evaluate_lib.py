@@ -13,6 +13,7 @@ from jazzcnn import metrics
 from jazzcnn import models
 from jazzcnn import naming
 from jazzcnn import records_check
+from jazzcnn import roc
 
 
 def predict_split(model, data_dir, info, split, *, batch_size=32, memo=None):
@@ -108,15 +109,21 @@ def split_metrics(probs, labels, tape_ids, info):
 
 BALANCED = ('window_balanced_accuracy', 'tape_balanced_accuracy')
 HEADLINE = BALANCED + ('window_macro_f1', 'tape_macro_f1')
+# How the probabilities rank windows and tapes (`roc`); in metrics.json
+# since 2026-11-29, so optional where older ones are read.
+RANKING = ('window_roc_auc', 'tape_roc_auc')
 
 
 def headline(metrics_dict):
-  """The balanced scores and their intervals: what a baseline reports."""
-  return {k: metrics_dict[k] for key in HEADLINE for k in (key, key + '_ci')}
+  """The balanced scores, the ROC AUCs where present, and their
+  intervals: what a baseline reports."""
+  return {k: metrics_dict[k] for key in HEADLINE + RANKING
+          if key in metrics_dict for k in (key, key + '_ci')}
 
 
-def per_class(matrix, names):
-  """{name: precision, recall, f1, support} from a confusion matrix."""
+def per_class(matrix, names, auc):
+  """{name: precision, recall, f1, support} from a confusion matrix, and
+  `roc_auc` from auc [classes] (`roc.per_class`; None where NaN)."""
   out = {}
   for i, name in enumerate(names):
     tp = matrix[i, i]
@@ -126,7 +133,8 @@ def per_class(matrix, names):
     f1 = (2 * precision * recall / (precision + recall)
           if precision + recall else 0.0)
     out[name] = {'precision': float(precision), 'recall': float(recall),
-                 'f1': float(f1), 'support': int(actual)}
+                 'f1': float(f1), 'support': int(actual),
+                 'roc_auc': float(auc[i]) if np.isfinite(auc[i]) else None}
   return out
 
 
@@ -161,8 +169,8 @@ def compute_metrics(probs, labels, tape_ids, eras, *, group_of=None,
   n = len(eras)
   predicted = probs.argmax(axis=1)
   matrix = metrics.confusion(labels, predicted, n)
-  (tapes, tape_probs, tape_labels), unit_labels, counts = _unit_counts(
-      probs, labels, tape_ids, n, group_of)
+  (tapes, tape_probs, tape_labels), unit_labels, counts, unit_of = (
+      _unit_counts(probs, labels, tape_ids, n, group_of))
   tape_matrix = metrics.confusion(tape_labels, tape_probs.argmax(axis=1), n)
   out = {'eras': list(eras), 'windows': int(len(labels)), 'tapes': len(tapes),
          'resampled': 'groups' if group_of else 'tapes',
@@ -173,13 +181,18 @@ def compute_metrics(probs, labels, tape_ids, eras, *, group_of=None,
       out[f'{level}_{name}'] = score(m)
       out[f'{level}_{name}_ci'] = metrics.interval(
           unit_labels, counts[level], score, seed=seed)
+  for level, (y, p) in (('window', (labels, probs)),
+                        ('tape', (tape_labels, tape_probs))):
+    out[f'{level}_roc_auc'] = roc.macro(y, p)
+    out[f'{level}_roc_auc_ci'] = roc.interval(unit_of[level], y, p,
+                                              unit_labels, seed=seed)
   # The seed's table: for the windows of each true era, the mean softmax.
   confidence = {
       era: ({e: float(v) for e, v in zip(eras, probs[labels == i].mean(0))}
             if (labels == i).any() else None)
       for i, era in enumerate(eras)}
   out.update({
-      'per_era': per_class(matrix, eras),
+      'per_era': per_class(matrix, eras, roc.per_class(labels, probs)),
       'confusion_matrix': matrix.tolist(),
       'tape_confusion_matrix': tape_matrix.tolist(),
       'mean_confidence': confidence,
@@ -189,17 +202,21 @@ def compute_metrics(probs, labels, tape_ids, eras, *, group_of=None,
 
 def _unit_counts(probs, labels, tape_ids, n, group_of):
   """(`tape_level`'s tuple, unit_labels, {'window', 'tape': [units, n]
-  counts}): the units the intervals resample (groups of tapes, or tapes;
-  sorted by name) and, per unit, its windows' and its tapes' predictions
-  by era."""
+  counts}, {'window': [N], 'tape': [tapes] unit index}): the units the
+  intervals resample (groups of tapes, or tapes; sorted by name), per unit
+  its windows' and its tapes' predictions by era, and each window's and
+  tape's unit."""
   tapes, tape_probs, tape_labels = tape_level(probs, labels, tape_ids)
   unit_of_tape, unit_labels = metrics.units(
       [group_of[t] for t in tapes] if group_of else tapes, tape_labels)
   tape_index = {t: i for i, t in enumerate(tapes)}
-  window_unit = unit_of_tape[[tape_index[t] for t in tape_ids]]
+  unit_of = {'window': unit_of_tape[[tape_index[t] for t in tape_ids]],
+             'tape': unit_of_tape}
   return (tapes, tape_probs, tape_labels), unit_labels, {
-      'window': metrics.unit_counts(window_unit, probs.argmax(axis=1), n),
-      'tape': metrics.unit_counts(unit_of_tape, tape_probs.argmax(axis=1), n)}
+      'window': metrics.unit_counts(unit_of['window'], probs.argmax(axis=1),
+                                    n),
+      'tape': metrics.unit_counts(unit_of_tape, tape_probs.argmax(axis=1),
+                                  n)}, unit_of
 
 
 def difference_intervals(model, baseline, info, *, seed=0):
@@ -216,7 +233,7 @@ def difference_intervals(model, baseline, info, *, seed=0):
   Raises:
     ValueError: when the two did not score the same tapes.
   """
-  (_, labels_a, counts_a), (_, labels_b, counts_b) = (
+  (_, labels_a, counts_a, _), (_, labels_b, counts_b, _) = (
       _unit_counts(probs, labels, tape_ids, len(info['eras']),
                    _resampled_groups(tape_ids, labels, info))
       for probs, labels, tape_ids in (model, baseline))

@@ -52,6 +52,12 @@ def test_metrics_match_the_hand_computed_values():
                                                         / 3)
   assert m['tape_balanced_accuracy'] == pytest.approx(2 / 3)
   assert m['window_macro_f1'] == pytest.approx((2 / 3 + 0.4 + 0.8) / 3)
+  # ROC AUC, each era against the rest: of early's 3 x 5 pairs of windows,
+  # 0.7 and 0.6 outrank all 5, 0.2 only the three 0.1s: 13/15; swing's 0.8
+  # outranks all 6 others, 0.4 four of them: 10/12; bop's all 15.
+  assert [m['per_era'][e]['roc_auc'] for e in ERAS] == pytest.approx(
+      [13 / 15, 10 / 12, 1.0])
+  assert m['window_roc_auc'] == pytest.approx((13 / 15 + 10 / 12 + 1) / 3)
   # Intervals resample tapes within each era; swing has a single tape.
   assert m['resampled'] == 'tapes' and m['resampling_units'] == 5
   low, high = m['window_balanced_accuracy_ci']
@@ -59,10 +65,12 @@ def test_metrics_match_the_hand_computed_values():
   report = evaluate_report.format_report(m).splitlines()
   assert report[0].endswith('(95% intervals resample 5 tapes within each era)')
   assert report[1].startswith('balanced accuracy  window 0.611 [')
-  assert report[3].startswith('plain accuracy     window 0.625 [')
-  assert ' tape 0.600 [' in report[3]
+  assert report[3].startswith('ROC AUC            window 0.900 [')
+  assert report[4].startswith('plain accuracy     window 0.625 [')
+  assert ' tape 0.600 [' in report[4]
   for key in ('window_accuracy', 'tape_accuracy', 'window_macro_f1',
-              'tape_macro_f1', 'tape_balanced_accuracy'):
+              'tape_macro_f1', 'tape_balanced_accuracy', 'window_roc_auc',
+              'tape_roc_auc'):
     assert m[key + '_ci'] is not None, key
 
 
@@ -90,7 +98,10 @@ def test_intervals_resample_groups_when_given():
 def test_an_era_without_windows_has_zero_scores_not_errors():
   m = evaluate_lib.compute_metrics(PROBS[:5], LABELS[:5], TAPES[:5], ERAS)
   assert m['per_era']['bop'] == {'precision': 0.0, 'recall': 0.0, 'f1': 0.0,
-                                 'support': 0}
+                                 'support': 0, 'roc_auc': None}
+  # Early's 0.7 and 0.6 outrank both swing windows, 0.2 one: 5/6; swing's
+  # 0.8 all three early windows, 0.4 two: 5/6.
+  assert m['window_roc_auc'] == pytest.approx(5 / 6)
   assert m['mean_confidence']['bop'] is None
   assert 'bop' in evaluate_report.format_report(m)
 

@@ -51,6 +51,8 @@ def _versus(difference):
 def format_score(metrics_dict, key):
   """'0.812 [0.702, 0.900]' for a score and its interval."""
   ci = metrics_dict.get(f'{key}_ci')
+  if metrics_dict[key] is None:  # An AUC of a split with one era.
+    return 'none (one era)'
   text = f'{metrics_dict[key]:.3f}'
   return text + (f' [{ci[0]:.3f}, {ci[1]:.3f}]' if ci else ' [no interval]')
 
@@ -71,13 +73,17 @@ def format_report(metrics):
       f"  tape {format_score(metrics, 'tape_balanced_accuracy')}",
       f"macro F1           window {format_score(metrics, 'window_macro_f1')}"
       f"  tape {format_score(metrics, 'tape_macro_f1')}",
+      f"ROC AUC            window {format_score(metrics, 'window_roc_auc')}"
+      f"  tape {format_score(metrics, 'tape_roc_auc')}"
+      '  (macro, each era against the rest)',
       f"plain accuracy     window {format_score(metrics, 'window_accuracy')}"
       f"  tape {format_score(metrics, 'tape_accuracy')}", '',
-      'era'.ljust(width) + 'precision  recall     f1  support']
+      'era'.ljust(width) + 'precision  recall     f1  support  ROC AUC']
   for era in eras:
     m = metrics['per_era'][era]
+    auc = '-' if m['roc_auc'] is None else f"{m['roc_auc']:.3f}"
     lines.append(f"{era.ljust(width)}{m['precision']:9.3f} {m['recall']:7.3f} "
-                 f"{m['f1']:6.3f} {m['support']:8d}")
+                 f"{m['f1']:6.3f} {m['support']:8d} {auc:>8s}")
   lines += ['', 'confusion (rows: true, columns: predicted)',
             ''.ljust(width) + ''.join(e.rjust(width) for e in eras)]
   for era, row in zip(eras, metrics['confusion_matrix']):

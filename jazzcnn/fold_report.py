@@ -6,8 +6,17 @@ from jazzcnn import metrics
 from jazzcnn import provenance
 
 
-# The scores a fold's metrics.json must hold to be aggregated.
+# The scores a fold's metrics.json must hold to be aggregated; the ROC
+# AUCs (`evaluate_lib.RANKING`) are aggregated too where every fold has them.
 SCORES = evaluate_lib.HEADLINE + ('window_accuracy', 'tape_accuracy')
+
+
+def _with_ranking(keys, *metrics_lists):
+  """keys, and each ROC AUC that every dict of every list holds (not None:
+  a split of one era has none)."""
+  return tuple(keys) + tuple(
+      k for k in evaluate_lib.RANKING
+      if all(m.get(k) is not None for ms in metrics_lists for m in ms))
 
 
 def missing_keys(fold_metrics):
@@ -60,13 +69,15 @@ def aggregate_folds(fold_metrics, against=None):
          'windows': sum(m['windows'] for m in fold_metrics),
          'tapes': sum(m['tapes'] for m in fold_metrics),
          'model': {k: metrics.fold_summary([m[k] for m in fold_metrics])
-                   for k in SCORES}, 'baselines': {}}
+                   for k in _with_ranking(SCORES, fold_metrics)},
+         'baselines': {}}
   names = set.intersection(*(set(m.get('baselines', {})) for m in
                              fold_metrics))
   for name in sorted(names):
+    scored = [m['baselines'][name] for m in fold_metrics]
     out['baselines'][name] = {
-        k: metrics.fold_summary([m['baselines'][name][k] for m in fold_metrics])
-        for k in evaluate_lib.HEADLINE}
+        k: metrics.fold_summary([b[k] for b in scored])
+        for k in _with_ranking(evaluate_lib.HEADLINE, scored)}
   # The model minus each baseline, fold by fold: both scored each fold's
   # same test tapes, so the folds' own difficulty cancels.
   out['minus_baselines'] = {
@@ -125,7 +136,8 @@ def paired_differences(fold_metrics, other_metrics):
   return {k: metrics.fold_summary([a[k] - b[k] for a, b in
                                    zip(fold_metrics, other_metrics)],
                                   bounds=(-1.0, 1.0))
-          for k in evaluate_lib.HEADLINE}
+          for k in _with_ranking(evaluate_lib.HEADLINE, fold_metrics,
+                                 other_metrics)}
 
 
 def format_summary(summary):
@@ -146,16 +158,21 @@ def format_folds(report):
     return f"{label:36s} {format_summary(summary)}  (sd {summary['std']:.3f})"
 
   for key, summary in report['model'].items():
-    lines.append(row(key.replace('_', ' '), summary))
+    lines.append(row(_label(key), summary))
   for name, scores in report['baselines'].items():
     for key in ('window_balanced_accuracy', 'tape_balanced_accuracy'):
       lines.append(row(f'{name}: {key.replace("_", " ")}', scores[key]))
   for name, scores in report.get('minus_baselines', {}).items():
     lines.append(f'model minus {name}, paired by fold:')
     for key, summary in scores.items():
-      lines.append(row(f'  {key.replace("_", " ")}', summary))
+      lines.append(row(f'  {_label(key)}', summary))
   if 'difference' in report:
     lines.append('minus --against, paired by fold:')
     for key, summary in report['difference'].items():
-      lines.append(row(f'  {key.replace("_", " ")}', summary))
+      lines.append(row(f'  {_label(key)}', summary))
   return lines
+
+
+def _label(key):
+  """'window balanced accuracy', 'tape ROC AUC': a score's key for people."""
+  return key.replace('_', ' ').replace('roc auc', 'ROC AUC')

@@ -167,3 +167,24 @@ def test_the_model_minus_each_baseline_is_paired_by_fold():
   at = lines.index('model minus mel_stats, paired by fold:')
   assert lines[at + 1].startswith('  window balanced accuracy'), lines
   assert '0.060 [0.010, 0.110]' in lines[at + 1], lines
+
+
+def test_roc_auc_is_aggregated_where_every_fold_has_it():
+  folds = _folds((0.5, 0.6, 0.7))
+  report = fold_report.aggregate_folds(folds)
+  auc = folds[0]['window_roc_auc']  # 0.9, the same in each fold here.
+  assert report['model']['window_roc_auc']['mean'] == pytest.approx(auc)
+  assert report['baselines']['mel_stats']['tape_roc_auc']['folds'] == 3
+  assert fold_report.paired_differences(folds, _folds((0.5, 0.6, 0.7)))[
+      'window_roc_auc']['mean'] == 0
+  assert any(line.startswith('window ROC AUC') for line in
+             fold_report.format_folds(report))
+  # A metrics.json from before the AUCs (or of a one-era split) still
+  # aggregates, on the scores every fold has.
+  for key in evaluate_lib.RANKING:
+    del folds[1][key]
+  folds[2]['baselines']['mel_stats']['tape_roc_auc'] = None
+  report = fold_report.aggregate_folds(folds)
+  assert 'window_roc_auc' not in report['model']
+  assert 'tape_roc_auc' not in report['baselines']['mel_stats']
+  assert 'window_roc_auc' in report['baselines']['mel_stats']

@@ -110,36 +110,57 @@ def unit_counts(unit_of, predicted, num_classes):
   return counts
 
 
-def _bootstrap(unit_labels, counts, score, *, confidence=CONFIDENCE,
-               n_resamples=RESAMPLES, seed=0):
-  """scipy.stats.bootstrap of `score`, resampling units within each true
-  class; None when no class has two units (see `interval`)."""
-  unit_labels, counts = np.asarray(unit_labels), np.asarray(counts)
-  k = counts.shape[1]
-  fixed = np.zeros((k, k), np.int64)
-  resampled_classes, samples = [], []
+def unit_bootstrap(unit_labels, statistic, *, confidence=CONFIDENCE,
+                   n_resamples=RESAMPLES, seed=0):
+  """scipy.stats.bootstrap of a statistic of unit weights, resampling units
+  (tapes or groups) with replacement within each true class.
+
+  Args:
+    unit_labels: [units] true class of each unit.
+    statistic: a function of weights [units] (how many times each unit was
+      drawn; 1 for each unit of the original sample) to a float.
+    confidence, n_resamples, seed: of the bootstrap.
+
+  Returns:
+    scipy's BootstrapResult, or None when no class has two units. A class
+    with a single unit cannot be resampled and keeps it at weight 1.
+  """
+  unit_labels = np.asarray(unit_labels)
+  fixed = np.ones(len(unit_labels))
+  samples = []
   for c in np.unique(unit_labels):
     members = np.flatnonzero(unit_labels == c)
     if len(members) > 1:
-      resampled_classes.append(c)
       samples.append(members)
-    else:
-      fixed[c] += counts[members].sum(axis=0)
+      fixed[members] = 0
   if not samples:
     return None
 
-  def statistic(*indices):
-    matrix = fixed.copy()
-    for c, idx in zip(resampled_classes, indices):
-      matrix[c] += counts[idx].sum(axis=0)
-    return score(matrix)
+  def resampled(*indices):
+    weights = fixed.copy()
+    for idx in indices:
+      np.add.at(weights, idx, 1)
+    return statistic(weights)
 
   with warnings.catch_warnings():
     warnings.simplefilter('ignore')  # Degenerate (constant) statistics.
     return stats.bootstrap(
-        samples, statistic, n_resamples=n_resamples, paired=False,
+        samples, resampled, n_resamples=n_resamples, paired=False,
         vectorized=False, confidence_level=confidence, method='percentile',
         rng=np.random.default_rng(seed))
+
+
+def _bootstrap(unit_labels, counts, score, **kwargs):
+  """`unit_bootstrap` of score(confusion matrix) from per-unit counts."""
+  unit_labels, counts = np.asarray(unit_labels), np.asarray(counts)
+  k = counts.shape[1]
+
+  def statistic(weights):
+    matrix = np.zeros((k, k))
+    np.add.at(matrix, unit_labels, weights[:, None] * counts)
+    return score(matrix)
+
+  return unit_bootstrap(unit_labels, statistic, **kwargs)
 
 
 def interval(unit_labels, counts, score, *, confidence=CONFIDENCE,
