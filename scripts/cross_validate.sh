@@ -7,8 +7,9 @@
 # `jazzcnn.aggregate` gives each score's mean over the folds with its
 # t-interval, and the model minus each baseline paired by fold
 # (OUT/aggregate.json). This is how BENCHMARKS.md's five-fold tables were
-# measured. Rerunning continues: the records are built again (the same
-# tapes give the same splits), finished folds are not trained again, and an
+# measured. Rerunning continues: a fold's records built from the same tapes
+# (names, sizes, times) with the same flags are kept (so are the baselines'
+# features cached beside them), finished folds are not trained again, and an
 # interrupted one resumes.
 #   RECIPE       the trainer's flagfile (default: flags/cpu.cfg)
 #   BUILD_FLAGS  to build_records, e.g. '--flagfile=flags/build_check.cfg'
@@ -39,10 +40,23 @@ started=$SECONDS
 for ((i = 0; i < folds; i++)); do
   records=$out/records_$i model=$out/fold_$i
   echo "== fold $i of $folds: records in $records"
-  $py -m beam_pipelines.build_records --runner=DirectRunner --input="$tapes" \
-      --output_dir="$records" --folds="$folds" --fold="$i" \
-      ${build_flags[@]+"${build_flags[@]}"} > "$records.build.json.tmp"
-  mv "$records.build.json.tmp" "$records.build.json"  # Whole, or none.
+  # What the records are built from: the flags, and each tape's name, size
+  # and time. A rebuild would write another dataset_info.json (its time),
+  # and the baselines' features cached under its hash would be computed
+  # again.
+  stamp=$(printf '%s\n' "$tapes" "$folds" "$i" ${build_flags[@]+"${build_flags[@]}"}
+          find -L "$tapes" -type f -printf '%P %s %T@\n' | LC_ALL=C sort)
+  if [ -f "$records/dataset_info.json" ] && [ -f "$records.build.stamp" ] \
+      && [ "$(cat "$records.build.stamp")" = "$stamp" ]; then
+    echo "   kept: built before from the same tapes and flags (rm -r $records to rebuild)"
+  else
+    rm -f "$records.build.stamp"
+    $py -m beam_pipelines.build_records --runner=DirectRunner --input="$tapes" \
+        --output_dir="$records" --folds="$folds" --fold="$i" \
+        ${build_flags[@]+"${build_flags[@]}"} > "$records.build.json.tmp"
+    mv "$records.build.json.tmp" "$records.build.json"  # Whole, or none.
+    printf '%s\n' "$stamp" > "$records.build.stamp"
+  fi
   $py - "$records" <<'EOF'
 import json, os, sys  # Not jazzcnn.dataset_info: no TensorFlow to import.
 info = json.load(open(os.path.join(sys.argv[1], 'dataset_info.json')))

@@ -21,7 +21,7 @@ def test_three_folds_test_every_tape_once_and_are_aggregated(tiny_tapes,
                                                              tmp_path):
   conftest.require_current_venv()
   out = tmp_path / 'cv'
-  result = _run(
+  run = lambda: _run(
       [tiny_tapes, str(out), '3'], cwd=tmp_path,
       # A flagfile of flags/ by its full path, from another folder.
       RECIPE=os.path.join(conftest.ROOT, 'flags', 'cpu_smoke.cfg'),
@@ -31,6 +31,7 @@ def test_three_folds_test_every_tape_once_and_are_aggregated(tiny_tapes,
                    '--batch_size=8 --warmup_steps=2 --virtual_cpus=0 '
                    '--strategy=default'),
       EVAL_FLAGS='--baselines=mel_stats')
+  result = run()
   assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
   lines = result.stdout.splitlines()
   tested = []
@@ -52,6 +53,22 @@ def test_three_folds_test_every_tape_once_and_are_aggregated(tiny_tapes,
   assert any(l.startswith('3 folds, 72 windows of 12 tapes; mean over folds')
              for l in lines), lines
   assert not list(out.glob('*.tmp')), list(out.iterdir())
+  # A rerun keeps the records (and the features cached under their
+  # dataset_info.json's hash) and the finished folds, and scores them again.
+  info = (out / 'records_0' / 'dataset_info.json').read_text()
+  features = sorted(p.name for p in (out / 'records_0').glob('baselines-*'))
+  again = run()
+  assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
+  lines = again.stdout.splitlines()
+  for i in range(3):
+    assert ('   kept: built before from the same tapes and flags (rm -r '
+            f'{out}/records_{i} to rebuild)') in lines, lines
+  assert sum('nothing left to train' in l for l in lines) == 3, lines
+  assert (out / 'records_0' / 'dataset_info.json').read_text() == info
+  assert sorted(p.name for p in (out / 'records_0').glob('baselines-*')) == (
+      features) != []
+  assert json.loads((out / 'aggregate.json').read_text())['model'] == (
+      report['model'])
 
 
 def test_usage_errors_are_one_line(tmp_path):
