@@ -83,7 +83,9 @@ def aggregate_folds(fold_metrics, against=None):
   out['minus_baselines'] = {
       name: {k: metrics.fold_summary(
           [m[k] - m['baselines'][name][k] for m in fold_metrics],
-          bounds=(-1.0, 1.0)) for k in evaluate_lib.BALANCED}
+          bounds=(-1.0, 1.0)) for k in _with_ranking(
+              evaluate_lib.BALANCED, fold_metrics,
+              [m['baselines'][name] for m in fold_metrics])}
       for name in sorted(names)}
   if against is not None:
     out['difference'] = paired_differences(fold_metrics, against)

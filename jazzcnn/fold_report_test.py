@@ -175,6 +175,7 @@ def test_roc_auc_is_aggregated_where_every_fold_has_it():
   auc = folds[0]['window_roc_auc']  # 0.9, the same in each fold here.
   assert report['model']['window_roc_auc']['mean'] == pytest.approx(auc)
   assert report['baselines']['mel_stats']['tape_roc_auc']['folds'] == 3
+  assert report['minus_baselines']['mel_stats']['tape_roc_auc']['mean'] == 0
   assert fold_report.paired_differences(folds, _folds((0.5, 0.6, 0.7)))[
       'window_roc_auc']['mean'] == 0
   assert any(line.startswith('window ROC AUC') for line in
@@ -187,4 +188,6 @@ def test_roc_auc_is_aggregated_where_every_fold_has_it():
   report = fold_report.aggregate_folds(folds)
   assert 'window_roc_auc' not in report['model']
   assert 'tape_roc_auc' not in report['baselines']['mel_stats']
+  assert list(report['minus_baselines']['mel_stats']) == list(
+      evaluate_lib.BALANCED)
   assert 'window_roc_auc' in report['baselines']['mel_stats']
