@@ -11,9 +11,9 @@ r"""Aggregates the test metrics of K folds into one report.
 
 (`scripts/cross_validate.sh TAPES OUT K` runs all of it.)
 
-Prints the mean of every balanced score over the folds with a t-interval,
-for the model and each baseline, then the model minus each baseline,
-paired by fold, and writes them as JSON. With
+Prints the mean of every score over the folds with a t-interval (the ROC
+AUCs where every fold has them), for the model and each baseline, then the
+model minus each baseline, paired by fold, and writes them as JSON. With
 `--against='runs/other*/evaluation/test/metrics.json'` (another recipe on
 the same folds, paired by the records each was scored on, or in sorted
 order for metrics written before they named them), also each score's

@@ -3,9 +3,10 @@ r"""Evaluates an exported model on one split, beside baselines.
   python -m jazzcnn.evaluate --model_dir=runs/NAME --data_dir=tfrecords/ \
       --split=test [--baselines=mel_stats,musicnn_msd,musicnn_stats]
 
-Balanced accuracy and macro-F1 of windows and tapes with 95% intervals that
-resample tapes (or the records' groups), per-era scores, the confusion
-matrices, and the same scores for each baseline fitted on the train split.
+Balanced accuracy, macro-F1 and ROC AUC of windows and tapes with 95%
+intervals that resample tapes (or the records' groups), per-era scores, the
+confusion matrices, and the same scores for each baseline fitted on the
+train split.
 Writes metrics.json and confusion.png into MODEL_DIR/evaluation/SPLIT/.
 """
 
