@@ -66,7 +66,8 @@ def test_evaluate_writes_metrics_and_confusion_png(smoke_run, tmp_path):
         baselines.CS)
     difference = metrics['baselines'][name]['difference_ci']
     assert set(difference) == {'window_balanced_accuracy',
-                               'tape_balanced_accuracy'}, difference
+                               'tape_balanced_accuracy', 'window_roc_auc',
+                               'tape_roc_auc'}, difference
     assert f'{name:13s} window balanced accuracy' in result.stdout
   cached = glob.glob(os.path.join(data_dir, 'baselines-*', '*-test.npz'))
   assert sorted(os.path.basename(p) for p in cached) == [

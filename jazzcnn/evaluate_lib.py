@@ -220,10 +220,11 @@ def _unit_counts(probs, labels, tape_ids, n, group_of):
 
 
 def difference_intervals(model, baseline, info, *, seed=0):
-  """{'window_balanced_accuracy', 'tape_balanced_accuracy': the paired
-  interval of the model's score minus the baseline's (`metrics.
-  difference_interval`), resampling the records' groups as `split_metrics`
-  does; None where there is nothing to resample}.
+  """{'window_balanced_accuracy', 'tape_balanced_accuracy',
+  'window_roc_auc', 'tape_roc_auc': the paired interval of the model's
+  score minus the baseline's (`metrics.difference_interval`,
+  `roc.difference_interval`), resampling the records' groups as
+  `split_metrics` does; None where there is nothing to resample}.
 
   Args:
     model, baseline: (probs, labels, tape_ids) of the same split's windows,
@@ -233,7 +234,8 @@ def difference_intervals(model, baseline, info, *, seed=0):
   Raises:
     ValueError: when the two did not score the same tapes.
   """
-  (_, labels_a, counts_a, _), (_, labels_b, counts_b, _) = (
+  (tape_a, labels_a, counts_a, unit_a), (tape_b, labels_b, counts_b,
+                                         unit_b) = (
       _unit_counts(probs, labels, tape_ids, len(info['eras']),
                    _resampled_groups(tape_ids, labels, info))
       for probs, labels, tape_ids in (model, baseline))
@@ -241,6 +243,15 @@ def difference_intervals(model, baseline, info, *, seed=0):
       not np.array_equal(counts_a[level].sum(axis=1),
                          counts_b[level].sum(axis=1)) for level in counts_a):
     raise ValueError('the model and the baseline scored other windows')
-  return {f'{level}_balanced_accuracy': metrics.difference_interval(
+  out = {f'{level}_balanced_accuracy': metrics.difference_interval(
       labels_a, counts_a[level], counts_b[level], metrics.balanced_accuracy,
       seed=seed) for level in ('window', 'tape')}
+  # Each one's items (windows, tapes) as (unit index, label, probs).
+  items = [{'window': (unit['window'], labels, probs),
+            'tape': (unit['tape'], tape[2], tape[1])}
+           for unit, (probs, labels, _), tape in
+           ((unit_a, model, tape_a), (unit_b, baseline, tape_b))]
+  for level in ('window', 'tape'):
+    out[f'{level}_roc_auc'] = roc.difference_interval(
+        items[0][level], items[1][level], labels_a, seed=seed)
+  return out

@@ -172,6 +172,11 @@ def test_a_paired_interval_is_narrower_where_two_models_err_alike():
   # Unpaired, each interval is far wider than the paired one.
   a, b = (s['window_balanced_accuracy_ci'] for s in scores)
   assert high - low < (a[1] - a[0]) / 2, (low, high, a, b)
+  # The same in ROC AUC: the flipped window ranks lower, never higher.
+  low, high = difference['window_roc_auc']
+  gap = scores[0]['window_roc_auc'] - scores[1]['window_roc_auc']
+  assert low <= gap < 0 and high <= 0, (low, gap, high)
+  assert difference['tape_roc_auc'] is not None
   with pytest.raises(ValueError, match='scored other windows'):
     evaluate_lib.difference_intervals(
         (model, labels, tapes), (baseline[:40], labels[:40], tapes[:40]), info)

@@ -92,3 +92,18 @@ def test_no_interval_without_two_units_of_a_class():
   probs = np.array([[0.9, 0.1], [0.6, 0.4], [0.3, 0.7], [0.2, 0.8]])
   assert roc.interval(np.array([0, 0, 1, 1]), labels, probs,
                       np.array([0, 1])) is None
+
+
+def test_a_paired_interval_is_a_point_against_itself_and_sees_a_better_ranker():
+  rng = np.random.default_rng(4)
+  unit_of, labels, probs, unit_labels = _items(rng, units_per_class=6)
+  same = (unit_of, labels, probs)
+  assert roc.difference_interval(same, same, unit_labels) == [0.0, 0.0]
+  perfect = (unit_of, labels, np.eye(3)[labels] * 0.9 + 0.05)
+  order = rng.permutation(len(labels))  # Items in any order.
+  shuffled = (unit_of[order], labels[order], probs[order])
+  gap = 1.0 - roc.macro(labels, probs)
+  low, high = roc.difference_interval(perfect, shuffled, unit_labels)
+  assert 0 < low <= gap <= high
+  low2, high2 = roc.interval(unit_of, labels, probs, unit_labels)
+  assert high - low == pytest.approx(high2 - low2)  # 1 minus its AUC.
