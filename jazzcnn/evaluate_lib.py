@@ -169,7 +169,7 @@ def compute_metrics(probs, labels, tape_ids, eras, *, group_of=None,
   n = len(eras)
   predicted = probs.argmax(axis=1)
   matrix = metrics.confusion(labels, predicted, n)
-  (tapes, tape_probs, tape_labels), unit_labels, counts, unit_of = (
+  (tapes, tape_probs, tape_labels), unit_labels, counts, items = (
       _unit_counts(probs, labels, tape_ids, n, group_of))
   tape_matrix = metrics.confusion(tape_labels, tape_probs.argmax(axis=1), n)
   out = {'eras': list(eras), 'windows': int(len(labels)), 'tapes': len(tapes),
@@ -181,11 +181,10 @@ def compute_metrics(probs, labels, tape_ids, eras, *, group_of=None,
       out[f'{level}_{name}'] = score(m)
       out[f'{level}_{name}_ci'] = metrics.interval(
           unit_labels, counts[level], score, seed=seed)
-  for level, (y, p) in (('window', (labels, probs)),
-                        ('tape', (tape_labels, tape_probs))):
+  for level, (unit_of, y, p) in items.items():
     out[f'{level}_roc_auc'] = roc.macro(y, p)
-    out[f'{level}_roc_auc_ci'] = roc.interval(unit_of[level], y, p,
-                                              unit_labels, seed=seed)
+    out[f'{level}_roc_auc_ci'] = roc.interval(unit_of, y, p, unit_labels,
+                                              seed=seed)
   # The seed's table: for the windows of each true era, the mean softmax.
   confidence = {
       era: ({e: float(v) for e, v in zip(eras, probs[labels == i].mean(0))}
@@ -202,21 +201,20 @@ def compute_metrics(probs, labels, tape_ids, eras, *, group_of=None,
 
 def _unit_counts(probs, labels, tape_ids, n, group_of):
   """(`tape_level`'s tuple, unit_labels, {'window', 'tape': [units, n]
-  counts}, {'window': [N], 'tape': [tapes] unit index}): the units the
-  intervals resample (groups of tapes, or tapes; sorted by name), per unit
-  its windows' and its tapes' predictions by era, and each window's and
-  tape's unit."""
+  counts}, {'window', 'tape': (unit index [items], labels [items], probs
+  [items, n])}): the units the intervals resample (groups of tapes, or
+  tapes; sorted by name), per unit its windows' and its tapes' predictions
+  by era, and the windows and the tapes each with its unit."""
   tapes, tape_probs, tape_labels = tape_level(probs, labels, tape_ids)
   unit_of_tape, unit_labels = metrics.units(
       [group_of[t] for t in tapes] if group_of else tapes, tape_labels)
   tape_index = {t: i for i, t in enumerate(tapes)}
-  unit_of = {'window': unit_of_tape[[tape_index[t] for t in tape_ids]],
-             'tape': unit_of_tape}
-  return (tapes, tape_probs, tape_labels), unit_labels, {
-      'window': metrics.unit_counts(unit_of['window'], probs.argmax(axis=1),
-                                    n),
-      'tape': metrics.unit_counts(unit_of_tape, tape_probs.argmax(axis=1),
-                                  n)}, unit_of
+  items = {'window': (unit_of_tape[[tape_index[t] for t in tape_ids]],
+                      labels, probs),
+           'tape': (unit_of_tape, tape_labels, tape_probs)}
+  counts = {level: metrics.unit_counts(unit_of, p.argmax(axis=1), n)
+            for level, (unit_of, _, p) in items.items()}
+  return (tapes, tape_probs, tape_labels), unit_labels, counts, items
 
 
 def difference_intervals(model, baseline, info, *, seed=0):
@@ -234,8 +232,7 @@ def difference_intervals(model, baseline, info, *, seed=0):
   Raises:
     ValueError: when the two did not score the same tapes.
   """
-  (tape_a, labels_a, counts_a, unit_a), (tape_b, labels_b, counts_b,
-                                         unit_b) = (
+  (_, labels_a, counts_a, items_a), (_, labels_b, counts_b, items_b) = (
       _unit_counts(probs, labels, tape_ids, len(info['eras']),
                    _resampled_groups(tape_ids, labels, info))
       for probs, labels, tape_ids in (model, baseline))
@@ -246,12 +243,7 @@ def difference_intervals(model, baseline, info, *, seed=0):
   out = {f'{level}_balanced_accuracy': metrics.difference_interval(
       labels_a, counts_a[level], counts_b[level], metrics.balanced_accuracy,
       seed=seed) for level in ('window', 'tape')}
-  # Each one's items (windows, tapes) as (unit index, label, probs).
-  items = [{'window': (unit['window'], labels, probs),
-            'tape': (unit['tape'], tape[2], tape[1])}
-           for unit, (probs, labels, _), tape in
-           ((unit_a, model, tape_a), (unit_b, baseline, tape_b))]
   for level in ('window', 'tape'):
     out[f'{level}_roc_auc'] = roc.difference_interval(
-        items[0][level], items[1][level], labels_a, seed=seed)
+        items_a[level], items_b[level], labels_a, seed=seed)
   return out

@@ -150,17 +150,24 @@ def unit_bootstrap(unit_labels, statistic, *, confidence=CONFIDENCE,
         rng=np.random.default_rng(seed))
 
 
-def _bootstrap(unit_labels, counts, score, **kwargs):
-  """`unit_bootstrap` of score(confusion matrix) from per-unit counts."""
-  unit_labels, counts = np.asarray(unit_labels), np.asarray(counts)
-  k = counts.shape[1]
+def unit_interval(unit_labels, statistic, *, confidence=CONFIDENCE,
+                  n_resamples=RESAMPLES, seed=0):
+  """The percentile interval of `unit_bootstrap`: [low, high], or None
+  when no class has two units."""
+  result = unit_bootstrap(unit_labels, statistic, confidence=confidence,
+                          n_resamples=n_resamples, seed=seed)
+  if result is None:
+    return None
+  low, high = result.confidence_interval
+  return [float(low), float(high)]
 
-  def statistic(weights):
-    matrix = np.zeros((k, k))
-    np.add.at(matrix, unit_labels, weights[:, None] * counts)
-    return score(matrix)
 
-  return unit_bootstrap(unit_labels, statistic, **kwargs)
+def _weighted_confusion(unit_labels, counts):
+  """A function of unit weights [units] to the confusion matrix of the
+  units' prediction counts, each unit's counted as often as it was drawn."""
+  counts = np.asarray(counts)
+  one_hot = np.eye(counts.shape[1])[np.asarray(unit_labels)]  # [units, k]
+  return lambda weights: one_hot.T @ (weights[:, None] * counts)
 
 
 def interval(unit_labels, counts, score, *, confidence=CONFIDENCE,
@@ -183,12 +190,10 @@ def interval(unit_labels, counts, score, *, confidence=CONFIDENCE,
   Returns:
     [low, high], or None when no class has two units.
   """
-  result = _bootstrap(unit_labels, counts, score, confidence=confidence,
-                      n_resamples=n_resamples, seed=seed)
-  if result is None:
-    return None
-  low, high = result.confidence_interval
-  return [float(low), float(high)]
+  confusion_of = _weighted_confusion(unit_labels, counts)
+  return unit_interval(unit_labels, lambda w: score(confusion_of(w)),
+                       confidence=confidence, n_resamples=n_resamples,
+                       seed=seed)
 
 
 def difference_interval(unit_labels, counts_a, counts_b, score, *,
@@ -202,12 +207,11 @@ def difference_interval(unit_labels, counts_a, counts_b, score, *,
   Returns:
     [low, high], or None when no class has two units.
   """
-  k = np.asarray(counts_a).shape[1]
-  both = np.concatenate([counts_a, counts_b], axis=1)  # [units, 2k]
-  # Rows of the [2k, 2k] matrix past k stay empty: no unit is of class >= k.
-  paired = lambda m: score(m[:k, :k]) - score(m[:k, k:])
-  return interval(unit_labels, both, paired, confidence=confidence,
-                  n_resamples=n_resamples, seed=seed)
+  a = _weighted_confusion(unit_labels, counts_a)
+  b = _weighted_confusion(unit_labels, counts_b)
+  return unit_interval(unit_labels, lambda w: score(a(w)) - score(b(w)),
+                       confidence=confidence, n_resamples=n_resamples,
+                       seed=seed)
 
 
 def standard_error(unit_labels, counts, score, *, n_resamples=RESAMPLES,
@@ -220,8 +224,9 @@ def standard_error(unit_labels, counts, score, *, n_resamples=RESAMPLES,
     The error (the resampled scores' standard deviation), or None when no
     class has two units.
   """
-  result = _bootstrap(unit_labels, counts, score, n_resamples=n_resamples,
-                      seed=seed)
+  confusion_of = _weighted_confusion(unit_labels, counts)
+  result = unit_bootstrap(unit_labels, lambda w: score(confusion_of(w)),
+                          n_resamples=n_resamples, seed=seed)
   return None if result is None else float(result.standard_error)
 
 

@@ -95,11 +95,7 @@ def interval(unit_of, labels, probs, unit_labels, *, seed=0):
                              len(unit_labels))
   if statistic is None:
     return None
-  result = metrics.unit_bootstrap(unit_labels, statistic, seed=seed)
-  if result is None:
-    return None
-  low, high = result.confidence_interval
-  return [float(low), float(high)]
+  return metrics.unit_interval(unit_labels, statistic, seed=seed)
 
 
 def difference_interval(a, b, unit_labels, *, seed=0):
@@ -123,9 +119,5 @@ def difference_interval(a, b, unit_labels, *, seed=0):
   if None in statistics:
     return None
   first, second = statistics
-  result = metrics.unit_bootstrap(unit_labels, lambda w: first(w) - second(w),
-                                  seed=seed)
-  if result is None:
-    return None
-  low, high = result.confidence_interval
-  return [float(low), float(high)]
+  return metrics.unit_interval(unit_labels, lambda w: first(w) - second(w),
+                               seed=seed)
