@@ -156,8 +156,10 @@ def _versus_baselines(model_dir, info, scored):
   which the two intervals in the table cannot give."""
   model, _ = export.load_exported(model_dir)
   predicted = evaluate_lib.predict_split(model, _DATA_DIR.value, info, 'test')
-  versus = {name: dict(theirs, difference_ci=evaluate_lib.difference_intervals(
-      predicted, baseline, info)) for name, (baseline, theirs) in scored.items()}
+  differences = evaluate_lib.difference_intervals(
+      predicted, {name: items for name, (items, _) in scored.items()}, info)
+  versus = {name: dict(theirs, difference_ci=differences[name])
+            for name, (_, theirs) in scored.items()}
   return ['Beside each baseline on the test split ([a, b]: the paired 95% '
           'interval of the model minus it):', *evaluate_report.compare(
               evaluate_lib.split_metrics(*predicted, info), versus)]

@@ -114,19 +114,18 @@ def _heard_in_training(meta, info):
 def _baselines(info, predicted):
   """{name: scores, regularisation, and the paired intervals of the model
   (`predicted`) minus it} of each of --baselines on --split."""
-  out = {}
+  scored, chosen = {}, {}
   for name in _BASELINES.value:
-    probs, labels, tapes, chosen = baselines.probabilities(
+    probs, labels, tapes, chosen[name] = baselines.probabilities(
         _DATA_DIR.value, info, _SPLIT.value, name,
         batch_size=_BATCH_SIZE.value)
-    out[name] = {
-        **evaluate_lib.headline(
-            evaluate_lib.split_metrics(probs, labels, tapes, info)),
-        'regularisation': chosen,
-        # Resampling the same tapes for both.
-        'difference_ci': evaluate_lib.difference_intervals(
-            predicted, (probs, labels, tapes), info)}
-  return out
+    scored[name] = probs, labels, tapes
+  # Resampling the same tapes for both.
+  differences = evaluate_lib.difference_intervals(predicted, scored, info)
+  return {name: {**evaluate_lib.headline(
+      evaluate_lib.split_metrics(*scored[name], info)),
+                 'regularisation': chosen[name],
+                 'difference_ci': differences[name]} for name in scored}
 
 
 if __name__ == '__main__':

@@ -217,33 +217,49 @@ def _unit_counts(probs, labels, tape_ids, n, group_of):
   return (tapes, tape_probs, tape_labels), unit_labels, counts, items
 
 
-def difference_intervals(model, baseline, info, *, seed=0):
-  """{'window_balanced_accuracy', 'tape_balanced_accuracy',
-  'window_roc_auc', 'tape_roc_auc': the paired interval of the model's
-  score minus the baseline's (`metrics.difference_interval`,
-  `roc.difference_interval`), resampling the records' groups as
-  `split_metrics` does; None where there is nothing to resample}.
+def difference_intervals(model, baselines, info, *, seed=0):
+  """The paired intervals of the model's scores minus each baseline's.
+
+  Each interval resamples the records' groups as `split_metrics` does,
+  the same units for both (`metrics.difference_interval`,
+  `roc.difference_interval`); the model's units are counted once for all.
 
   Args:
-    model, baseline: (probs, labels, tape_ids) of the same split's windows,
+    model: (probs, labels, tape_ids) of a split's windows.
+    baselines: {name: (probs, labels, tape_ids)} of the same windows, each
       in any order.
     info: the records' dataset_info.
+    seed: of the resampling.
+
+  Returns:
+    {name: {'window_balanced_accuracy', 'tape_balanced_accuracy',
+    'window_roc_auc', 'tape_roc_auc': [low, high], or None where there is
+    nothing to resample}}.
 
   Raises:
-    ValueError: when the two did not score the same tapes.
+    ValueError: when a baseline did not score the same tapes.
   """
-  (_, labels_a, counts_a, items_a), (_, labels_b, counts_b, items_b) = (
-      _unit_counts(probs, labels, tape_ids, len(info['eras']),
-                   _resampled_groups(tape_ids, labels, info))
-      for probs, labels, tape_ids in (model, baseline))
-  if not np.array_equal(labels_a, labels_b) or any(
-      not np.array_equal(counts_a[level].sum(axis=1),
-                         counts_b[level].sum(axis=1)) for level in counts_a):
-    raise ValueError('the model and the baseline scored other windows')
-  out = {f'{level}_balanced_accuracy': metrics.difference_interval(
-      labels_a, counts_a[level], counts_b[level], metrics.balanced_accuracy,
-      seed=seed) for level in ('window', 'tape')}
-  for level in ('window', 'tape'):
-    out[f'{level}_roc_auc'] = roc.difference_interval(
-        items_a[level], items_b[level], labels_a, seed=seed)
+  n = len(info['eras'])
+  counted = lambda probs, labels, tape_ids: _unit_counts(
+      probs, labels, tape_ids, n, _resampled_groups(tape_ids, labels, info))
+  _, unit_labels, counts, items = counted(*model)
+  auc = lambda level, items: roc.weighted_macro(*items[level],
+                                                len(unit_labels))
+  model_auc = {level: auc(level, items) for level in items}
+  out = {}
+  for name, baseline in baselines.items():
+    _, their_labels, their_counts, their_items = counted(*baseline)
+    if not np.array_equal(unit_labels, their_labels) or any(
+        not np.array_equal(counts[level].sum(axis=1),
+                           their_counts[level].sum(axis=1))
+        for level in counts):
+      raise ValueError(f'the model and baseline {name} scored other windows')
+    out[name] = {}
+    for level in ('window', 'tape'):
+      out[name][f'{level}_balanced_accuracy'] = metrics.difference_interval(
+          unit_labels, counts[level], their_counts[level],
+          metrics.balanced_accuracy, seed=seed)
+    for level in ('window', 'tape'):
+      out[name][f'{level}_roc_auc'] = roc.difference_interval(
+          model_auc[level], auc(level, their_items), unit_labels, seed=seed)
   return out

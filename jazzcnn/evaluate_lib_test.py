@@ -161,7 +161,12 @@ def test_a_paired_interval_is_narrower_where_two_models_err_alike():
   order = rng.permutation(len(labels))  # Any window order.
   difference = evaluate_lib.difference_intervals(
       (model, labels, tapes),
-      (baseline[order], labels[order], tapes[order]), info)
+      {'b': (baseline[order], labels[order], tapes[order]),
+       'itself': (model, labels, tapes)}, info)
+  # Against itself: nothing to tell apart.
+  assert all(v == [0.0, 0.0] for v in difference['itself'].values()), (
+      difference)
+  difference = difference['b']
   low, high = difference['window_balanced_accuracy']
   scores = [evaluate_lib.split_metrics(p, labels, tapes, info)
             for p in (model, baseline)]
@@ -177,6 +182,7 @@ def test_a_paired_interval_is_narrower_where_two_models_err_alike():
   gap = scores[0]['window_roc_auc'] - scores[1]['window_roc_auc']
   assert low <= gap < 0 and high <= 0, (low, gap, high)
   assert difference['tape_roc_auc'] is not None
-  with pytest.raises(ValueError, match='scored other windows'):
+  with pytest.raises(ValueError, match='baseline b scored other windows'):
     evaluate_lib.difference_intervals(
-        (model, labels, tapes), (baseline[:40], labels[:40], tapes[:40]), info)
+        (model, labels, tapes),
+        {'b': (baseline[:40], labels[:40], tapes[:40])}, info)

@@ -98,26 +98,23 @@ def interval(unit_of, labels, probs, unit_labels, *, seed=0):
   return metrics.unit_interval(unit_labels, statistic, seed=seed)
 
 
-def difference_interval(a, b, unit_labels, *, seed=0):
+def difference_interval(first, second, unit_labels, *, seed=0):
   """A paired percentile bootstrap interval of macro AUC(a) - AUC(b): two
   classifiers' probabilities of the same units' items, every resample
   drawing the same units for both (as `metrics.difference_interval` does
   for the confusion scores).
 
   Args:
-    a, b: each (unit_of [N], labels [N], probs [N, classes]) of its items,
-      unit indices into `unit_labels`; the items may come in any order.
+    first, second: `weighted_macro` of each classifier's items (None under
+      two classes), over the units of `unit_labels`; made once, a model's
+      serves its difference from each of several baselines.
     unit_labels: [units] the true class of each unit.
     seed: of the resampling.
 
   Returns:
     [low, high], or None when no class has two units or under two classes.
   """
-  statistics = [weighted_macro(unit_of, labels, np.asarray(probs),
-                               len(unit_labels))
-                for unit_of, labels, probs in (a, b)]
-  if None in statistics:
+  if first is None or second is None:
     return None
-  first, second = statistics
   return metrics.unit_interval(unit_labels, lambda w: first(w) - second(w),
                                seed=seed)

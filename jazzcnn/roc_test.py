@@ -97,11 +97,13 @@ def test_no_interval_without_two_units_of_a_class():
 def test_a_paired_interval_is_a_point_against_itself_and_sees_a_better_ranker():
   rng = np.random.default_rng(4)
   unit_of, labels, probs, unit_labels = _items(rng, units_per_class=6)
-  same = (unit_of, labels, probs)
+  auc = lambda u, y, p: roc.weighted_macro(u, y, p, len(unit_labels))
+  same = auc(unit_of, labels, probs)
   assert roc.difference_interval(same, same, unit_labels) == [0.0, 0.0]
-  perfect = (unit_of, labels, np.eye(3)[labels] * 0.9 + 0.05)
+  assert roc.difference_interval(None, same, unit_labels) is None  # 1 class.
+  perfect = auc(unit_of, labels, np.eye(3)[labels] * 0.9 + 0.05)
   order = rng.permutation(len(labels))  # Items in any order.
-  shuffled = (unit_of[order], labels[order], probs[order])
+  shuffled = auc(unit_of[order], labels[order], probs[order])
   gap = 1.0 - roc.macro(labels, probs)
   low, high = roc.difference_interval(perfect, shuffled, unit_labels)
   assert 0 < low <= gap <= high
