@@ -7,13 +7,14 @@ Each argument is a flagfile, optionally followed by flags that override it.
 One `python -m jazzcnn.train` per recipe, one after another (so the wall
 times compare), then a Markdown table: parameters, forward GFLOP per 15 s
 window, training wall time, the best validation window balanced accuracy
-(the score each run kept its checkpoint by), and test balanced accuracy of
-windows and tapes with their 95% intervals; then the baselines on the same
-split, and which recipe validation selects: the one a user would keep
-without looking at the test split. Last, the selected recipe's test scores
-minus each baseline's, with a paired interval of the difference: whether it
-beats the baseline by more than the split's noise. This is how
-BENCHMARKS.md's accuracy tables were made.
+(the score each run kept its checkpoint by), and the test balanced accuracy
+and ROC AUC of windows and tapes with their 95% intervals; then the
+baselines on the same split, and which recipe validation selects: the one
+a user would keep without looking at the test split. Last, the selected
+recipe's test scores minus each baseline's (balanced accuracy, then ROC
+AUC), with a paired interval of the difference: whether it beats the
+baseline by more than the split's noise. This is how BENCHMARKS.md's
+accuracy tables were made.
 """
 
 import json
@@ -40,9 +41,17 @@ from jazzcnn import outputs
 
 
 def score(metrics, key):
+  """'0.812 [0.70, 0.90]': a table cell; '-' where a run's results predate
+  the score, or a split of one era has no ROC AUC."""
+  if metrics.get(key) is None:
+    return '-'
   ci = metrics.get(f'{key}_ci')
-  text = f'{metrics[key]:.3f}'
-  return text + (f' [{ci[0]:.2f}, {ci[1]:.2f}]' if ci else '')
+  return f'{metrics[key]:.3f}' + (f' [{ci[0]:.2f}, {ci[1]:.2f}]' if ci else '')
+
+
+# The table's test scores: the decisions' balanced accuracy, then how the
+# probabilities rank (`roc`), each of windows and tapes.
+TEST_SCORES = evaluate_lib.BALANCED + evaluate_lib.RANKING
 
 
 _DATA_DIR = flags.DEFINE_string('data_dir', None, 'Records to train and test on.')
@@ -109,9 +118,9 @@ def main(argv):
     raise app.UsageError('name at least one recipe (a flagfile and flags)')
   info = _check(argv[1:])
   print('| recipe | parameters | GFLOP/window | training | best epoch | '
-        'validation window balanced acc. | '
-        'test window balanced acc. | test tape balanced acc. |')
-  print('| --- | --- | --- | --- | --- | --- | --- | --- |', flush=True)
+        'validation window balanced acc. | test window balanced acc. | '
+        'test tape balanced acc. | test window ROC AUC | test tape ROC AUC |')
+  print('|' + ' --- |' * 10, flush=True)
   recipes = argv[1:]
   bests = [None] * len(recipes)
   for i, recipe in enumerate(recipes):
@@ -127,8 +136,8 @@ def main(argv):
     print(f'| `{recipe}` | {model.count_params():,} | '
           f'{models.forward_flops(model) / 1e9:.2f} | {seconds / 60:.1f} min '
           f'| {best["epoch"]} | {best["val_balanced_accuracy"]:.3f} | '
-          f'{score(test, "window_balanced_accuracy")} | '
-          f'{score(test, "tape_balanced_accuracy")} |', flush=True)
+          + ' | '.join(score(test, key) for key in TEST_SCORES) + ' |',
+          flush=True)
   scored = {}  # Each baseline's test (probs, labels, tape_ids), scores.
   for name in baselines.BASELINES:
     probs, labels, tapes, _ = baselines.probabilities(
@@ -136,8 +145,7 @@ def main(argv):
     m = evaluate_lib.split_metrics(probs, labels, tapes, info)
     scored[name] = (probs, labels, tapes), m
     print(f'| baseline `{name}` (logistic regression) | | | | | | '
-          f'{score(m, "window_balanced_accuracy")} | '
-          f'{score(m, "tape_balanced_accuracy")} |')
+          + ' | '.join(score(m, key) for key in TEST_SCORES) + ' |')
   ran = [i for i, best in enumerate(bests) if best]
   if not ran:
     print('compare: every recipe failed', file=sys.stderr)

@@ -39,6 +39,7 @@ def test_compare_tabulates_finished_runs_and_reports_failed_ones(smoke_run,
   assert row[3:6] == ['1.5 min', str(best['epoch']),
                       f'{best["val_balanced_accuracy"]:.3f}'], row
   assert row[6].startswith(f'{test["window_balanced_accuracy"]:.3f}'), row
+  assert row[8].split()[0] == f'{test["window_roc_auc"]:.3f}', row
   # The failed recipe is said on stderr, with the trainer's own line; it
   # has no row, and validation can only select the one that ran.
   assert ('flags/cpu_smoke.cfg --batch_size=0: failed' in result.stderr
@@ -52,19 +53,23 @@ def test_compare_tabulates_finished_runs_and_reports_failed_ones(smoke_run,
   selected = lines.index('Selected on validation: `flags/cpu_smoke.cfg`')
   # Then the selected model beside each baseline: the difference of the
   # table's scores (with its paired interval where the split has one).
+  # Two lines each: balanced accuracy, then ROC AUC, at the table's
+  # columns 6-7 and 8-9.
   versus = lines[selected + 2:]
-  assert len(versus) == len(baselines.BASELINES), lines
-  for name, line in zip(baselines.BASELINES, versus):
-    assert line.startswith(name + ' '), line
-    for level, column in (('window', 6), ('tape', 7)):
-      ours, theirs = (float(r[column].split()[0])
-                      for r in (cells(lines[2]), rows[name]))
-      said = re.search(rf'(level with it|([0-9.]+) (above|below) it) in '
-                       rf'{level}s', line)
-      assert said, line
-      difference = (0.0 if said[2] is None else
-                    float(said[2]) * (1 if said[3] == 'above' else -1))
-      assert abs(difference - (ours - theirs)) < 0.0015, (line, lines[2])
+  assert len(versus) == 2 * len(baselines.BASELINES), lines
+  for i, name in enumerate(baselines.BASELINES):
+    assert versus[2 * i].startswith(name + ' '), versus
+    assert versus[2 * i + 1].startswith(' ' * 14 + 'window ROC AUC'), versus
+    for line, first in ((versus[2 * i], 6), (versus[2 * i + 1], 8)):
+      for level, column in (('window', first), ('tape', first + 1)):
+        ours, theirs = (float(r[column].split()[0])
+                        for r in (cells(lines[2]), rows[name]))
+        said = re.search(rf'(level with it|([0-9.]+) (above|below) it) in '
+                         rf'{level}s', line)
+        assert said, line
+        difference = (0.0 if said[2] is None else
+                      float(said[2]) * (1 if said[3] == 'above' else -1))
+        assert abs(difference - (ours - theirs)) < 0.0015, (line, lines[2])
   # Recorded as started, not finished: a rerun trains it again.
   failed = json.loads((output / '1_cpu_smoke' / 'compare.json').read_text())
   assert failed == {'recipe': 'flags/cpu_smoke.cfg --batch_size=0',

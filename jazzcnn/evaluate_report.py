@@ -6,23 +6,32 @@ from jazzcnn import provenance
 
 
 def compare(model_metrics, baselines):
-  """One line per baseline: its scores, and how far the model is from it,
-  with the paired interval of the difference when the baseline has one
-  (its 'difference_ci', from `evaluate_lib.difference_intervals`)."""
+  """Lines per baseline: its balanced accuracies, and how far the model is
+  from it, with the paired interval of the difference when the baseline has
+  one (its 'difference_ci', from `evaluate_lib.difference_intervals`); then
+  the same in ROC AUC, where both have one."""
   lines = []
   for name, b in baselines.items():
-    versus = []
-    for k in ('window', 'tape'):
-      key = f'{k}_balanced_accuracy'
-      ci = b.get('difference_ci', {}).get(key)
-      versus.append(f'{_versus(model_metrics[key] - b[key])} in {k}s'
-                    + (f' [{ci[0]:+.3f}, {ci[1]:+.3f}]' if ci else ''))
-    lines.append(
-        f'{name:13s} window balanced accuracy '
-        f"{format_score(b, 'window_balanced_accuracy')}, tape "
-        f"{format_score(b, 'tape_balanced_accuracy')}: the model is "
-        + ', '.join(versus))
+    lines.append(f'{name:13s} ' + _beside(model_metrics, b, 'balanced_accuracy',
+                                          'balanced accuracy'))
+    if all(m.get(f'{k}_roc_auc') is not None for m in (model_metrics, b)
+           for k in ('window', 'tape')):
+      lines.append(' ' * 14 + _beside(model_metrics, b, 'roc_auc', 'ROC AUC'))
   return lines
+
+
+def _beside(model_metrics, baseline, score, label):
+  """'window LABEL 0.646 [..], tape 0.750 [..]: the model is 0.054 above
+  it in windows [-0.031, +0.140], level with it in tapes'."""
+  versus = []
+  for k in ('window', 'tape'):
+    key = f'{k}_{score}'
+    ci = baseline.get('difference_ci', {}).get(key)
+    versus.append(f'{_versus(model_metrics[key] - baseline[key])} in {k}s'
+                  + (f' [{ci[0]:+.3f}, {ci[1]:+.3f}]' if ci else ''))
+  return (f'window {label} {format_score(baseline, f"window_{score}")}, '
+          f'tape {format_score(baseline, f"tape_{score}")}: the model is '
+          + ', '.join(versus))
 
 
 def not_held_out(heard, split, split_by):

@@ -7,8 +7,9 @@ For each pair of features (`baselines.BASELINES`) and head
 (`baselines.HEADS`), on each records directory: the head is fitted on the
 train split with its regularisation chosen on the validation split, then
 scored on the test split. Prints a Markdown table of test window and tape
-balanced accuracy, the mean over the directories (folds) with a 95 %
-t-interval, or one directory's score with its bootstrap interval. Features
+balanced accuracy and ROC AUC, the mean over the directories (folds) with
+a 95 % t-interval, or one directory's score with its bootstrap interval.
+Features
 are computed once per window, whichever directories hold it (the folds of a
 corpus hold the same windows, split differently), and cached beside each
 directory's records, as `evaluate`'s baselines are (musicnn's are the slow
@@ -52,17 +53,26 @@ _DRAWS = flags.DEFINE_integer(
 _OUTPUT = flags.DEFINE_string('output', '', 'Where the JSON report goes; '
                               'empty: only print.')
 
-KEYS = ('window_balanced_accuracy', 'tape_balanced_accuracy')
+# The table's scores: balanced accuracy, then ROC AUC, of windows and tapes.
+KEYS = evaluate_lib.BALANCED + evaluate_lib.RANKING
 
 
 def _summary(folds, key):
   """Text of one score over the folds' scores: the mean and t-interval of
   several, or one fold's score with its bootstrap interval (a mean over
-  draws has none)."""
+  draws has none); '-' where a fold has no such score (an AUC of one
+  era)."""
+  if any(m[key] is None for m in folds):
+    return '-'
   if len(folds) == 1 and f'{key}_ci' in folds[0]:
     return evaluate_report.format_score(folds[0], key)
   return fold_report.format_summary(
       metrics.fold_summary([m[key] for m in folds]))
+
+
+def _mean(values):
+  """The mean of the draws' scores; None where one has none."""
+  return None if None in values else sum(values) / len(values)
 
 
 def _fold_scores(data_dir, info, features, head, fraction, memos):
@@ -83,7 +93,7 @@ def _fold_scores(data_dir, info, features, head, fraction, memos):
     scores = evaluate_lib.split_metrics(probs, labels, tapes, info)
     draws.append({**{key: scores[key] for key in KEYS},
                   'regularisation': chosen})
-  return {**{key: sum(d[key] for d in draws) / len(draws) for key in KEYS},
+  return {**{key: _mean([d[key] for d in draws]) for key in KEYS},
           'draws': draws}
 
 
@@ -126,8 +136,8 @@ def _check(argv):
 def main(argv):
   data_dirs, infos, fractions = _check(argv)
   print('| features | head | training groups | test window balanced acc. | '
-        'test tape balanced acc. |')
-  print('| --- | --- | --- | --- | --- |', flush=True)
+        'test tape balanced acc. | test window ROC AUC | test tape ROC AUC |')
+  print('|' + ' --- |' * 7, flush=True)
   report = {'data_dirs': data_dirs, 'probes': []}
   memos = {}  # Each window's features, computed once over the folds.
   runs = [(f, h, p) for f in _FEATURES.value for h in _HEADS.value
@@ -136,8 +146,8 @@ def main(argv):
     folds = [_fold_scores(data_dir, info, features, head, fraction, memos)
              for data_dir, info in zip(data_dirs, infos)]
     cells = [_summary(folds, key) for key in KEYS]
-    print(f'| `{features}` | {head} | {fraction:g} | {cells[0]} | '
-          f'{cells[1]} |', flush=True)
+    print(f'| `{features}` | {head} | {fraction:g} | ' + ' | '.join(cells)
+          + ' |', flush=True)
     report['probes'].append({'features': features, 'head': head,
                              'train_fraction': fraction, 'folds': folds})
   if _OUTPUT.value:

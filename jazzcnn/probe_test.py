@@ -44,9 +44,11 @@ def test_probe_tabulates_each_head_over_the_folds(tiny_records, tmp_path):
     probs, labels, tapes, _ = baselines.probabilities(
         data_dir, info, 'test', 'mel_stats', train_fraction=0.5, seed=seed)
     draws.append(evaluate_lib.split_metrics(probs, labels, tapes, info))
-  for key in ('window_balanced_accuracy', 'tape_balanced_accuracy'):
+  for column, key in enumerate(evaluate_lib.BALANCED + evaluate_lib.RANKING):
     assert logistic['folds'][0][key] == pytest.approx(expected[key])
-    assert f'{expected[key]:.3f} [' in rows[0]
+    # Two equal folds: their mean, and a t-interval of width 0.
+    assert rows[0].split(' | ')[3 + column].strip(' |') == (
+        f'{expected[key]:.3f} [{expected[key]:.3f}, {expected[key]:.3f}]')
     assert [d[key] for d in half['folds'][0]['draws']] == pytest.approx(
         [d[key] for d in draws])
     assert half['folds'][0][key] == pytest.approx(

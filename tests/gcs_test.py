@@ -168,9 +168,11 @@ def test_train_evaluate_predict_embed_and_compare_in_a_bucket(
   assert lines[2].startswith('| `flags/cpu_smoke.cfg` |'), lines
   assert ' | 1.0 min | ' in lines[2], lines
   selected = lines.index('Selected on validation: `flags/cpu_smoke.cfg`')
-  # Then the exported model, read from the bucket, beside each baseline.
-  assert [l.split()[0] for l in lines[selected + 2:]] == list(
-      baselines.BASELINES), lines
+  # Then the exported model, read from the bucket, beside each baseline:
+  # its balanced accuracies, then its ROC AUCs.
+  assert [l.split()[0] for l in lines[selected + 2:]] == [
+      word for name in baselines.BASELINES for word in (name, 'window')
+  ], lines
 
 
 @pytest.fixture
