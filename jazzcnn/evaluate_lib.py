@@ -75,6 +75,11 @@ def _memoized(run, pcm, memo):
   return np.stack([memo[key] for key in keys])
 
 
+# What a window's output rows depend on here: caches of them
+# (`fixed_features.fingerprint`) follow this code, not the whole module's.
+PREDICTION_CODE = (predict_split, fingerprint, _memoized, models.inference_fn)
+
+
 def evaluate_split(model, data_dir, info, split, *, batch_size=32):
   """`compute_metrics` of a split, plus its mean cross-entropy (`loss`).
 

@@ -92,14 +92,15 @@ FEATURES = {'mel_stats': mel_stats_model,
                                                checkpoint=musicnn.CHECKPOINT),
             'musicnn_mtt_stats': functools.partial(musicnn_model,
                                                    checkpoint='MTT_musicnn')}
-# The code that feature values depend on, besides this module.
-_CODE = (frontends, musicnn, layers, evaluate_lib)
+# The code that feature values depend on, besides this module: modules,
+# and of evaluate_lib only the functions that run a model over records.
+_CODE = (frontends, musicnn, layers, *evaluate_lib.PREDICTION_CODE)
 
 
-def _syntax(module):
-  """The module's syntax tree without docstrings: comments and docstrings
-  can change without changing a fingerprint."""
-  tree = ast.parse(inspect.getsource(module))
+def _syntax(code):
+  """The syntax tree of a module or function without docstrings: comments
+  and docstrings can change without changing a fingerprint."""
+  tree = ast.parse(inspect.getsource(code))
   for node in ast.walk(tree):
     body = getattr(node, 'body', None)
     if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
@@ -113,15 +114,15 @@ def _syntax(module):
 def fingerprint(features):
   """12 hex digits that change with anything a feature's values depend on.
 
-  Hashes the syntax (docstrings and comments aside) of the modules that
-  build and run the feature models (`_CODE` and this one), the versions of
-  Python, TensorFlow, Keras and kapre, and the files of the checkpoint the
-  model's weights are loaded from. So a cache written before a fix to the
+  Hashes the syntax (docstrings and comments aside) of the modules and
+  functions that build and run the feature models (`_CODE` and this
+  module), the versions of Python, TensorFlow, Keras and kapre, and the
+  files of the checkpoint the model's weights are loaded from. So a cache written before a fix to the
   musicnn port, or under another TensorFlow, is not read back.
   """
   digest = hashlib.sha256(features.encode())
-  for module in (sys.modules[__name__], *_CODE):
-    digest.update(_syntax(module).encode())
+  for code in (sys.modules[__name__], *_CODE):
+    digest.update(_syntax(code).encode())
   for version in (platform.python_version(), tf.__version__, keras.__version__,
                   kapre.__version__):
     digest.update(version.encode())

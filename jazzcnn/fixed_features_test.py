@@ -96,6 +96,13 @@ def test_fingerprints_follow_code_and_weights_not_comments(tmp_path,
   syntax = [fixed_features._syntax(_module(tmp_path / f'm{i}.py', source))
             for i, source in enumerate((code, reworded, changed))]
   assert syntax[0] == syntax[1] != syntax[2]
+  # A function's follows its own code only, not its module's other code.
+  pair = [_module(tmp_path / f'p{i}.py',
+                  f'{source}\n\ndef g():\n  return {i}\n')
+          for i, source in enumerate((code, code, changed))]
+  f, g = ([fixed_features._syntax(getattr(m, name)) for m in pair]
+          for name in 'fg')
+  assert f[0] == f[1] != f[2] and g[0] != g[1]
   # Every feature its own; the two checkpoints' weights differ.
   prints = {f: fixed_features.fingerprint.__wrapped__(f)
             for f in fixed_features.FEATURES}
