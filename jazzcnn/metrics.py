@@ -111,7 +111,7 @@ def unit_counts(unit_of, predicted, num_classes):
 
 
 def unit_bootstrap(unit_labels, statistic, *, confidence=CONFIDENCE,
-                   n_resamples=RESAMPLES, seed=0):
+                   n_resamples=RESAMPLES, seed=0, method='percentile'):
   """scipy.stats.bootstrap of a statistic of unit weights, resampling units
   (tapes or groups) with replacement within each true class.
 
@@ -119,7 +119,9 @@ def unit_bootstrap(unit_labels, statistic, *, confidence=CONFIDENCE,
     unit_labels: [units] true class of each unit.
     statistic: a function of weights [units] (how many times each unit was
       drawn; 1 for each unit of the original sample) to a float.
-    confidence, n_resamples, seed: of the bootstrap.
+    confidence, n_resamples, seed, method: of the bootstrap (scipy's
+      method: 'percentile', 'basic' or 'BCa'; tools/bootstrap_coverage.py
+      measures them).
 
   Returns:
     scipy's BootstrapResult, or None when no class has two units. A class
@@ -146,16 +148,16 @@ def unit_bootstrap(unit_labels, statistic, *, confidence=CONFIDENCE,
     warnings.simplefilter('ignore')  # Degenerate (constant) statistics.
     return stats.bootstrap(
         samples, resampled, n_resamples=n_resamples, paired=False,
-        vectorized=False, confidence_level=confidence, method='percentile',
+        vectorized=False, confidence_level=confidence, method=method,
         rng=np.random.default_rng(seed))
 
 
 def unit_interval(unit_labels, statistic, *, confidence=CONFIDENCE,
-                  n_resamples=RESAMPLES, seed=0):
-  """The percentile interval of `unit_bootstrap`: [low, high], or None
-  when no class has two units."""
+                  n_resamples=RESAMPLES, seed=0, method='percentile'):
+  """The interval of `unit_bootstrap`: [low, high], or None when no class
+  has two units."""
   result = unit_bootstrap(unit_labels, statistic, confidence=confidence,
-                          n_resamples=n_resamples, seed=seed)
+                          n_resamples=n_resamples, seed=seed, method=method)
   if result is None:
     return None
   low, high = result.confidence_interval

@@ -1,0 +1,134 @@
+r"""How often the bootstrap intervals hold the truth: coverage by simulation.
+
+  python tools/bootstrap_coverage.py --units=3,5,10,20 --trials=400
+
+Every interval `evaluate` prints resamples whole tapes (or groups) within
+each era (`metrics.interval`). A fold's test split holds only 3-12 of them
+an era in the check corpora, where a bootstrap interval can be too narrow.
+This draws --trials test splits from a population whose scores are known
+and counts how often each scipy method's 95 % interval of window and tape
+balanced accuracy holds them, and how wide it is.
+
+The population: three eras; a tape of era c has --windows windows, each
+heard right with the tape's own probability p ~ Beta(mean --recalls[c],
+concentration --concentration), since tapes differ as real ones do, and a
+wrong window goes to another era at random. A tape is heard as the era most
+of its windows are (ties at random), as `evaluate_lib.tape_level` decides by
+the mean probabilities. The true window balanced accuracy is the mean of
+--recalls; the tape one is estimated from --population tapes an era.
+"""
+
+import argparse
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+import numpy as np  # pylint: disable=g-import-not-at-top
+import tqdm  # pylint: disable=g-import-not-at-top
+
+from jazzcnn import metrics  # pylint: disable=g-import-not-at-top
+
+METHODS = ('percentile', 'basic', 'BCa')
+
+
+def draw_tapes(rng, recalls, tapes, windows, concentration):
+  """(labels [E*tapes], counts [E*tapes, E]): per tape its era and how many
+  of its windows were heard as each era."""
+  eras = len(recalls)
+  labels = np.repeat(np.arange(eras), tapes)
+  mean = np.asarray(recalls)[labels]
+  p = rng.beta(mean * concentration, (1 - mean) * concentration)
+  right = rng.binomial(windows, p)
+  counts = np.zeros((len(labels), eras), np.int64)
+  counts[np.arange(len(labels)), labels] = right
+  for i, label in enumerate(labels):  # Wrong windows, to the other eras.
+    others = np.delete(np.arange(eras), label)
+    counts[i, others] += rng.multinomial(windows - right[i],
+                                         np.full(eras - 1, 1 / (eras - 1)))
+  return labels, counts
+
+
+def tape_decisions(rng, counts):
+  """[tapes, E] one-hot: the era most of a tape's windows were heard as,
+  ties broken at random."""
+  top = counts == counts.max(axis=1, keepdims=True)
+  noise = rng.random(counts.shape) * top
+  return np.eye(counts.shape[1], dtype=np.int64)[noise.argmax(axis=1)]
+
+
+def true_scores(rng, args):
+  """(window, tape) balanced accuracy of the population."""
+  labels, counts = draw_tapes(rng, args.recalls, args.population,
+                              args.windows, args.concentration)
+  decided = tape_decisions(rng, counts)
+  recall = [decided[labels == c, c].mean() for c in range(len(args.recalls))]
+  return float(np.mean(args.recalls)), float(np.mean(recall))
+
+
+def trial(rng, args, units, truth):
+  """{(level, method): (held the truth, width, or None where the method
+  gave no interval)} of one test split of `units` tapes an era."""
+  labels, counts = draw_tapes(rng, args.recalls, units, args.windows,
+                              args.concentration)
+  out = {}
+  for level, level_counts in (('window', counts),
+                              ('tape', tape_decisions(rng, counts))):
+    one_hot = np.eye(len(args.recalls))[labels]
+    score = lambda w, c=level_counts: metrics.balanced_accuracy(
+        one_hot.T @ (w[:, None] * c))
+    for method in args.methods:
+      ci = metrics.unit_interval(labels, score, method=method,
+                                 n_resamples=args.resamples,
+                                 seed=int(rng.integers(2**31)))
+      ok = ci is not None and np.all(np.isfinite(ci))
+      out[level, method] = ((ci[0] <= truth[level] <= ci[1], ci[1] - ci[0])
+                            if ok else None)
+  return out
+
+
+def main():
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument('--units', default='3,5,10,20',
+                      help='tapes an era in a test split, comma-separated')
+  parser.add_argument('--trials', type=int, default=400)
+  parser.add_argument('--recalls', default='0.85,0.65,0.5',
+                      help="each era's mean window recall")
+  parser.add_argument('--concentration', type=float, default=4.0,
+                      help='of the tapes Beta: lower, tapes differ more')
+  parser.add_argument('--windows', type=int, default=6)
+  parser.add_argument('--population', type=int, default=200_000)
+  parser.add_argument('--resamples', type=int, default=metrics.RESAMPLES)
+  parser.add_argument('--methods', default=','.join(METHODS))
+  parser.add_argument('--seed', type=int, default=0)
+  args = parser.parse_args()
+  args.recalls = [float(r) for r in args.recalls.split(',')]
+  args.methods = args.methods.split(',')
+  if not all(0 < r < 1 for r in args.recalls) or set(args.methods) - set(
+      METHODS):
+    sys.exit(f'--recalls must lie in (0, 1); --methods among {METHODS}')
+  rng = np.random.default_rng(args.seed)
+  truth = dict(zip(('window', 'tape'), true_scores(rng, args)))
+  print(f'population: window balanced accuracy {truth["window"]:.3f}, tape '
+        f'{truth["tape"]:.3f}; {args.trials} test splits each, '
+        f'{metrics.CONFIDENCE:.0%} intervals')
+  print('| tapes an era | method | window: held the truth | mean width | '
+        'tape: held the truth | mean width |')
+  print('|' + ' --- |' * 6, flush=True)
+  for units in (int(u) for u in args.units.split(',')):
+    runs = [trial(rng, args, units, truth) for _ in tqdm.trange(
+        args.trials, desc=f'{units} tapes an era', leave=False)]
+    for method in args.methods:
+      cells = []
+      for level in ('window', 'tape'):
+        got = [r[level, method] for r in runs if r[level, method]]
+        cells += [f'{np.mean([held for held, _ in got]):.3f}'
+                  + (f' ({len(runs) - len(got)} none)'
+                     if len(got) < len(runs) else ''),
+                  f'{np.mean([width for _, width in got]):.3f}']
+      print(f'| {units} | {method} | ' + ' | '.join(cells) + ' |',
+            flush=True)
+
+
+if __name__ == '__main__':
+  main()
