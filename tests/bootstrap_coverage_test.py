@@ -43,12 +43,27 @@ def test_a_run_prints_coverage_and_width_for_each_method():
       capture_output=True, text=True, cwd=ROOT, check=True)
   rows = [line for line in result.stdout.splitlines()
           if line.startswith('| 4 |')]
-  assert [row.split(' | ')[1] for row in rows] == ['percentile', 'basic',
-                                                   'BCa'], result.stdout
-  for row in rows:
+  assert [row.split(' | ')[1] for row in rows] == [
+      'percentile', 'basic', 'BCa', 'posterior'], result.stdout
+  for row in rows[:3]:
     held, width = (float(c.split()[0]) for c in row.split(' | ')[2:4])
     assert held == pytest.approx(round(held * 3) / 3, abs=0.001), row
     assert 0 < width < 1, row
+  assert rows[3].startswith('| 4 | posterior | - | - | '), rows  # Tapes only.
+
+
+def test_the_posterior_interval_of_a_perfect_score_is_wide_with_few_tapes():
+  # Every tape right: a bootstrap can only say [1, 1]; the posterior's
+  # lower end rises with the tapes (an era's recall Beta(n + 1, 1)).
+  tool = _tool()
+  rng = np.random.default_rng(0)
+  intervals = []
+  for tapes in (3, 10, 100):
+    labels = np.repeat(np.arange(3), tapes)
+    intervals.append(tool.posterior_interval(rng, labels, np.eye(3)[labels]))
+  (low3, high3), (low10, _), (low100, high100) = intervals
+  assert 0.5 < low3 < 0.7 and high3 < 0.97, intervals  # Three tapes: wide.
+  assert low3 < low10 < low100 < high100 < 1, intervals
   bad = subprocess.run([sys.executable, str(TOOL), '--recalls=0.5,1.2'],
                        capture_output=True, text=True, cwd=ROOT)
   assert bad.returncode != 0 and '--recalls must lie in (0, 1)' in bad.stderr
