@@ -180,6 +180,8 @@ def compute_metrics(probs, labels, tape_ids, eras, *, group_of=None,
   out = {'eras': list(eras), 'windows': int(len(labels)), 'tapes': len(tapes),
          'resampled': 'groups' if group_of else 'tapes',
          'resampling_units': len(unit_labels),
+         'fewest_units_an_era': int(min(c for c in np.bincount(unit_labels)
+                                        if c)),
          'confidence': metrics.CONFIDENCE}
   for level, m in (('window', matrix), ('tape', tape_matrix)):
     for name, score in metrics.SCORES.items():

@@ -63,7 +63,11 @@ def test_metrics_match_the_hand_computed_values():
   low, high = m['window_balanced_accuracy_ci']
   assert low <= m['window_balanced_accuracy'] <= high and low < high
   report = evaluate_report.format_report(m).splitlines()
-  assert report[0].endswith('(95% intervals resample 5 tapes within each era)')
+  assert m['fewest_units_an_era'] == 1  # Swing's one tape.
+  assert report[0].endswith(
+      '(95% intervals resample 5 tapes within each era; with 1 in the '
+      'smallest era they hold the truth less often: BENCHMARKS.md, "How '
+      'often a 95 % interval holds the truth")')
   assert report[1].startswith('balanced accuracy  window 0.611 [')
   assert report[3].startswith('ROC AUC            window 0.900 [')
   assert report[4].startswith('plain accuracy     window 0.625 [')
@@ -93,6 +97,20 @@ def test_intervals_resample_groups_when_given():
   assert report[0].endswith(
       '(no intervals: 3 groups, one an era, nothing to resample)')
   assert report[1].startswith('balanced accuracy  window 0.611 [no interval]')
+
+
+def test_the_report_warns_of_intervals_over_few_tapes_an_era():
+  rng = np.random.default_rng(0)
+  for tapes, warned in ((9, True), (10, False)):
+    labels = np.repeat(np.arange(3), 2 * tapes)  # Two windows a tape.
+    tape_ids = np.array([f't{i // 2:02d}' for i in range(len(labels))])
+    probs = rng.dirichlet([1, 1, 1], len(labels))
+    m = evaluate_lib.compute_metrics(probs, labels, tape_ids, ERAS)
+    assert m['fewest_units_an_era'] == tapes
+    first = evaluate_report.format_report(m).splitlines()[0]
+    assert ('they hold the truth less often' in first) == warned, first
+  del m['fewest_units_an_era']  # A metrics.json from before it.
+  assert first == evaluate_report.format_report(m).splitlines()[0]
 
 
 def test_an_era_without_windows_has_zero_scores_not_errors():
