@@ -122,10 +122,12 @@ def _baselines(info, predicted):
     scored[name] = probs, labels, tapes
   # Resampling the same tapes for both.
   differences = evaluate_lib.difference_intervals(predicted, scored, info)
-  return {name: {**evaluate_lib.headline(
-      evaluate_lib.split_metrics(*scored[name], info)),
-                 'regularisation': chosen[name],
-                 'difference_ci': differences[name]} for name in scored}
+  out = {}
+  for name, items in scored.items():
+    out[name] = {
+        **evaluate_lib.headline(evaluate_lib.split_metrics(*items, info)),
+        'regularisation': chosen[name], 'difference_ci': differences[name]}
+  return out
 
 
 if __name__ == '__main__':
