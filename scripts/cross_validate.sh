@@ -8,9 +8,9 @@
 # t-interval, and the model minus each baseline paired by fold
 # (OUT/aggregate.json). This is how BENCHMARKS.md's five-fold tables were
 # measured. Rerunning continues: a fold's records built from the same tapes
-# (names, sizes, times) with the same flags are kept (so are the baselines'
-# features cached beside them), finished folds are not trained again, and an
-# interrupted one resumes.
+# (names, sizes, times) with the same flags (and flagfiles' contents) are
+# kept (so are the baselines' features cached beside them), finished folds
+# are not trained again, and an interrupted one resumes.
 #   RECIPE       the trainer's flagfile (default: flags/cpu.cfg)
 #   BUILD_FLAGS  to build_records, e.g. '--flagfile=flags/build_check.cfg'
 #   TRAIN_FLAGS  to train, after RECIPE, e.g. '--epochs=40'
@@ -40,11 +40,14 @@ started=$SECONDS
 for ((i = 0; i < folds; i++)); do
   records=$out/records_$i model=$out/fold_$i
   echo "== fold $i of $folds: records in $records"
-  # What the records are built from: the flags, and each tape's name, size
-  # and time. A rebuild would write another dataset_info.json (its time),
-  # and the baselines' features cached under its hash would be computed
-  # again.
+  # What the records are built from: the flags, what their flagfiles say,
+  # and each tape's name, size and time. A rebuild would write another
+  # dataset_info.json (its time), and the baselines' features cached under
+  # its hash would be computed again.
   stamp=$(printf '%s\n' "$tapes" "$folds" "$i" ${build_flags[@]+"${build_flags[@]}"}
+          for flag in ${build_flags[@]+"${build_flags[@]}"}; do
+            case $flag in --flagfile=*) cat -- "${flag#--flagfile=}" 2> /dev/null || true ;; esac
+          done
           find -L "$tapes" -type f -printf '%P %s %T@\n' | LC_ALL=C sort)
   if [ -f "$records/dataset_info.json" ] && [ -f "$records.build.stamp" ] \
       && [ "$(cat "$records.build.stamp")" = "$stamp" ]; then

@@ -21,16 +21,21 @@ def test_three_folds_test_every_tape_once_and_are_aggregated(tiny_tapes,
                                                              tmp_path):
   conftest.require_current_venv()
   out = tmp_path / 'cv'
-  run = lambda: _run(
-      [tiny_tapes, str(out), '3'], cwd=tmp_path,
-      # A flagfile of flags/ by its full path, from another folder.
-      RECIPE=os.path.join(conftest.ROOT, 'flags', 'cpu_smoke.cfg'),
-      BUILD_FLAGS=(f'--tracklist={tiny_tapes}/tracklist.csv --trim_seconds=1 '
-                   '--window_seconds=1 --hop_seconds=1'),
-      TRAIN_FLAGS=('--model=seed_bn --width=0.125 --depth=3 --epochs=1 '
-                   '--batch_size=8 --warmup_steps=2 --virtual_cpus=0 '
-                   '--strategy=default'),
-      EVAL_FLAGS='--baselines=mel_stats')
+  build_cfg = tmp_path / 'build.cfg'
+  build_cfg.write_text('--trim_seconds=1\n--window_seconds=1\n')
+  # A flagfile of flags/ by its full path, from another folder.
+  smoke = os.path.join(conftest.ROOT, 'flags', 'cpu_smoke.cfg')
+
+  def run(recipe=smoke):
+    return _run(
+        [tiny_tapes, str(out), '3'], cwd=tmp_path, RECIPE=recipe,
+        BUILD_FLAGS=(f'--tracklist={tiny_tapes}/tracklist.csv '
+                     f'--flagfile={build_cfg} --hop_seconds=1'),
+        TRAIN_FLAGS=('--model=seed_bn --width=0.125 --depth=3 --epochs=1 '
+                     '--batch_size=8 --warmup_steps=2 --virtual_cpus=0 '
+                     '--strategy=default'),
+        EVAL_FLAGS='--baselines=mel_stats')
+
   result = run()
   assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
   lines = result.stdout.splitlines()
@@ -69,6 +74,13 @@ def test_three_folds_test_every_tape_once_and_are_aggregated(tiny_tapes,
       features) != []
   assert json.loads((out / 'aggregate.json').read_text())['model'] == (
       report['model'])
+  # A flagfile that says something else is other flags: fold 0 is built
+  # again (and then its training stops at a recipe that is not there).
+  build_cfg.write_text('--trim_seconds=1\n--window_seconds=1\n# Edited.\n')
+  edited = run(recipe=str(tmp_path / 'no_such.cfg'))
+  assert edited.returncode == 1, (edited.stdout + edited.stderr)[-3000:]
+  assert 'kept: built before' not in edited.stdout, edited.stdout
+  assert (out / 'records_0' / 'dataset_info.json').read_text() != info
 
 
 def test_usage_errors_are_one_line(tmp_path):
