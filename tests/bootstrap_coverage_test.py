@@ -67,3 +67,26 @@ def test_the_posterior_interval_of_a_perfect_score_is_wide_with_few_tapes():
   bad = subprocess.run([sys.executable, str(TOOL), '--recalls=0.5,1.2'],
                        capture_output=True, text=True, cwd=ROOT)
   assert bad.returncode != 0 and '--recalls must lie in (0, 1)' in bad.stderr
+
+
+def test_the_roc_auc_population_ranks_by_clarity_and_its_run_prints_rows():
+  tool = _tool()
+  rng = np.random.default_rng(0)
+  labels, probs, tape_of = tool.draw_scored_tapes(rng, [3.0, 0.0], 500, 4,
+                                                  0.5)
+  assert probs.shape == (4000, 2) and np.allclose(probs.sum(axis=1), 1)
+  assert (tape_of == np.repeat(np.arange(1000), 4)).all()
+  # Era 0's tapes are clear; era 1's are no clearer than chance.
+  window = probs[np.arange(4000), labels[tape_of]]
+  assert window[labels[tape_of] == 0].mean() > 0.85
+  assert abs(window[labels[tape_of] == 1].mean() - 0.5) < 0.05
+  result = subprocess.run(
+      [sys.executable, str(TOOL), '--score=roc_auc', '--units=4',
+       '--trials=3', '--resamples=50', '--population=2000',
+       '--methods=percentile'],
+      capture_output=True, text=True, cwd=ROOT, check=True)
+  assert result.stdout.startswith('population: window roc_auc 0.'), (
+      result.stdout)
+  rows = [line for line in result.stdout.splitlines()
+          if line.startswith('| 4 |')]
+  assert [row.split(' | ')[1] for row in rows] == ['percentile'], rows

@@ -20,6 +20,15 @@ the mean probabilities. The true window balanced accuracy is the mean of
 Beside the bootstraps, the tape score's posterior interval (Brodersen et
 al. 2010), which needs no resampling of a handful of tapes: a candidate
 for the tapes' intervals, measured here before any report uses it.
+
+  python tools/bootstrap_coverage.py --score=roc_auc
+
+does the same for the macro ROC AUC (`roc`), whose intervals resample the
+same units. It needs probabilities, so its population is of scores: a tape
+of era c has its own clarity m ~ Normal(--separations[c], --spread), and
+each of its windows the logits m for era c and 0 for the others, plus
+Normal(0, 1) noise each; softmax. A tape's probabilities are its windows'
+mean. The true AUCs are those of --population tapes an era.
 """
 
 import argparse
@@ -33,6 +42,7 @@ from scipy import stats  # pylint: disable=g-import-not-at-top
 import tqdm  # pylint: disable=g-import-not-at-top
 
 from jazzcnn import metrics  # pylint: disable=g-import-not-at-top
+from jazzcnn import roc  # pylint: disable=g-import-not-at-top
 
 METHODS = ('percentile', 'basic', 'BCa')
 # Not a bootstrap: tape balanced accuracy's posterior (`posterior_interval`).
@@ -96,6 +106,53 @@ def trial(rng, args, units, truth):
   return out
 
 
+def draw_scored_tapes(rng, separations, tapes, windows, spread):
+  """(tape labels [E*tapes], window probabilities [E*tapes*windows, E],
+  each window's tape [E*tapes*windows]) of the scores' population."""
+  eras = len(separations)
+  labels = np.repeat(np.arange(eras), tapes)
+  clarity = rng.normal(np.asarray(separations)[labels], spread)
+  tape_of = np.repeat(np.arange(len(labels)), windows)
+  logits = rng.normal(size=(len(tape_of), eras))
+  logits[np.arange(len(tape_of)), labels[tape_of]] += clarity[tape_of]
+  probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+  return labels, probs / probs.sum(axis=1, keepdims=True), tape_of
+
+
+def _auc_items(labels, probs, tape_of, windows):
+  """{'window', 'tape': (unit_of, labels, probs)}: the windows with their
+  tape, and the tapes (their windows' mean) with themselves."""
+  tape_probs = probs.reshape(len(labels), windows, -1).mean(axis=1)
+  return {'window': (tape_of, labels[tape_of], probs),
+          'tape': (np.arange(len(labels)), labels, tape_probs)}
+
+
+def true_aucs(rng, args):
+  """(window, tape) macro ROC AUC of the population."""
+  items = _auc_items(*draw_scored_tapes(
+      rng, args.separations, args.population, args.windows, args.spread),
+                     args.windows)
+  return tuple(roc.macro(y, p) for _, y, p in items.values())
+
+
+def auc_trial(rng, args, units, truth):
+  """`trial` for the macro ROC AUC (no posterior)."""
+  labels, probs, tape_of = draw_scored_tapes(rng, args.separations, units,
+                                             args.windows, args.spread)
+  out = {}
+  for level, items in _auc_items(labels, probs, tape_of,
+                                 args.windows).items():
+    statistic = roc.weighted_macro(*items, len(labels))
+    for method in args.methods:
+      ci = metrics.unit_interval(labels, statistic, method=method,
+                                 n_resamples=args.resamples,
+                                 seed=int(rng.integers(2**31)))
+      ok = ci is not None and np.all(np.isfinite(ci))
+      out[level, method] = ((ci[0] <= truth[level] <= ci[1], ci[1] - ci[0])
+                            if ok else None)
+  return out
+
+
 def posterior_interval(rng, labels, decided, draws=20_000):
   """The central interval of tape balanced accuracy's posterior (Brodersen
   et al. 2010, "The balanced accuracy and its posterior distribution"):
@@ -123,25 +180,35 @@ def main():
   parser.add_argument('--population', type=int, default=200_000)
   parser.add_argument('--resamples', type=int, default=metrics.RESAMPLES)
   parser.add_argument('--methods', default=','.join(METHODS))
+  parser.add_argument('--score', choices=('balanced_accuracy', 'roc_auc'),
+                      default='balanced_accuracy')
+  parser.add_argument('--separations', default='1.5,1,0.5',
+                      help="--score=roc_auc: each era's mean tape clarity")
+  parser.add_argument('--spread', type=float, default=1.0,
+                      help='--score=roc_auc: how tapes differ in clarity')
   parser.add_argument('--seed', type=int, default=0)
   args = parser.parse_args()
   args.recalls = [float(r) for r in args.recalls.split(',')]
+  args.separations = [float(m) for m in args.separations.split(',')]
   args.methods = args.methods.split(',')
   if not all(0 < r < 1 for r in args.recalls) or set(args.methods) - set(
       METHODS):
     sys.exit(f'--recalls must lie in (0, 1); --methods among {METHODS}')
   rng = np.random.default_rng(args.seed)
-  truth = dict(zip(('window', 'tape'), true_scores(rng, args)))
-  print(f'population: window balanced accuracy {truth["window"]:.3f}, tape '
+  auc = args.score == 'roc_auc'
+  truth = dict(zip(('window', 'tape'),
+                   (true_aucs if auc else true_scores)(rng, args)))
+  print(f'population: window {args.score} {truth["window"]:.3f}, tape '
         f'{truth["tape"]:.3f}; {args.trials} test splits each, '
         f'{metrics.CONFIDENCE:.0%} intervals')
   print('| tapes an era | method | window: held the truth | mean width | '
         'tape: held the truth | mean width |')
   print('|' + ' --- |' * 6, flush=True)
   for units in (int(u) for u in args.units.split(',')):
-    runs = [trial(rng, args, units, truth) for _ in tqdm.trange(
-        args.trials, desc=f'{units} tapes an era', leave=False)]
-    for method in (*args.methods, POSTERIOR):
+    runs = [(auc_trial if auc else trial)(rng, args, units, truth)
+            for _ in tqdm.trange(args.trials, desc=f'{units} tapes an era',
+                                 leave=False)]
+    for method in (*args.methods, *([] if auc else [POSTERIOR])):
       cells = []
       for level in ('window', 'tape'):
         got = [r[level, method] for r in runs if r.get((level, method))]
