@@ -6,7 +6,8 @@ from jazzcnn import provenance
 
 
 # Below this many tapes (or groups) in an era, a 95 % interval held the
-# truth 80-93 % of the time in simulation (tools/bootstrap_coverage.py).
+# truth 74-94 % of the time in simulation, and less near a perfect score
+# (tools/bootstrap_coverage.py; BENCHMARKS.md).
 FEW_UNITS = 10
 
 
