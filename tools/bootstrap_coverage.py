@@ -83,6 +83,17 @@ def true_scores(rng, args):
   return float(np.mean(args.recalls)), float(np.mean(recall))
 
 
+def held(rng, args, labels, statistic, method, truth):
+  """(whether the method's interval of `statistic`, resampling the tapes
+  of `labels`, holds `truth`; its width), or None where it gave none."""
+  ci = metrics.unit_interval(labels, statistic, method=method,
+                             n_resamples=args.resamples,
+                             seed=int(rng.integers(2**31)))
+  if ci is None or not np.all(np.isfinite(ci)):
+    return None
+  return ci[0] <= truth <= ci[1], ci[1] - ci[0]
+
+
 def trial(rng, args, units, truth):
   """{(level, method): (held the truth, width, or None where the method
   gave no interval)} of one test split of `units` tapes an era."""
@@ -95,12 +106,8 @@ def trial(rng, args, units, truth):
     score = lambda w, c=level_counts: metrics.balanced_accuracy(
         one_hot.T @ (w[:, None] * c))
     for method in args.methods:
-      ci = metrics.unit_interval(labels, score, method=method,
-                                 n_resamples=args.resamples,
-                                 seed=int(rng.integers(2**31)))
-      ok = ci is not None and np.all(np.isfinite(ci))
-      out[level, method] = ((ci[0] <= truth[level] <= ci[1], ci[1] - ci[0])
-                            if ok else None)
+      out[level, method] = held(rng, args, labels, score, method,
+                                truth[level])
   low, high = posterior_interval(rng, labels, tape_decisions(rng, counts))
   out['tape', POSTERIOR] = (low <= truth['tape'] <= high, high - low)
   return out
@@ -144,12 +151,8 @@ def auc_trial(rng, args, units, truth):
                                  args.windows).items():
     statistic = roc.weighted_macro(*items, len(labels))
     for method in args.methods:
-      ci = metrics.unit_interval(labels, statistic, method=method,
-                                 n_resamples=args.resamples,
-                                 seed=int(rng.integers(2**31)))
-      ok = ci is not None and np.all(np.isfinite(ci))
-      out[level, method] = ((ci[0] <= truth[level] <= ci[1], ci[1] - ci[0])
-                            if ok else None)
+      out[level, method] = held(rng, args, labels, statistic, method,
+                                truth[level])
   return out
 
 
