@@ -36,19 +36,21 @@ read -r -a train_flags <<< "${TRAIN_FLAGS:-}"
 read -r -a eval_flags <<< "${EVAL_FLAGS:-}"
 mkdir -p "$out"
 started=$SECONDS
+# What every fold's records are built from besides its flags: what the
+# flagfiles among them say, and each tape's name, size and time.
+sources=$(for flag in ${build_flags[@]+"${build_flags[@]}"}; do
+            case $flag in --flagfile=*) cat -- "${flag#--flagfile=}" 2> /dev/null || true ;; esac
+          done
+          find -L "$tapes" -type f -printf '%P %s %T@\n' | LC_ALL=C sort)
 
 for ((i = 0; i < folds; i++)); do
   records=$out/records_$i model=$out/fold_$i
   echo "== fold $i of $folds: records in $records"
-  # What the records are built from: the flags, what their flagfiles say,
-  # and each tape's name, size and time. A rebuild would write another
-  # dataset_info.json (its time), and the baselines' features cached under
-  # its hash would be computed again.
-  stamp=$(printf '%s\n' "$tapes" "$folds" "$i" ${build_flags[@]+"${build_flags[@]}"}
-          for flag in ${build_flags[@]+"${build_flags[@]}"}; do
-            case $flag in --flagfile=*) cat -- "${flag#--flagfile=}" 2> /dev/null || true ;; esac
-          done
-          find -L "$tapes" -type f -printf '%P %s %T@\n' | LC_ALL=C sort)
+  # What the records are built from: the fold, the flags and the sources.
+  # A rebuild would write another dataset_info.json (its time), and the
+  # baselines' features cached under its hash would be computed again.
+  stamp=$(printf '%s\n' "$tapes" "$folds" "$i" ${build_flags[@]+"${build_flags[@]}"} \
+            "$sources")
   if [ -f "$records/dataset_info.json" ] && [ -f "$records.build.stamp" ] \
       && [ "$(cat "$records.build.stamp")" = "$stamp" ]; then
     echo "   kept: built before from the same tapes and flags (rm -r $records to rebuild)"
