@@ -250,9 +250,8 @@ def difference_intervals(model, baselines, info, *, seed=0):
   counted = lambda probs, labels, tape_ids: _unit_counts(
       probs, labels, tape_ids, n, _resampled_groups(tape_ids, labels, info))
   _, unit_labels, counts, items = counted(*model)
-  auc = lambda level, items: roc.weighted_macro(*items[level],
-                                                len(unit_labels))
-  model_auc = {level: auc(level, items) for level in items}
+  auc = lambda level_items: roc.weighted_macro(*level_items, len(unit_labels))
+  model_auc = {level: auc(level_items) for level, level_items in items.items()}
   out = {}
   for name, baseline in baselines.items():
     _, their_labels, their_counts, their_items = counted(*baseline)
@@ -268,5 +267,5 @@ def difference_intervals(model, baselines, info, *, seed=0):
           metrics.balanced_accuracy, seed=seed)
     for level in ('window', 'tape'):
       out[name][f'{level}_roc_auc'] = roc.difference_interval(
-          model_auc[level], auc(level, their_items), unit_labels, seed=seed)
+          model_auc[level], auc(their_items[level]), unit_labels, seed=seed)
   return out

@@ -117,8 +117,9 @@ def fingerprint(features):
   Hashes the syntax (docstrings and comments aside) of the modules and
   functions that build and run the feature models (`_CODE` and this
   module), the versions of Python, TensorFlow, Keras and kapre, and the
-  files of the checkpoint the model's weights are loaded from. So a cache written before a fix to the
-  musicnn port, or under another TensorFlow, is not read back.
+  files of the checkpoint the model's weights are loaded from. So a cache
+  written before a fix to the musicnn port, or under another TensorFlow,
+  is not read back.
   """
   digest = hashlib.sha256(features.encode())
   for code in (sys.modules[__name__], *_CODE):

@@ -9,13 +9,12 @@ train split with its regularisation chosen on the validation split, then
 scored on the test split. Prints a Markdown table of test window and tape
 balanced accuracy and ROC AUC, the mean over the directories (folds) with
 a 95 % t-interval, or one directory's score with its bootstrap interval.
-Features
-are computed once per window, whichever directories hold it (the folds of a
-corpus hold the same windows, split differently), and cached beside each
-directory's records, as `evaluate`'s baselines are (musicnn's are the slow
-ones: over an hour for 5 x 1,129 windows on 2 shared cores before they were
-computed once per window, BENCHMARKS.md). BENCHMARKS.md's probe table was
-made with it.
+Features are computed once per window, whichever directories hold it (the
+folds of a corpus hold the same windows, split differently), and cached
+beside each directory's records, as `evaluate`'s baselines are (musicnn's
+are the slow ones: over an hour for 5 x 1,129 windows on 2 shared cores
+before they were computed once per window, BENCHMARKS.md).
+BENCHMARKS.md's probe table was made with it.
 
 A learning curve: `--train_fractions=0.25,0.5,1` also fits each head on
 that fraction of each era's training groups (`baselines.group_subset`; the
