@@ -130,9 +130,34 @@ def test_corpus_from_package_files_and_a_zip_inside_a_package(tmp_path):
       'tunes:1911-1911,ann:1912-1912,bob:1913-1913')
 
 
-def test_reserved_packages_are_refused(tmp_path):
+def test_reserved_packages_are_refused_but_to_the_independent_check(
+    tmp_path):
   with pytest.raises(check_corpus_lib.CorpusError, match='reserved'):
     check_corpus_lib.download('wesnoth-music', str(tmp_path))
+  # A stand-in .deb under the reserved name (not the package): whoever runs
+  # the independent check builds its corpus with this script.
+  cache = _deb(tmp_path, 'wesnoth-music', {
+      f'usr/share/w/{name}.wav': lambda p, f=f: _tone(p, 2, f)
+      for name, f in (('a', 300), ('b', 350))})
+  _deb(tmp_path, 'tunes-music', {
+      'usr/share/t/c.wav': lambda p: _tone(p, 2, 400)})
+  sources = (check_corpora.Source('w', 'wesnoth-music', 'usr/share/w/*.wav',
+                                  1931),
+             check_corpora.Source('t', 'tunes-music', 'usr/share/t/*.wav',
+                                  1932))
+  out = tmp_path / 'held_out'
+  with pytest.raises(check_corpus_lib.CorpusError) as e:
+    check_corpus_lib.make_check_corpus(str(out), cache_dir=cache,
+                                       sources=sources, min_seconds=1)
+  assert str(e.value) == ('wesnoth-music is reserved for an independent '
+                          'check of this project (--independent_check if '
+                          'you run it)')
+  assert not out.exists()
+  summary = check_corpus_lib.make_check_corpus(
+      str(out), cache_dir=cache, sources=sources, min_seconds=1,
+      independent_check=True)
+  assert summary == {'w': {'tapes': 2, 'artists': 2, 'seconds': 4.0},
+                     't': {'tapes': 1, 'artists': 1, 'seconds': 2.0}}
 
 
 @pytest.mark.parametrize('flagfile,corpus', [

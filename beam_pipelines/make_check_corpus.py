@@ -61,6 +61,11 @@ _GROUP_VARIANTS = flags.DEFINE_bool(
     "With --source: names like 'celtic_fast' and 'forest2' are variants of "
     "one piece ('celtic', 'forest'), kept in one split; --nogroup_variants "
     "where every file is its own piece.")
+_INDEPENDENT_CHECK = flags.DEFINE_bool(
+    'independent_check', False,
+    'With --source: allows the packages kept for the independent check of '
+    'this project (wesnoth-music, hyperrogue-music, drascula-music), for '
+    'whoever runs that check; no choice in this repo was made on them.')
 _OUTPUT = flags.DEFINE_string('output', 'check_tapes/',
                               'Directory for the tapes and tracklist.csv.')
 _CACHE_DIR = flags.DEFINE_string(
@@ -78,7 +83,7 @@ _MAX_SECONDS = flags.DEFINE_float(
 def _sources():
   """The classes: --corpus's, or those of --source."""
   if not _SOURCE.value:
-    for name in ('exclude', 'group_variants'):
+    for name in ('exclude', 'group_variants', 'independent_check'):
       if flags.FLAGS[name].present:  # Else ignored: the corpora set both.
         raise app.UsageError(f'--{name} goes with --source')
     return check_corpora.CORPORA[_CORPUS.value]
@@ -95,6 +100,12 @@ def _sources():
   if len(set(names)) < len(names) or len(names) < 2:
     raise app.UsageError(f'--source: need two or more classes, each named '
                          f'once; got {", ".join(names)}')
+  reserved = sorted({s.package for s in sources} &
+                    set(check_corpora.RESERVED_PACKAGES))
+  if reserved and not _INDEPENDENT_CHECK.value:
+    raise app.UsageError(
+        f'--source: {", ".join(reserved)} is kept for the independent check '
+        'of this project; add --independent_check if you are running it')
   return sources
 
 
@@ -114,7 +125,8 @@ def main(argv):
       summary = check_corpus_lib.make_check_corpus(
           _OUTPUT.value, cache_dir=_CACHE_DIR.value, sources=sources,
           min_seconds=_MIN_SECONDS.value, max_seconds=_MAX_SECONDS.value,
-          progress=functools.partial(_advance, bar))
+          progress=functools.partial(_advance, bar),
+          independent_check=_INDEPENDENT_CHECK.value)
     except check_corpus_lib.CorpusError as e:
       sys.exit(f'make_check_corpus: {e}')
   eras = check_corpora.eras(sources)
