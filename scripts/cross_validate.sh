@@ -8,9 +8,10 @@
 # t-interval, and the model minus each baseline paired by fold
 # (OUT/aggregate.json). This is how BENCHMARKS.md's five-fold tables were
 # measured. Rerunning continues: a fold's records built from the same tapes
-# (names, sizes, times) with the same flags (and flagfiles' contents) are
-# kept (so are the baselines' features cached beside them), finished folds
-# are not trained again, and an interrupted one resumes.
+# (names, sizes, times) with the same flags (and the same text in their
+# flagfiles and in those these name) are kept (so are the baselines'
+# features cached beside them), finished folds are not trained again, and
+# an interrupted one resumes.
 #   RECIPE       the trainer's flagfile (default: flags/cpu.cfg)
 #   BUILD_FLAGS  to build_records, e.g. '--flagfile=flags/build_check.cfg'
 #   TRAIN_FLAGS  to train, after RECIPE, e.g. '--epochs=40'
@@ -36,10 +37,19 @@ read -r -a train_flags <<< "${TRAIN_FLAGS:-}"
 read -r -a eval_flags <<< "${EVAL_FLAGS:-}"
 mkdir -p "$out"
 started=$SECONDS
+# A flagfile's text, then that of each flagfile it names, as absl reads
+# them (a path from the working folder), at most 10 deep (a cycle stops).
+flagfile_texts() {
+  local line
+  [ "$2" -lt 10 ] && cat -- "$1" 2> /dev/null || return 0
+  while IFS= read -r line; do
+    case $line in --flagfile=*) flagfile_texts "${line#--flagfile=}" $(($2 + 1)) ;; esac
+  done < "$1"
+}
 # What every fold's records are built from besides its flags: what the
 # flagfiles among them say, and each tape's name, size and time.
 sources=$(for flag in ${build_flags[@]+"${build_flags[@]}"}; do
-            case $flag in --flagfile=*) cat -- "${flag#--flagfile=}" 2> /dev/null || true ;; esac
+            case $flag in --flagfile=*) flagfile_texts "${flag#--flagfile=}" 0 ;; esac
           done
           find -L "$tapes" -type f -printf '%P %s %T@\n' | LC_ALL=C sort)
 

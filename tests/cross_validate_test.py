@@ -21,8 +21,12 @@ def test_three_folds_test_every_tape_once_and_are_aggregated(tiny_tapes,
                                                              tmp_path):
   conftest.require_current_venv()
   out = tmp_path / 'cv'
+  # The build flags through a flagfile that names another, as
+  # flags/gpu_multiworker.cfg does.
+  window_cfg = tmp_path / 'window.cfg'
+  window_cfg.write_text('--window_seconds=1\n')
   build_cfg = tmp_path / 'build.cfg'
-  build_cfg.write_text('--trim_seconds=1\n--window_seconds=1\n')
+  build_cfg.write_text(f'--trim_seconds=1\n--flagfile={window_cfg}\n')
   # A flagfile of flags/ by its full path, from another folder.
   smoke = os.path.join(conftest.ROOT, 'flags', 'cpu_smoke.cfg')
 
@@ -74,9 +78,10 @@ def test_three_folds_test_every_tape_once_and_are_aggregated(tiny_tapes,
       features) != []
   assert json.loads((out / 'aggregate.json').read_text())['model'] == (
       report['model'])
-  # A flagfile that says something else is other flags: fold 0 is built
-  # again (and then its training stops at a recipe that is not there).
-  build_cfg.write_text('--trim_seconds=1\n--window_seconds=1\n# Edited.\n')
+  # A flagfile, even one named inside another, that says something else is
+  # other flags: fold 0 is built again (and then its training stops at a
+  # recipe that is not there).
+  window_cfg.write_text('--window_seconds=1\n# Edited.\n')
   edited = run(recipe=str(tmp_path / 'no_such.cfg'))
   assert edited.returncode == 1, (edited.stdout + edited.stderr)[-3000:]
   assert 'kept: built before' not in edited.stdout, edited.stdout
