@@ -79,11 +79,14 @@ def test_probe_and_decode_steps(tmp_path):
               | beam.FlatMap(steps.probe, windowing=WINDOWING
                              ).with_outputs('failures', main='tapes'))
     beam_util.assert_that(
-        probed.failures | beam.Map(lambda f: (os.path.basename(f['path']),
-                                              f['reason'])),
-        beam_util.equal_to([('short.wav', 'too_short'),
-                            ('junk.flac', 'unreadable'),
-                            ('mem', 'read_error')]), label='failures')
+        probed.failures | beam.Map(lambda f: (
+            os.path.basename(f['path']), f['reason'],
+            f['detail'] if f['reason'] == 'too_short' else '')),
+        beam_util.equal_to([
+            ('short.wav', 'too_short', 'too_short: 2.0 s leaves no 1 s window '
+             'once 1 s are trimmed from each end'),
+            ('junk.flac', 'unreadable', ''),
+            ('mem', 'read_error', '')]), label='failures')
     windows = (probed.tapes
                | beam.FlatMap(steps.decode, windowing=WINDOWING)
                | beam.Map(lambda item: (item[0]['tape_id'], item[1],

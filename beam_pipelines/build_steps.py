@@ -60,8 +60,7 @@ def probe(tape, *, windowing):
   try:
     with fileio.open_read(tape['path']) as f:
       info = audio.probe(f)
-    if windowing.num_windows(info) == 0:
-      raise audio.AudioError(audio.TOO_SHORT, f'{info.seconds:.1f} s')
+    windowing.check_fits(info)
   except FileNotFoundError:  # Listed, but not there to open.
     count(audio.UNREADABLE)
     yield beam.pvalue.TaggedOutput('failures', failure(

@@ -9,9 +9,9 @@ import dataclasses
 import os
 
 import numpy as np
+import soundfile
 import soxr
 
-from jazzcnn import audio
 from jazzcnn import naming
 
 
@@ -114,7 +114,7 @@ def make_demo_tapes(output_dir, *, tapes_per_era=4, tape_seconds=180.0,
       k += 1
       x = synthesize(era, tape_seconds, rate,
                      commentary_seconds=commentary_seconds, rng=rng)
-      audio.write_audio(os.path.join(output_dir, f'{title}.{ext}'), x, rate,
+      write_audio(os.path.join(output_dir, f'{title}.{ext}'), x, rate,
                   channels)
       rows.append((title, str(last)))
       expected[title] = era.name
@@ -130,7 +130,7 @@ def make_demo_tapes(output_dir, *, tapes_per_era=4, tape_seconds=180.0,
       seconds = max(tape_seconds / 2, 2 * commentary_seconds + 10)
       x = synthesize(era, seconds, 22050,
                      commentary_seconds=commentary_seconds, rng=rng)
-      audio.write_audio(os.path.join(output_dir, f'{title}.wav'), x, 22050, 1)
+      write_audio(os.path.join(output_dir, f'{title}.wav'), x, 22050, 1)
       if listed:
         rows.append((title, ''))
       expected[title] = reason
@@ -273,3 +273,20 @@ def _band_limit(x, sr, low, high):
   freqs = np.fft.rfftfreq(len(x), 1 / sr)
   spectrum[(freqs < low) | (freqs > high)] = 0
   return np.fft.irfft(spectrum, len(x))
+
+
+def write_audio(path, x, sample_rate, channels, *, block=8192):
+  """Writes mono `x` as `channels` channels, block by block.
+
+  libsndfile's Vorbis encoder crashes on large single writes; small blocks
+  are safe for every format.
+  """
+  if channels == 2:  # A slightly different second channel, as from tape.
+    x = np.stack([x, np.roll(x, 7) * 0.95], axis=1)
+  fmt = os.path.splitext(path)[1][1:].upper()
+  fmt, subtype = {'WAV': ('WAV', 'PCM_16'), 'AIF': ('AIFF', None),
+                  'OPUS': ('OGG', 'OPUS')}.get(fmt, (fmt, None))
+  with soundfile.SoundFile(path, 'w', sample_rate, channels, format=fmt,
+                           subtype=subtype) as f:
+    for i in range(0, len(x), block):
+      f.write(x[i:i + block])

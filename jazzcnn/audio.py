@@ -133,6 +133,16 @@ class Windowing:
   def output_length(self, info):
     return info.frames * self.sample_rate // info.sample_rate
 
+  def check_fits(self, info, hint=''):
+    """Raises AudioError(TOO_SHORT), its text ending with `hint`, for a
+    tape with no whole window between the trims (`num_windows`)."""
+    if self.num_windows(info) == 0:
+      trimmed = (f' once {self.trim / self.sample_rate:g} s are trimmed from '
+                 'each end' if self.trim else '')
+      raise AudioError(TOO_SHORT, f'{info.seconds:.1f} s leaves no '
+                       f'{self.window / self.sample_rate:g} s window'
+                       f'{trimmed}{hint}')
+
 
 def probe(fileobj):
   """Opens a file and checks that it is whole audio, without decoding it.
@@ -215,10 +225,7 @@ def stream_windows(fileobj, windowing, *, block_frames=1 << 16):
     raise AudioError(UNREADABLE, _why(e)) from e
   with f:
     info = AudioInfo(f.samplerate, f.channels, f.frames, f.format)
-    if w.num_windows(info) == 0:
-      raise AudioError(TOO_SHORT, f'{info.seconds:.1f} s leaves no '
-                       f'{w.window / w.sample_rate:g} s window between trims '
-                       f'of {w.trim / w.sample_rate:g} s')
+    w.check_fits(info)
     stop = w.output_length(info) - w.trim  # Windows end at or before this.
     # Seek past the leading trim instead of decoding it.
     start_frame = w.trim * info.sample_rate // w.sample_rate
@@ -279,20 +286,3 @@ def _to_int16(x):
   # libsndfile reads int16 PCM as value / 32768: this scale is its inverse,
   # so 16-bit sources come through bit-exact.
   return np.clip(np.rint(x * 32768.0), -32768, 32767).astype(np.int16)
-
-
-def write_audio(path, x, sample_rate, channels, *, block=8192):
-  """Writes mono `x` as `channels` channels, block by block.
-
-  libsndfile's Vorbis encoder crashes on large single writes; small blocks
-  are safe for every format.
-  """
-  if channels == 2:  # A slightly different second channel, as from tape.
-    x = np.stack([x, np.roll(x, 7) * 0.95], axis=1)
-  fmt = os.path.splitext(path)[1][1:].upper()
-  fmt, subtype = {'WAV': ('WAV', 'PCM_16'), 'AIF': ('AIFF', None),
-                  'OPUS': ('OGG', 'OPUS')}.get(fmt, (fmt, None))
-  with soundfile.SoundFile(path, 'w', sample_rate, channels, format=fmt,
-                           subtype=subtype) as f:
-    for i in range(0, len(x), block):
-      f.write(x[i:i + block])

@@ -1,5 +1,6 @@
 """Tests for the streaming decoder on real files of every supported format."""
 
+import dataclasses
 import io
 import os
 import re
@@ -9,13 +10,14 @@ import numpy as np
 import pytest
 import soundfile
 
+from beam_pipelines import demo_tapes_lib
 import conftest
 from jazzcnn import audio
 from jazzcnn import naming
 
 
 def _write(path, x, rate, channels=1):
-  audio.write_audio(str(path), np.asarray(x, np.float32), rate,
+  demo_tapes_lib.write_audio(str(path), np.asarray(x, np.float32), rate,
                              channels)
   return str(path)
 
@@ -84,7 +86,11 @@ def test_too_short_between_trims(tmp_path):
   w = audio.Windowing(sample_rate=16000, window=16000, hop=16000, trim=16001)
   with pytest.raises(audio.AudioError) as e:
     _windows(path, w)
-  assert e.value.reason == audio.TOO_SHORT
+  assert str(e.value) == ('too_short: 3.0 s leaves no 1 s window once '
+                          '1.00006 s are trimmed from each end')
+  with pytest.raises(audio.AudioError) as e:  # No trim to name.
+    _windows(path, dataclasses.replace(w, window=4 * 16000, trim=0))
+  assert str(e.value) == 'too_short: 3.0 s leaves no 4 s window'
 
 
 @pytest.mark.parametrize('ext', _FORMATS)

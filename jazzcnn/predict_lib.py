@@ -108,11 +108,9 @@ def batched_windows(path, windowing_, *, batch_size=16, silence_peak=-1,
     info = audio.probe(f)
     f.seek(0)
     w = windowing_
-    if w.trim and not w.num_windows(info):  # Niven's records trim 300 s.
-      raise audio.AudioError(audio.TOO_SHORT, (
-          f'{info.seconds:.1f} s leaves no {w.window / w.sample_rate:g} s '
-          f'window once {w.trim / w.sample_rate:g} s are trimmed from each '
-          'end, as in training (--trim_seconds=0 reads the whole file)'))
+    if w.trim:  # Niven's records trim 300 s: say how to read all of it.
+      w.check_fits(info, ', as in training (--trim_seconds=0 reads the '
+                   'whole file)')
     offsets, windows = [], []
     for offset, window in audio.stream_windows(f, windowing_):
       if audio.is_silent(window, silence_peak):
