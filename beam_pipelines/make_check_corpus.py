@@ -84,7 +84,7 @@ def _sources():
   """The classes: --corpus's, or those of --source."""
   if not _SOURCE.value:
     for name in ('exclude', 'group_variants', 'independent_check'):
-      if flags.FLAGS[name].present:  # Else ignored: the corpora set both.
+      if flags.FLAGS[name].present:  # Else ignored: no corpus needs them.
         raise app.UsageError(f'--{name} goes with --source')
     return check_corpora.CORPORA[_CORPUS.value]
   if flags.FLAGS['corpus'].present:
@@ -104,8 +104,10 @@ def _sources():
                     set(check_corpora.RESERVED_PACKAGES))
   if reserved and not _INDEPENDENT_CHECK.value:
     raise app.UsageError(
-        f'--source: {", ".join(reserved)} is kept for the independent check '
-        'of this project; add --independent_check if you are running it')
+        f'--source: {" and ".join(reserved)} '
+        f'{"is" if len(reserved) == 1 else "are"} kept for the independent '
+        'check of this project; add --independent_check if you are running '
+        'it')
   return sources
 
 

@@ -37,19 +37,22 @@ read -r -a train_flags <<< "${TRAIN_FLAGS:-}"
 read -r -a eval_flags <<< "${EVAL_FLAGS:-}"
 mkdir -p "$out"
 started=$SECONDS
-# A flagfile's text, then that of each flagfile it names, as absl reads
-# them (a path from the working folder), at most 10 deep (a cycle stops).
+# The text of the flagfile a --flagfile=PATH flag names, then that of each
+# flagfile it names in turn, found as absl finds them (PATH trimmed, '~'
+# for home, from the working folder), at most 10 deep (a cycle stops).
 flagfile_texts() {
-  local line
-  [ "$2" -lt 10 ] && cat -- "$1" 2> /dev/null || return 0
+  local path=${1#*flagfile=} line
+  path=${path#"${path%%[![:space:]]*}"} path=${path%"${path##*[![:space:]]}"}
+  path=${path/#\~/$HOME}
+  [ "$2" -lt 10 ] && cat -- "$path" 2> /dev/null || return 0
   while IFS= read -r line; do
-    case $line in --flagfile=*) flagfile_texts "${line#--flagfile=}" $(($2 + 1)) ;; esac
-  done < "$1"
+    case $line in --flagfile=* | -flagfile=*) flagfile_texts "$line" $(($2 + 1)) ;; esac
+  done < "$path"
 }
 # What every fold's records are built from besides its flags: what the
 # flagfiles among them say, and each tape's name, size and time.
 sources=$(for flag in ${build_flags[@]+"${build_flags[@]}"}; do
-            case $flag in --flagfile=*) flagfile_texts "${flag#--flagfile=}" 0 ;; esac
+            case $flag in --flagfile=* | -flagfile=*) flagfile_texts "$flag" 0 ;; esac
           done
           find -L "$tapes" -type f -printf '%P %s %T@\n' | LC_ALL=C sort)
 
