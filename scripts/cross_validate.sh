@@ -9,7 +9,8 @@
 # (OUT/aggregate.json). This is how BENCHMARKS.md's five-fold tables were
 # measured. Rerunning continues: a fold's records built from the same tapes
 # (names, sizes, times) with the same flags (and the same text in their
-# flagfiles and in those these name) are kept (so are the baselines'
+# flagfiles and in those these name), by the same builder code
+# (beam_pipelines/builder_code.py), are kept (so are the baselines'
 # features cached beside them), finished folds are not trained again, and
 # an interrupted one resumes.
 #   RECIPE       the trainer's flagfile (default: flags/cpu.cfg)
@@ -55,18 +56,22 @@ sources=$(for flag in ${build_flags[@]+"${build_flags[@]}"}; do
             case $flag in --flagfile=* | -flagfile=*) flagfile_texts "$flag" 0 ;; esac
           done
           find -L "$tapes" -type f -printf '%P %s %T@\n' | LC_ALL=C sort)
+# And the builder's code: records an older builder made are made again.
+builder=$("$py" -c 'from beam_pipelines import builder_code
+print("builder code", builder_code.fingerprint())')
 
 for ((i = 0; i < folds; i++)); do
   records=$out/records_$i model=$out/fold_$i
   echo "== fold $i of $folds: records in $records"
-  # What the records are built from: the fold, the flags and the sources.
+  # What the records are built from: the fold, the flags, the sources and
+  # the code.
   # A rebuild would write another dataset_info.json (its time), and the
   # baselines' features cached under its hash would be computed again.
   stamp=$(printf '%s\n' "$tapes" "$folds" "$i" ${build_flags[@]+"${build_flags[@]}"} \
-            "$sources")
+            "$sources" "$builder")
   if [ -f "$records/dataset_info.json" ] && [ -f "$records.build.stamp" ] \
       && [ "$(cat "$records.build.stamp")" = "$stamp" ]; then
-    echo "   kept: built before from the same tapes and flags (rm -r $records to rebuild)"
+    echo "   kept: built before from the same tapes, flags and code (rm -r $records to rebuild)"
   else
     rm -f "$records.build.stamp"
     $py -m beam_pipelines.build_records --runner=DirectRunner --input="$tapes" \

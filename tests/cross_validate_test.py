@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 
+from beam_pipelines import builder_code
 import conftest
 from jazzcnn import dataset_info
 
@@ -62,6 +63,10 @@ def test_three_folds_test_every_tape_once_and_are_aggregated(tiny_tapes,
   assert any(l.startswith('3 folds, 72 windows of 12 tapes; mean over folds')
              for l in lines), lines
   assert not list(out.glob('*.tmp')), list(out.iterdir())
+  # What a fold's records were built by is in its stamp: a change to the
+  # builder's code (builder_code_test) builds them again.
+  assert (f'builder code {builder_code.fingerprint()}' in
+          (out / 'records_0.build.stamp').read_text().splitlines())
   # A rerun keeps the records (and the features cached under their
   # dataset_info.json's hash) and the finished folds, and scores them again.
   info = (out / 'records_0' / 'dataset_info.json').read_text()
@@ -70,7 +75,7 @@ def test_three_folds_test_every_tape_once_and_are_aggregated(tiny_tapes,
   assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
   lines = again.stdout.splitlines()
   for i in range(3):
-    assert ('   kept: built before from the same tapes and flags (rm -r '
+    assert ('   kept: built before from the same tapes, flags and code (rm -r '
             f'{out}/records_{i} to rebuild)') in lines, lines
   assert sum('nothing left to train' in l for l in lines) == 3, lines
   assert (out / 'records_0' / 'dataset_info.json').read_text() == info
