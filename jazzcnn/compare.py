@@ -49,11 +49,6 @@ def score(metrics, key):
   return f'{metrics[key]:.3f}' + (f' [{ci[0]:.2f}, {ci[1]:.2f}]' if ci else '')
 
 
-# The table's test scores: the decisions' balanced accuracy, then how the
-# probabilities rank (`roc`), each of windows and tapes.
-TEST_SCORES = evaluate_lib.BALANCED + evaluate_lib.RANKING
-
-
 _DATA_DIR = flags.DEFINE_string('data_dir', None, 'Records to train and test on.')
 _OUTPUT = flags.DEFINE_string(
     'output', None, 'A model dir per recipe goes here (local or gs://).')
@@ -136,8 +131,8 @@ def main(argv):
     print(f'| `{recipe}` | {model.count_params():,} | '
           f'{models.forward_flops(model) / 1e9:.2f} | {seconds / 60:.1f} min '
           f'| {best["epoch"]} | {best["val_balanced_accuracy"]:.3f} | '
-          + ' | '.join(score(test, key) for key in TEST_SCORES) + ' |',
-          flush=True)
+          + ' | '.join(score(test, key) for key in evaluate_lib.TABLE_SCORES)
+          + ' |', flush=True)
   scored = {}  # Each baseline's test (probs, labels, tape_ids), scores.
   for name in baselines.BASELINES:
     probs, labels, tapes, _ = baselines.probabilities(
@@ -145,7 +140,8 @@ def main(argv):
     m = evaluate_lib.split_metrics(probs, labels, tapes, info)
     scored[name] = (probs, labels, tapes), m
     print(f'| baseline `{name}` (logistic regression) | | | | | | '
-          + ' | '.join(score(m, key) for key in TEST_SCORES) + ' |')
+          + ' | '.join(score(m, key) for key in evaluate_lib.TABLE_SCORES)
+          + ' |')
   ran = [i for i, best in enumerate(bests) if best]
   if not ran:
     print('compare: every recipe failed', file=sys.stderr)

@@ -117,6 +117,9 @@ HEADLINE = BALANCED + ('window_macro_f1', 'tape_macro_f1')
 # How the probabilities rank windows and tapes (`roc`); in metrics.json
 # since 2026-11-29, so optional where older ones are read.
 RANKING = ('window_roc_auc', 'tape_roc_auc')
+# A results table's test scores (`compare`, `probe`): the decisions'
+# balanced accuracy, then how the probabilities rank, of windows and tapes.
+TABLE_SCORES = BALANCED + RANKING
 
 
 def headline(metrics_dict):

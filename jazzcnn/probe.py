@@ -52,9 +52,6 @@ _DRAWS = flags.DEFINE_integer(
 _OUTPUT = flags.DEFINE_string('output', '', 'Where the JSON report goes; '
                               'empty: only print.')
 
-# The table's scores: balanced accuracy, then ROC AUC, of windows and tapes.
-KEYS = evaluate_lib.BALANCED + evaluate_lib.RANKING
-
 
 def _summary(folds, key):
   """Text of one score over the folds' scores: the mean and t-interval of
@@ -90,10 +87,10 @@ def _fold_scores(data_dir, info, features, head, fraction, memos):
         data_dir, info, 'test', features, head=head, train_fraction=fraction,
         seed=seed, memos=memos)
     scores = evaluate_lib.split_metrics(probs, labels, tapes, info)
-    draws.append({**{key: scores[key] for key in KEYS},
+    draws.append({**{key: scores[key] for key in evaluate_lib.TABLE_SCORES},
                   'regularisation': chosen})
-  return {**{key: _mean([d[key] for d in draws]) for key in KEYS},
-          'draws': draws}
+  return {**{key: _mean([d[key] for d in draws])
+             for key in evaluate_lib.TABLE_SCORES}, 'draws': draws}
 
 
 def _fractions():
@@ -144,7 +141,7 @@ def main(argv):
   for features, head, fraction in cli.progress(runs, desc='probes'):
     folds = [_fold_scores(data_dir, info, features, head, fraction, memos)
              for data_dir, info in zip(data_dirs, infos)]
-    cells = [_summary(folds, key) for key in KEYS]
+    cells = [_summary(folds, key) for key in evaluate_lib.TABLE_SCORES]
     print(f'| `{features}` | {head} | {fraction:g} | ' + ' | '.join(cells)
           + ' |', flush=True)
     report['probes'].append({'features': features, 'head': head,
