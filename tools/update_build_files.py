@@ -17,7 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGES = ('jazzcnn', 'jazzcnn/models', 'beam_pipelines', 'tests')
 # Import name → PyPI requirement name.
 THIRD_PARTY = {
-    'absl': 'absl-py', 'apache_beam': 'apache-beam',
+    'absl': 'absl-py', 'apache_beam': 'apache-beam', 'audfprint2': 'audfprint2',
     'cryptography': 'cryptography',
     'gcp_storage_emulator': 'gcp-storage-emulator',
     'google': 'google-cloud-storage', 'internetarchive': 'internetarchive',

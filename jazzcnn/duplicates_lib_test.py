@@ -1,0 +1,101 @@
+"""duplicates_lib finds the recordings that tapes in two splits share."""
+
+import itertools
+import sys
+
+import numpy as np
+import pytest
+
+from beam_pipelines import build_records_lib
+from beam_pipelines import demo_tapes_lib
+from beam_pipelines import tape_files
+from conftest import run
+from jazzcnn import audio
+from jazzcnn import duplicates_lib
+from jazzcnn import naming
+
+RATE = 16000
+PIECES = 4  # Per era.
+CUT = 1.37  # Seconds the second copy of a piece lacks at its start.
+
+
+@pytest.fixture(scope='module')
+def copies(tmp_path_factory):
+  """(data_dir, info, {tape: split}) of 2 eras x PIECES pieces, each piece
+  on two tapes, one group each: as WAV, and as MP3 at 0.6 of the gain
+  without its first CUT seconds; the builder's 15 s windows, two a tape;
+  3 folds."""
+  tapes = tmp_path_factory.mktemp('copies_tapes')
+  rng = np.random.default_rng(0)
+  rows = {}
+  sounds = demo_tapes_lib.ERA_SOUNDS[1], demo_tapes_lib.ERA_SOUNDS[3]
+  for sound, k in itertools.product(sounds, range(PIECES)):
+    era, year = sound.name, str(sound.years[0])
+    x = demo_tapes_lib.synthesize(sound, 31.5, RATE, commentary_seconds=0.5,
+                                  rng=rng)
+    demo_tapes_lib.write_audio(str(tapes / f'{era}{k}.wav'), x, RATE, 1)
+    demo_tapes_lib.write_audio(str(tapes / f'{era}{k} copy.mp3'),
+                               0.6 * x[int(CUT * RATE):], RATE, 1)
+    rows[f'{era}{k}'] = rows[f'{era}{k} copy'] = year
+  naming.write_tracklist(str(tapes / 'tracklist.csv'), rows)
+  out = str(tmp_path_factory.mktemp('copies_records'))
+  info = build_records_lib.build_records(
+      tape_files.list_audio(str(tapes)), out,
+      tracklist=naming.read_tracklist(str(tapes / 'tracklist.csv')),
+      eras=naming.parse_eras(naming.DEFAULT_ERAS),
+      windowing=audio.Windowing(sample_rate=RATE, window=15 * RATE,
+                                hop=15 * RATE, trim=0),
+      split_by='tape', folds=3, fold=0, shard_mb=0.5,
+      pipeline_options=['--direct_num_workers=1'])
+  split_of = {tape: split for split, entry in info['splits'].items()
+              for tape in entry['tape_ids']}
+  return out, info, split_of
+
+
+def test_finds_each_copy_in_another_split_and_nothing_else(copies):
+  data_dir, info, split_of = copies
+  expected = set()
+  for era, k in itertools.product(('swing', 'cool'), range(PIECES)):
+    pair = sorted([f'{era}{k}', f'{era}{k} copy'], key=lambda t: (
+        duplicates_lib.ORDER.index(split_of[t])))
+    if split_of[pair[0]] != split_of[pair[1]]:
+      expected.add((split_of[pair[1]], pair[1], split_of[pair[0]], pair[0]))
+  # The corpus has both kinds of pair: copies apart, and copies together.
+  assert 0 < len(expected) < 2 * PIECES
+
+  found = duplicates_lib.find(data_dir, info)
+  pairs = duplicates_lib.by_tape(found)
+  assert {(p['split'], p['tape'], p['earlier_split'], p['earlier_tape'])
+          for p in pairs} == expected
+  for p in pairs:  # Both windows of the held-out tape.
+    assert p['windows'] == 2
+    assert p['hashes'] >= duplicates_lib.MIN_HASHES
+  # Where in the earlier window the common audio lies: the copy lacks the
+  # first CUT seconds, so its windows start CUT seconds later in the piece.
+  for m in found:
+    copy_first = m.window.tape.endswith('copy')
+    start = m.window.seconds + (CUT if copy_first else -CUT)
+    assert m.earlier.seconds + m.shift_seconds == pytest.approx(start,
+                                                                abs=0.05)
+
+
+def test_command_exits_1_and_names_the_tapes(copies):
+  data_dir, info, _ = copies
+  result = run([sys.executable, '-m', 'jazzcnn.duplicates',
+                f'--data_dir={data_dir}'])
+  assert result.returncode == 1, result.stderr
+  assert ' copy' in result.stdout
+  assert 'held-out scores of these records are too high' in result.stderr
+  test_tapes = len(info['splits']['test']['tape_ids'])
+  assert f' of {test_tapes} tapes hold audio of train or validation tapes' in (
+      result.stdout)
+
+
+def test_command_passes_records_without_copies(tiny_records):
+  data_dir, info = tiny_records
+  result = run([sys.executable, '-m', 'jazzcnn.duplicates',
+                f'--data_dir={data_dir}'])
+  assert result.returncode == 0, result.stderr
+  test_tapes = len(info['splits']['test']['tape_ids'])
+  assert (f'test: 0 of {test_tapes} tapes hold audio of train or validation '
+          'tapes') in result.stdout
