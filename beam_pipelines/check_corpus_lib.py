@@ -214,7 +214,8 @@ def make_check_corpus(output_dir, *, cache_dir, sources=check_corpora.SOURCES,
     entry = summary[source.name] = {'tapes': len(numbered), 'artists': set(),
                                     'seconds': 0.0}
     for number, path in numbered:
-      group = artist(os.path.splitext(os.path.basename(path))[0],
+      stem = os.path.splitext(os.path.basename(path))[0]
+      group = artist(dict(source.same_audio).get(stem, stem),
                      source.group_variants)
       title = f'{source.name}_{group}_Tape_{number}_{source.year}'
       ext = _FORMATS[k % len(_FORMATS)]

@@ -91,9 +91,11 @@ def test_corpus_from_package_files_and_a_zip_inside_a_package(tmp_path):
           'music/Bob01.wav': 3, 'sound/Ann-Click.wav': 3}),
   })
   sources = (
+      # track5 holds track4's audio: one group.
       check_corpora.Source('tunes', 'tunes-music', 'usr/share/tunes/*.wav',
                               1911, exclude=('*/old/*',),
-                              group_variants=False),
+                              group_variants=False,
+                              same_audio=(('track5', 'track4'),)),
       check_corpora.Source('ann', 'pack-music', 'music/Ann-*.wav', 1912,
                               archive='usr/share/pack/music.pk3'),
       check_corpora.Source('bob', 'pack-music', 'music/Bob*.wav', 1913,
@@ -105,12 +107,12 @@ def test_corpus_from_package_files_and_a_zip_inside_a_package(tmp_path):
       str(out), cache_dir=cache, sources=sources, min_seconds=1.0,
       max_seconds=2.0, progress=lambda *args: written.append(args))
   assert written == [
-      ('tunes_track4_Tape_2_1911', 5), ('tunes_track5_Tape_3_1911', 5),
+      ('tunes_track4_Tape_2_1911', 5), ('tunes_track4_Tape_3_1911', 5),
       ('ann_ann_Tape_1_1912', 5), ('ann_ann_Tape_2_1912', 5),
       ('bob_bob01_Tape_1_1913', 5)]
   # The excluded folder, the jingle and the zip's other folder are left out.
   assert summary == {
-      'tunes': {'tapes': 2, 'artists': 2, 'seconds': 4.0},
+      'tunes': {'tapes': 2, 'artists': 1, 'seconds': 4.0},
       'ann': {'tapes': 2, 'artists': 1, 'seconds': 4.0},  # A piece, a variant.
       'bob': {'tapes': 1, 'artists': 1, 'seconds': 2.0}}
   with open(out / 'tracklist.csv') as f:
@@ -119,7 +121,7 @@ def test_corpus_from_package_files_and_a_zip_inside_a_package(tmp_path):
       ('ann_ann_Tape_1_1912', '1912'), ('ann_ann_Tape_2_1912', '1912'),
       ('bob_bob01_Tape_1_1913', '1913'),
       ('tunes_track4_Tape_2_1911', '1911'),
-      ('tunes_track5_Tape_3_1911', '1911')]
+      ('tunes_track4_Tape_3_1911', '1911')]
   tapes = sorted(p for p in os.listdir(out) if p != 'tracklist.csv')
   assert len(tapes) == 5 and not [p for p in tapes if '.tmp' in p or
                                   p.endswith('.part')]
