@@ -42,7 +42,7 @@ from jazzcnn import features
 from jazzcnn import input_pipeline
 from jazzcnn import records_check
 
-# audfprint's analysis rate: 512-sample frames, 256-sample hops (23 ms).
+# audfprint's analysis rate; its frames hop by analyzer.N_HOP (256: 23 ms).
 SAMPLE_RATE = 11025
 # Landmarks two 15 s windows share at one time shift for both to hold the
 # same recording. In the soundtracks corpus (BENCHMARKS.md, "The same
@@ -99,7 +99,7 @@ def splits(info):
 def frames(info):
   """Analysis frames in one window of `info`'s records."""
   return int(info['window_samples'] / info['sample_rate'] * SAMPLE_RATE
-             ) // 256 + 1
+             ) // analyzer.N_HOP + 1
 
 
 def windows(data_dir, info, split):
@@ -173,7 +173,7 @@ def _matches(window, results, stored):
     earlier = stored[row[0]]
     if earlier.split != window.split and earlier.tape not in best:
       best[earlier.tape] = Match(window, earlier, int(row[1]),
-                                 float(row[2]) * 256 / SAMPLE_RATE)
+                                 float(row[2]) * analyzer.N_HOP / SAMPLE_RATE)
   return list(best.values())
 
 
