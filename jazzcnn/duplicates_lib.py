@@ -38,6 +38,7 @@ _ROOT.handlers[:] = _BEFORE[0]
 _ROOT.setLevel(_BEFORE[1])
 
 from jazzcnn import dataset_info
+from jazzcnn import errors
 from jazzcnn import features
 from jazzcnn import input_pipeline
 from jazzcnn import records_check
@@ -146,8 +147,9 @@ def find(data_dir, info, *, min_hashes=MIN_HASHES, progress=None):
   order = splits(info)
   stored_windows = sum(dataset_info.windows(info, s) for s in order[:-1])
   if stored_windows >= 1 << (32 - table.maxtimebits):  # Ids share 32 bits.
-    raise ValueError(f'{stored_windows} windows are more than one table '
-                     'holds: check a subset of the tapes')
+    raise errors.DataError(f'{stored_windows} train and validation windows '
+                           'are more than one table holds: check records of '
+                           'fewer tapes')
   table.hashesperid = np.zeros(stored_windows, np.uint32)
   match = matcher.Matcher()
   match.threshcount = min_hashes - 1  # audfprint keeps counts above it.

@@ -13,6 +13,7 @@ from beam_pipelines import tape_files
 from conftest import run
 from jazzcnn import audio
 from jazzcnn import duplicates_lib
+from jazzcnn import errors
 from jazzcnn import naming
 
 RATE = 16000
@@ -88,6 +89,15 @@ def test_finds_each_copy_in_another_split_and_nothing_else(copies):
     start = m.window.seconds + (CUT if copy_first else -CUT)
     assert m.earlier.seconds + m.shift_seconds == pytest.approx(start,
                                                                 abs=0.05)
+
+
+def test_more_windows_than_a_table_holds_is_a_data_error():
+  # 15 s windows take 10 of the table's 32 bits: 2**22 windows at most.
+  info = {'sample_rate': RATE, 'window_samples': 15 * RATE, 'splits': {
+      'train': {'windows': 1 << 22}, 'test': {'windows': 1}}}
+  with pytest.raises(errors.DataError, match='4194304 train and validation '
+                     'windows are more than one table holds'):
+    duplicates_lib.find('unread/', info)
 
 
 def test_command_exits_1_and_names_the_tapes(copies):
