@@ -1,6 +1,7 @@
 """duplicates_lib finds the recordings that tapes in two splits share."""
 
 import itertools
+import json
 import os
 import sys
 
@@ -122,3 +123,16 @@ def test_command_passes_records_without_copies(tapes, tmp_path):
   test_tapes = len(info['splits']['test']['tape_ids'])
   assert (f'test: 0 of {test_tapes} tapes hold audio of train or validation '
           'tapes') in result.stdout
+
+
+def test_command_refuses_records_of_one_split(tmp_path):
+  info = {'splits': {'train': {'windows': 4, 'tape_ids': ['a']},
+                     'validation': {'windows': 0, 'tape_ids': []},
+                     'test': {'windows': 0, 'tape_ids': []}}}
+  (tmp_path / 'dataset_info.json').write_text(json.dumps(info))
+  result = run([sys.executable, '-m', 'jazzcnn.duplicates',
+                f'--data_dir={tmp_path}'])
+  assert result.returncode == 1
+  assert result.stderr.strip().splitlines()[-1] == (
+      f'jazzcnn.duplicates: {tmp_path} holds windows of one split only: '
+      'nothing held out to check (--help for the flags)')
