@@ -50,8 +50,6 @@ SAMPLE_RATE = 11025
 # recording in two splits"), windows whose audio correlates 0.85-1.0 share
 # 20-273 (reported counts); windows correlating 0.63 or less, 11 or fewer.
 MIN_HASHES = 15
-# The order the splits are checked in: each against those before it.
-ORDER = ('train', 'validation', 'test')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,8 +90,9 @@ class Fingerprinter:
 
 
 def splits(info):
-  """The splits of `info` that hold windows, in ORDER."""
-  return [s for s in ORDER
+  """The splits of `info` that hold windows, in `dataset_info.SPLITS`'
+  order: the order they are checked in, each against those before it."""
+  return [s for s in dataset_info.SPLITS
           if info['splits'].get(s, {}).get('windows')]
 
 

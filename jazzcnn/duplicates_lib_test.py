@@ -13,6 +13,7 @@ from beam_pipelines import demo_tapes_lib
 from beam_pipelines import tape_files
 from conftest import run
 from jazzcnn import audio
+from jazzcnn import dataset_info
 from jazzcnn import duplicates_lib
 from jazzcnn import errors
 from jazzcnn import naming
@@ -70,7 +71,7 @@ def test_finds_each_copy_in_another_split_and_nothing_else(copies):
   expected = set()
   for era, k in itertools.product(('swing', 'cool'), range(PIECES)):
     pair = sorted([f'{era}{k}', f'{era}{k} copy'], key=lambda t: (
-        duplicates_lib.ORDER.index(split_of[t])))
+        dataset_info.SPLITS.index(split_of[t])))
     if split_of[pair[0]] != split_of[pair[1]]:
       expected.add((split_of[pair[1]], pair[1], split_of[pair[0]], pair[0]))
   # The corpus has both kinds of pair: copies apart, and copies together.
