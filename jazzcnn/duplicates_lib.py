@@ -23,7 +23,6 @@ import logging
 
 import numpy as np
 import soxr
-import tensorflow as tf
 
 # Importing audfprint2 calls logging.basicConfig (a stderr handler at INFO on
 # the root logger): undone, so that importing this leaves logging as it was.
@@ -40,7 +39,6 @@ _ROOT.setLevel(_BEFORE[1])
 from jazzcnn import dataset_info
 from jazzcnn import errors
 from jazzcnn import features
-from jazzcnn import input_pipeline
 from jazzcnn import records_check
 
 # audfprint's analysis rate; its frames hop by analyzer.N_HOP (256: 23 ms).
@@ -110,20 +108,13 @@ def windows(data_dir, info, split):
     dataset_info.WindowCountError: when a pass reads another number of
       windows than dataset_info.json lists.
   """
-  ds = input_pipeline.create_dataset(
-      data_dir, split, info=info, batch_size=64, training=False,
-      keys=(features.WAVEFORM, features.TAPE_ID, features.OFFSET))
-  read = 0
-  try:
-    for batch in ds:
-      tapes = batch[features.TAPE_ID].numpy()
-      offsets = batch[features.OFFSET].numpy()
-      for i, pcm in enumerate(batch[features.WAVEFORM].numpy()):
-        read += 1
-        yield tapes[i].decode(), offsets[i] / info['sample_rate'], pcm
-  except tf.errors.DataLossError:
-    raise records_check.first_corruption(data_dir, info, [split]) from None
-  dataset_info.check_windows(info, split, read, data_dir)
+  for batch in records_check.full_pass(
+      data_dir, info, split, batch_size=64,
+      keys=(features.WAVEFORM, features.TAPE_ID, features.OFFSET)):
+    tapes = batch[features.TAPE_ID].numpy()
+    offsets = batch[features.OFFSET].numpy()
+    for i, pcm in enumerate(batch[features.WAVEFORM].numpy()):
+      yield tapes[i].decode(), offsets[i] / info['sample_rate'], pcm
 
 
 def find(data_dir, info, *, min_hashes=MIN_HASHES, progress=None):

@@ -4,11 +4,8 @@ import collections
 import hashlib
 
 import numpy as np
-import tensorflow as tf
 
-from jazzcnn import dataset_info
 from jazzcnn import features
-from jazzcnn import input_pipeline
 from jazzcnn import metrics
 from jazzcnn import models
 from jazzcnn import naming
@@ -40,21 +37,16 @@ def predict_split(model, data_dir, info, split, *, batch_size=32, memo=None):
     dataset_info.WindowCountError: when the pass read another number of
       windows than dataset_info.json lists (a shard cut short).
   """
-  ds = input_pipeline.create_dataset(
-      data_dir, split, info=info, batch_size=batch_size, training=False,
-      keys=(features.WAVEFORM, features.LABEL, features.TAPE_ID))
   run = models.inference_fn(model)
   probs, labels, tapes = [], [], []
-  try:
-    for batch in ds:
-      pcm = batch[features.WAVEFORM]
-      probs.append(run(pcm).numpy() if memo is None else
-                   _memoized(run, pcm.numpy(), memo))
-      labels.append(batch[features.LABEL].numpy())
-      tapes.extend(t.decode() for t in batch[features.TAPE_ID].numpy())
-  except tf.errors.DataLossError:
-    raise records_check.first_corruption(data_dir, info, [split]) from None
-  dataset_info.check_windows(info, split, len(tapes), data_dir)
+  for batch in records_check.full_pass(
+      data_dir, info, split, batch_size=batch_size,
+      keys=(features.WAVEFORM, features.LABEL, features.TAPE_ID)):
+    pcm = batch[features.WAVEFORM]
+    probs.append(run(pcm).numpy() if memo is None else
+                 _memoized(run, pcm.numpy(), memo))
+    labels.append(batch[features.LABEL].numpy())
+    tapes.extend(t.decode() for t in batch[features.TAPE_ID].numpy())
   return np.concatenate(probs), np.concatenate(labels), np.array(tapes)
 
 

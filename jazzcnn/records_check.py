@@ -18,6 +18,7 @@ import tensorflow as tf
 from jazzcnn import dataset_info
 from jazzcnn import errors
 from jazzcnn import features
+from jazzcnn import input_pipeline
 
 _KEYS = (features.WAVEFORM, features.LABEL, features.ERA, features.TAPE_ID)
 
@@ -116,6 +117,28 @@ def check(data_dir, info, progress=None):
                      'listed': dataset_info.windows(info, split),
                      'problems': problems}
   return report
+
+
+def full_pass(data_dir, info, split, *, keys, batch_size):
+  """The batches (dicts of `keys`) of one deterministic pass over `split`,
+  checked as they are read.
+
+  Raises:
+    CorruptRecords: naming the damaged shard.
+    dataset_info.WindowCountError: once the pass has read another number of
+      windows than dataset_info.json lists (a shard cut short).
+  """
+  ds = input_pipeline.create_dataset(data_dir, split, info=info,
+                                     batch_size=batch_size, training=False,
+                                     keys=keys)
+  read = 0
+  try:
+    for batch in ds:
+      read += len(batch[keys[0]])
+      yield batch
+  except tf.errors.DataLossError:
+    raise first_corruption(data_dir, info, [split]) from None
+  dataset_info.check_windows(info, split, read, data_dir)
 
 
 def first_corruption(data_dir, info, splits):
